@@ -1,0 +1,1 @@
+"""revcycle: command-line composition root of the revenue cycle platform."""

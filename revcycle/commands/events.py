@@ -1,0 +1,5 @@
+"""revcycle events commands."""
+
+import typer
+
+app = typer.Typer(no_args_is_help=True, help="events commands")

@@ -1,0 +1,5 @@
+"""revcycle infra commands."""
+
+import typer
+
+app = typer.Typer(no_args_is_help=True, help="infra commands")
