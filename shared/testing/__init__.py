@@ -1,0 +1,1 @@
+"""Test-data helpers shared by every area's tests: realistic, fictional claims."""
