@@ -39,27 +39,37 @@ class Segment:
         return default
 
 
-def serialize_segment(segment: Segment, delimiters: Delimiters = Delimiters()) -> str:
-    """Write one segment with its terminator; trailing empty elements are dropped."""
+def serialize_segment(
+    segment: Segment, delimiters: Delimiters = Delimiters(), *, trim: bool = True
+) -> str:
+    """Write one segment with its terminator; trailing empty elements are dropped.
+
+    `trim=False` keeps trailing empty elements as read, so a parsed file writes back with
+    exactly its own elements (round trip); writers keep the default.
+    """
     values: list[str] = []
     for value in segment.elements:
         if isinstance(value, tuple):
             parts = list(value)
-            while parts and parts[-1] == "":
+            while trim and parts and parts[-1] == "":
                 parts.pop()
             values.append(delimiters.component.join(parts))
         else:
             values.append(value)
-    while values and values[-1] == "":
+    while trim and values and values[-1] == "":
         values.pop()
     return delimiters.element.join([segment.id, *values]) + delimiters.segment
 
 
 def serialize(
-    segments: Iterable[Segment], delimiters: Delimiters = Delimiters(), newline: str = "\n"
+    segments: Iterable[Segment],
+    delimiters: Delimiters = Delimiters(),
+    newline: str = "\n",
+    *,
+    trim: bool = True,
 ) -> str:
     """Write segments, one per line by default (a line break after each terminator)."""
-    return "".join(serialize_segment(s, delimiters) + newline for s in segments)
+    return "".join(serialize_segment(s, delimiters, trim=trim) + newline for s in segments)
 
 
 def segment(id_: str, *elements: ElementValue | Sequence[str] | None) -> Segment:
