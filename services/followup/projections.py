@@ -1,0 +1,190 @@
+"""Follow-up projections: the claims read model and patient account balances, from claim events.
+
+Handlers are plain functions `(conn, event, envelope)` registered at the bottom of the
+module; the runtime (Kafka consumer or embedded runner) calls them inside the transaction
+that also records what was applied. Balances change with SQL arithmetic (`x = x + :amount`)
+so two consumers touching one account on different partitions never lose an update.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy.engine import Connection
+
+from services.followup.tables import (
+    accounts,
+    balances_metadata,
+    claim_lines,
+    claims,
+    followup_metadata,
+)
+from shared.events.claims import ClaimCreated
+from shared.events.envelope import EventEnvelope
+from shared.events.registry import decode as decode_event
+from shared.messaging.projection import EventHandler, Projection
+
+CLAIMS_PROJECTION = "followup.claims"
+BALANCES_PROJECTION = "followup.account_balances"
+
+ZERO = Decimal("0.00")
+
+
+class ProjectionInconsistency(RuntimeError):
+    """An event refers to something the read model has never seen (dead-lettered, visible)."""
+
+
+# --- claims read model ------------------------------------------------------------------------
+
+
+def add_claim(conn: Connection, event: ClaimCreated, envelope: EventEnvelope) -> None:
+    claim = event.claim
+    at = envelope.occurred_at
+    conn.execute(
+        claims.insert().values(
+            claim_id=event.claim_id,
+            organization_id=event.organization_id,
+            account_id=event.account_id,
+            status="created",
+            kind=claim.kind.value,
+            patient_control_number=claim.patient_control_number,
+            payer_id=claim.payer.payer_id,
+            payer_name=claim.payer.name,
+            frequency=claim.frequency.value,
+            total_charge=claim.total_charge,
+            first_service_date=claim.first_service_date,
+            stream_version=envelope.stream_version,
+            created_at=at,
+            updated_at=at,
+        )
+    )
+    conn.execute(
+        claim_lines.insert(),
+        [
+            {
+                "claim_id": event.claim_id,
+                "line_number": line.line_number,
+                "procedure_code": line.procedure_code,
+                "revenue_code": line.revenue_code,
+                "modifiers": ":".join(line.modifiers),
+                "units": format(line.units, "f"),
+                "charge": line.charge,
+                "service_date": line.service_date,
+            }
+            for line in claim.lines
+        ],
+    )
+
+
+def _status_setter(status: str) -> EventHandler:
+    """A handler moving the claim to `status`: lifecycle events beyond intake slot in here."""
+
+    def set_status(conn: Connection, event: object, envelope: EventEnvelope) -> None:
+        changed = conn.execute(
+            claims.update()
+            .where(claims.c.claim_id == envelope.stream_id)
+            .values(
+                status=status,
+                stream_version=envelope.stream_version,
+                updated_at=envelope.occurred_at,
+            )
+        )
+        if changed.rowcount != 1:
+            raise ProjectionInconsistency(
+                f"{envelope.type} for claim {envelope.stream_id} which the read model does not hold"
+            )
+
+    set_status.__name__ = f"set_status_{status}"
+    return set_status
+
+
+# --- account balances -------------------------------------------------------------------------
+
+
+def _add_to_account(
+    conn: Connection,
+    *,
+    account_id: str,
+    organization_id: str,
+    at: datetime,
+    charges: Decimal = ZERO,
+    insurance_ar: Decimal = ZERO,
+    patient_ar: Decimal = ZERO,
+    payments: Decimal = ZERO,
+    adjustments: Decimal = ZERO,
+    claims_added: int = 0,
+) -> None:
+    changed = conn.execute(
+        accounts.update()
+        .where(accounts.c.account_id == account_id)
+        .values(
+            charges=accounts.c.charges + charges,
+            insurance_ar=accounts.c.insurance_ar + insurance_ar,
+            patient_ar=accounts.c.patient_ar + patient_ar,
+            payments=accounts.c.payments + payments,
+            adjustments=accounts.c.adjustments + adjustments,
+            claim_count=accounts.c.claim_count + claims_added,
+            updated_at=at,
+        )
+    )
+    if changed.rowcount == 0:
+        conn.execute(
+            accounts.insert().values(
+                account_id=account_id,
+                organization_id=organization_id,
+                charges=charges,
+                insurance_ar=insurance_ar,
+                patient_ar=patient_ar,
+                payments=payments,
+                adjustments=adjustments,
+                claim_count=claims_added,
+                updated_at=at,
+            )
+        )
+
+
+def charge_account(conn: Connection, event: ClaimCreated, envelope: EventEnvelope) -> None:
+    """A new claim's charges are billed to insurance: they enter charges and insurance A/R."""
+    total = event.claim.total_charge
+    _add_to_account(
+        conn,
+        account_id=event.account_id,
+        organization_id=event.organization_id,
+        at=envelope.occurred_at,
+        charges=total,
+        insurance_ar=total,
+        claims_added=1,
+    )
+
+
+# --- registration -----------------------------------------------------------------------------
+
+CLAIM_HANDLERS: dict[str, EventHandler] = {
+    "claim.created": add_claim,
+    **{
+        f"claim.{status}": _status_setter(status)
+        for status in (
+            "scrub_failed",
+            "submitted",
+            "acknowledged",
+            "rejected",
+            "accepted",
+            "corrected",
+            "voided",
+            "closed",
+        )
+    },
+}
+
+BALANCE_HANDLERS: dict[str, EventHandler] = {
+    "claim.created": charge_account,
+}
+
+claims_projection = Projection(CLAIMS_PROJECTION, followup_metadata, CLAIM_HANDLERS)
+balances_projection = Projection(BALANCES_PROJECTION, balances_metadata, BALANCE_HANDLERS)
+
+PROJECTIONS: dict[str, Projection] = {p.name: p for p in (claims_projection, balances_projection)}
+
+decode_payload = decode_event
+"""Typed event from an envelope (shared registry; old versions upcast)."""

@@ -1,0 +1,107 @@
+"""Follow-up read-model tables: claims (with lines) and patient account balances."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
+from shared.eventstore.schema import AwareDateTime
+
+CENT = Decimal("0.01")
+
+
+class MoneyColumn(TypeDecorator[Decimal]):
+    """Exact two-place money: NUMERIC(14,2) on PostgreSQL, integer cents on SQLite.
+
+    SQLite has no decimal type (NUMERIC there is a float), so cents are stored as integers
+    there; `balance + :amount` stays exact in SQL on both backends.
+    """
+
+    impl = sa.Numeric(14, 2)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> sa.types.TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(sa.BigInteger())
+        return dialect.type_descriptor(sa.Numeric(14, 2, asdecimal=True))
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, float):
+            raise TypeError("money must be Decimal, never float")
+        amount = Decimal(value).quantize(CENT)
+        if dialect.name == "sqlite":
+            return int(amount * 100)
+        return amount
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        if value is None:
+            return None
+        if dialect.name == "sqlite":
+            return (Decimal(int(value)) / 100).quantize(CENT)
+        return Decimal(value).quantize(CENT)
+
+    def coerce_compared_value(self, op: Any, value: Any) -> sa.types.TypeEngine[Any]:
+        # `column + Decimal(...)` must bind the amount through this type (cents on SQLite).
+        return self
+
+
+followup_metadata = sa.MetaData()
+
+claims = sa.Table(
+    "followup_claims",
+    followup_metadata,
+    sa.Column("claim_id", sa.String(64), primary_key=True),
+    sa.Column("organization_id", sa.String(100), nullable=False, index=True),
+    sa.Column("account_id", sa.String(200), nullable=False, index=True),
+    sa.Column("status", sa.String(40), nullable=False),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("patient_control_number", sa.String(38), nullable=False),
+    sa.Column("payer_id", sa.String(80), nullable=False),
+    sa.Column("payer_name", sa.String(200), nullable=False),
+    sa.Column("frequency", sa.String(2), nullable=False),
+    sa.Column("total_charge", MoneyColumn(), nullable=False),
+    sa.Column("first_service_date", sa.Date, nullable=True),
+    sa.Column("stream_version", sa.Integer, nullable=False),
+    sa.Column("created_at", AwareDateTime(), nullable=False),
+    sa.Column("updated_at", AwareDateTime(), nullable=False),
+)
+
+claim_lines = sa.Table(
+    "followup_claim_lines",
+    followup_metadata,
+    sa.Column(
+        "claim_id",
+        sa.String(64),
+        sa.ForeignKey("followup_claims.claim_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("line_number", sa.Integer, primary_key=True),
+    sa.Column("procedure_code", sa.String(20), nullable=True),
+    sa.Column("revenue_code", sa.String(10), nullable=True),
+    sa.Column("modifiers", sa.String(20), nullable=False, default=""),
+    sa.Column("units", sa.String(20), nullable=False),  # exact decimal text (SQLite has none)
+    sa.Column("charge", MoneyColumn(), nullable=False),
+    sa.Column("service_date", sa.Date, nullable=True),
+)
+
+balances_metadata = sa.MetaData()
+
+accounts = sa.Table(
+    "followup_account_balances",
+    balances_metadata,
+    sa.Column("account_id", sa.String(200), primary_key=True),
+    sa.Column("organization_id", sa.String(100), nullable=False, index=True),
+    sa.Column("charges", MoneyColumn(), nullable=False),
+    sa.Column("insurance_ar", MoneyColumn(), nullable=False),
+    sa.Column("patient_ar", MoneyColumn(), nullable=False),
+    sa.Column("payments", MoneyColumn(), nullable=False),
+    sa.Column("adjustments", MoneyColumn(), nullable=False),
+    sa.Column("claim_count", sa.Integer, nullable=False),
+    sa.Column("updated_at", AwareDateTime(), nullable=False),
+)
