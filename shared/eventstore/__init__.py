@@ -1,1 +1,19 @@
-"""eventstore package."""
+"""Event store: the interface, memory and SQL (SQLite/PostgreSQL) backends, migrations."""
+
+from shared.eventstore.interface import (
+    ConcurrencyError,
+    DuplicateEventError,
+    EventStore,
+    EventStoreError,
+    InvalidAppendError,
+)
+from shared.eventstore.memory import InMemoryEventStore
+
+__all__ = [
+    "ConcurrencyError",
+    "DuplicateEventError",
+    "EventStore",
+    "EventStoreError",
+    "InMemoryEventStore",
+    "InvalidAppendError",
+]

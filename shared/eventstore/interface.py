@@ -25,6 +25,18 @@ class ConcurrencyError(EventStoreError):
         self.actual = actual
 
 
+class DuplicateEventError(EventStoreError):
+    """An event with this event_id is already stored; nothing was written."""
+
+    def __init__(self, event_id: str) -> None:
+        super().__init__(f"event {event_id} is already in the store; nothing was written")
+        self.event_id = event_id
+
+
+class InvalidAppendError(EventStoreError, ValueError):
+    """The batch itself is malformed (wrong stream, gaps in stream versions); nothing written."""
+
+
 class EventStore(ABC):
     """Backends: memory, SQLite and PostgreSQL (SQLAlchemy), one shared contract test suite.
 

@@ -1,0 +1,179 @@
+"""Registry from (type, version) to event model, upcasters, and envelope encode/decode."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+from pydantic import ValidationError
+
+from shared.events import claims, patient_account, remittance
+from shared.events.base import (
+    Event,
+    EventDataError,
+    UnknownEventTypeError,
+    UnknownEventVersionError,
+)
+from shared.events.envelope import EventEnvelope
+
+Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+class EventRegistry:
+    """Knows every published (type, version) model and how to lift old versions to the latest."""
+
+    def __init__(self) -> None:
+        self._models: dict[tuple[str, int], type[Event]] = {}
+        self._upcasters: dict[tuple[str, int], Upcaster] = {}
+
+    def register(self, model: type[Event]) -> type[Event]:
+        key = (model.event_type, model.event_version)
+        if key in self._models and self._models[key] is not model:
+            raise ValueError(f"{key[0]} v{key[1]} is already registered to {self._models[key]}")
+        self._models[key] = model
+        return model
+
+    def register_upcaster(self, event_type: str, from_version: int, upcaster: Upcaster) -> None:
+        """`upcaster` turns the data of `from_version` into the data of `from_version + 1`."""
+        self._upcasters[(event_type, from_version)] = upcaster
+
+    def models(self) -> list[type[Event]]:
+        """Every registered model, old versions included, sorted by (type, version)."""
+        return [self._models[k] for k in sorted(self._models)]
+
+    def versions(self, event_type: str) -> list[int]:
+        return sorted(v for (t, v) in self._models if t == event_type)
+
+    def latest(self, event_type: str) -> type[Event]:
+        versions = self.versions(event_type)
+        if not versions:
+            raise UnknownEventTypeError(event_type)
+        return self._models[(event_type, versions[-1])]
+
+    def event_types(self) -> list[str]:
+        return sorted({t for (t, _) in self._models})
+
+    def decode(self, envelope: EventEnvelope) -> Event:
+        """The envelope's data as the latest model of its type, upcasting older versions."""
+        return self.decode_data(envelope.type, envelope.version, envelope.data)
+
+    def decode_data(self, event_type: str, version: int, data: dict[str, Any]) -> Event:
+        known = self.versions(event_type)
+        if not known:
+            raise UnknownEventTypeError(event_type)
+        if version not in known:
+            raise UnknownEventVersionError(event_type, version, known)
+        latest = known[-1]
+        current = data
+        for v in range(version, latest):
+            upcaster = self._upcasters.get((event_type, v))
+            if upcaster is None:
+                raise EventDataError(event_type, version, f"no upcaster from v{v} to v{v + 1}")
+            try:
+                current = upcaster(current)
+            except (KeyError, TypeError, ValueError) as exc:
+                raise EventDataError(event_type, version, f"upcasting v{v}: {exc!r}") from exc
+        try:
+            return self._models[(event_type, latest)].model_validate(current)
+        except ValidationError as exc:
+            # Field paths and messages only: input values may be patient data.
+            detail = "; ".join(
+                f"{'.'.join(map(str, e['loc'])) or '<root>'}: {e['msg']}" for e in exc.errors()
+            )
+            raise EventDataError(event_type, version, detail) from None
+
+
+registry = EventRegistry()
+
+for _model in (
+    claims.ClaimCreatedV1,
+    claims.ClaimCreated,
+    claims.ClaimScrubFailed,
+    claims.ClaimEligibilityVerified,
+    claims.ClaimSubmitted,
+    claims.ClaimAcknowledged,
+    claims.ClaimRejected,
+    claims.ClaimAccepted,
+    claims.ClaimAppealed,
+    claims.ClaimAppealDecided,
+    claims.ClaimCorrected,
+    claims.ClaimVoided,
+    claims.ClaimSecondaryCreated,
+    claims.ClaimWrittenOff,
+    claims.ClaimClosed,
+    remittance.ClaimPaid,
+    remittance.ClaimPartiallyPaid,
+    remittance.ClaimDenied,
+    remittance.ClaimReversed,
+    remittance.ClaimUnderpaid,
+    remittance.RemittanceReceived,
+    patient_account.StatementIssued,
+    patient_account.PaymentReceived,
+):
+    registry.register(_model)
+registry.register_upcaster("claim.created", 1, claims.upcast_claim_created_v1_v2)
+
+
+def decode(envelope: EventEnvelope) -> Event:
+    """The typed event inside an envelope (latest version of its type)."""
+    return registry.decode(envelope)
+
+
+def to_envelope(
+    event: Event,
+    *,
+    stream_version: int,
+    occurred_at: datetime,
+    organization_id: str,
+    producer: str,
+    event_id: UUID | None = None,
+    correlation_id: UUID | None = None,
+    causation_id: UUID | None = None,
+) -> EventEnvelope:
+    """Wrap a typed event for appending; the stream id comes from the event itself."""
+    if (event.event_type, event.event_version) not in registry._models:
+        raise UnknownEventTypeError(f"{event.event_type} v{event.event_version}")
+    return EventEnvelope(
+        event_id=event_id or uuid4(),
+        type=event.event_type,
+        version=event.event_version,
+        stream_id=event.stream_id,
+        stream_version=stream_version,
+        occurred_at=occurred_at,
+        correlation_id=correlation_id,
+        causation_id=causation_id,
+        producer=producer,
+        organization_id=organization_id,
+        data=event.model_dump(mode="json"),
+    )
+
+
+def to_envelopes(
+    events: Sequence[Event] | Iterable[Event],
+    *,
+    expected_version: int,
+    occurred_at: datetime,
+    organization_id: str,
+    producer: str,
+    correlation_id: UUID | None = None,
+    causation_id: UUID | None = None,
+) -> list[EventEnvelope]:
+    """Envelopes for a batch on one stream, numbered expected_version + 1, + 2, ..."""
+    envelopes = [
+        to_envelope(
+            event,
+            stream_version=expected_version + i,
+            occurred_at=occurred_at,
+            organization_id=organization_id,
+            producer=producer,
+            correlation_id=correlation_id,
+            causation_id=causation_id,
+        )
+        for i, event in enumerate(events, start=1)
+    ]
+    streams = {e.stream_id for e in envelopes}
+    if len(streams) > 1:
+        raise ValueError(f"one append goes to one stream, got {len(streams)} streams")
+    return envelopes

@@ -1,0 +1,233 @@
+"""SQL event store (SQLAlchemy Core) for PostgreSQL and SQLite, usable inside a caller's transaction.
+
+Ordering (the PostgreSQL insert-order vs commit-order gap): an identity value is taken when
+a row is inserted, but rows become visible when their transaction commits. Without care,
+writer A takes position 5, writer B takes 6 and commits first, a reader that follows
+"position > last seen" reads 6, moves its checkpoint past 5, and never sees A's event.
+Fix used here: every append first takes one transaction-scoped advisory lock
+(`pg_advisory_xact_lock`), held until its transaction ends. Positions are therefore taken
+and committed in the same order, and a reader's snapshot is always a prefix of the log
+(gaps from rolled-back appends are permanent, never filled later). The price is that
+appends to the whole store are serialised for the rest of the appending transaction; keep
+transactions that append short. SQLite serialises every writer anyway (BEGIN IMMEDIATE,
+see shared/db.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Connection, Engine, func, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from shared.db import create_db_engine
+from shared.events.envelope import EventEnvelope
+from shared.eventstore.interface import ConcurrencyError, DuplicateEventError, EventStore
+from shared.eventstore.schema import events as events_table
+from shared.eventstore.validation import check_batch
+
+# Key of the advisory lock serialising appends ("revcyc" in ASCII); any constant works as
+# long as nothing else in the database uses it.
+APPEND_LOCK_KEY = 0x726576637963
+
+
+class _UniqueViolation(Exception):
+    def __init__(self, duplicate_event_id: str | None) -> None:
+        self.duplicate_event_id = duplicate_event_id
+
+
+class SqlEventStore(EventStore):
+    """The event store on PostgreSQL (psycopg 3) or SQLite; tables from the Alembic migrations.
+
+    `append` runs in its own transaction. `append_in(connection, ...)` appends inside the
+    caller's open transaction, so a service's state change and its events commit together
+    (the transactional outbox); with an ORM session, pass `session.connection()`.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        serialize_appends: bool = True,
+    ) -> None:
+        # serialize_appends=False exists only so a test can show the ordering harness
+        # detects the skip the lock prevents; never turn it off in production.
+        self.engine = engine
+        self._clock = clock
+        self._serialize = serialize_appends
+        self._table = events_table
+
+    @classmethod
+    def from_url(cls, url: str, **kwargs: Any) -> SqlEventStore:
+        return cls(create_db_engine(url), **kwargs)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    # -- writing -----------------------------------------------------------------------
+
+    def append(
+        self, stream_id: str, expected_version: int, events: Sequence[EventEnvelope]
+    ) -> list[EventEnvelope]:
+        check_batch(stream_id, expected_version, events)
+        try:
+            with self.engine.begin() as conn:
+                return self._insert(conn, stream_id, expected_version, events)
+        except _UniqueViolation as exc:
+            # The transaction rolled back; report the stream as it is now.
+            raise self._conflict(exc, stream_id, expected_version) from None
+
+    def append_in(
+        self,
+        connection: Connection,
+        stream_id: str,
+        expected_version: int,
+        events: Sequence[EventEnvelope],
+    ) -> list[EventEnvelope]:
+        """Append inside the caller's transaction; committed (or not) with it.
+
+        On a conflict nothing of this batch is written (a savepoint is rolled back) and the
+        caller's transaction stays usable, though it will usually roll back and retry.
+        """
+        check_batch(stream_id, expected_version, events)
+        try:
+            with connection.begin_nested():
+                return self._insert(connection, stream_id, expected_version, events)
+        except _UniqueViolation as exc:
+            raise self._conflict(exc, stream_id, expected_version, connection) from None
+
+    def _insert(
+        self,
+        conn: Connection,
+        stream_id: str,
+        expected_version: int,
+        events: Sequence[EventEnvelope],
+    ) -> list[EventEnvelope]:
+        t = self._table
+        if self._serialize and conn.dialect.name == "postgresql":
+            conn.execute(select(func.pg_advisory_xact_lock(APPEND_LOCK_KEY)))
+        current = self._version(conn, stream_id)
+        if current != expected_version:
+            raise ConcurrencyError(stream_id, expected_version, current)
+        now = self._clock()
+        rows = [self._row(e, now) for e in events]
+        ids = [str(e.event_id) for e in events]
+        existing = conn.execute(select(t.c.event_id).where(t.c.event_id.in_(ids))).scalars().first()
+        if existing is not None:
+            raise _UniqueViolation(existing)
+        try:
+            positions = conn.execute(
+                insert(t).returning(t.c.position, sort_by_parameter_order=True), rows
+            ).scalars().all()
+        except IntegrityError as exc:
+            # Without the lock (a racing writer) the unique constraints are the last line:
+            # (stream_id, stream_version) means a concurrent append won; event_id a duplicate.
+            message = str(exc.orig)
+            duplicate = _event_id_from(message, events) if "event_id" in message else None
+            raise _UniqueViolation(duplicate) from exc
+        return [e.recorded(now, int(p)) for e, p in zip(events, positions, strict=True)]
+
+    def _conflict(
+        self,
+        exc: _UniqueViolation,
+        stream_id: str,
+        expected_version: int,
+        connection: Connection | None = None,
+    ) -> Exception:
+        if exc.duplicate_event_id is not None:
+            return DuplicateEventError(exc.duplicate_event_id)
+        actual = (
+            self._version(connection, stream_id)
+            if connection is not None
+            else self.stream_version(stream_id)
+        )
+        return ConcurrencyError(stream_id, expected_version, actual)
+
+    @staticmethod
+    def _row(e: EventEnvelope, recorded_at: datetime) -> dict[str, Any]:
+        return {
+            "event_id": str(e.event_id),
+            "stream_id": e.stream_id,
+            "stream_version": e.stream_version,
+            "type": e.type,
+            "version": e.version,
+            "occurred_at": e.occurred_at,
+            "recorded_at": recorded_at,
+            "correlation_id": str(e.correlation_id) if e.correlation_id else None,
+            "causation_id": str(e.causation_id) if e.causation_id else None,
+            "producer": e.producer,
+            "organization_id": e.organization_id,
+            # JSON form: Decimals become strings, dates ISO text, so any JSON column takes it.
+            "data": e.model_dump(mode="json", include={"data"})["data"],
+        }
+
+    # -- reading -----------------------------------------------------------------------
+
+    def _version(self, conn: Connection, stream_id: str) -> int:
+        t = self._table
+        value = conn.execute(
+            select(func.max(t.c.stream_version)).where(t.c.stream_id == stream_id)
+        ).scalar()
+        return int(value or 0)
+
+    def stream_version(self, stream_id: str) -> int:
+        with self.engine.connect() as conn:
+            return self._version(conn, stream_id)
+
+    def load(self, stream_id: str, after_version: int = 0) -> list[EventEnvelope]:
+        t = self._table
+        query = (
+            select(t)
+            .where(t.c.stream_id == stream_id, t.c.stream_version > after_version)
+            .order_by(t.c.stream_version)
+        )
+        with self.engine.connect() as conn:
+            return [_envelope(row._mapping) for row in conn.execute(query)]
+
+    def read_all(self, after: int = 0, limit: int = 1000) -> list[EventEnvelope]:
+        with self.engine.connect() as conn:
+            return self.read_all_in(conn, after=after, limit=limit)
+
+    def read_all_in(
+        self, connection: Connection, after: int = 0, limit: int = 1000
+    ) -> list[EventEnvelope]:
+        """read_all on the caller's connection (e.g. the relay's, next to its checkpoint)."""
+        t = self._table
+        query = select(t).where(t.c.position > after).order_by(t.c.position).limit(limit)
+        return [_envelope(row._mapping) for row in connection.execute(query)]
+
+    def head_position(self) -> int:
+        """The highest committed position (0 when empty)."""
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.max(self._table.c.position))).scalar() or 0)
+
+
+def _event_id_from(message: str, events: Sequence[EventEnvelope]) -> str:
+    # PostgreSQL names the duplicate value: Key (event_id)=(…) already exists.
+    for e in events:
+        if str(e.event_id) in message:
+            return str(e.event_id)
+    return "?"
+
+
+def _envelope(row: Any) -> EventEnvelope:
+    return EventEnvelope(
+        event_id=UUID(row["event_id"]),
+        type=row["type"],
+        version=row["version"],
+        stream_id=row["stream_id"],
+        stream_version=row["stream_version"],
+        occurred_at=row["occurred_at"],
+        recorded_at=row["recorded_at"],
+        correlation_id=UUID(row["correlation_id"]) if row["correlation_id"] else None,
+        causation_id=UUID(row["causation_id"]) if row["causation_id"] else None,
+        producer=row["producer"],
+        organization_id=row["organization_id"],
+        data=row["data"],
+        position=int(row["position"]),
+    )
