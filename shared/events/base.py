@@ -52,7 +52,9 @@ class EventDataError(EventContractError):
     """The data of a known type/version does not match its model."""
 
     def __init__(self, event_type: str, version: int, detail: str) -> None:
-        super().__init__(f"event {event_type!r} v{version}: data does not match its model: {detail}")
+        super().__init__(
+            f"event {event_type!r} v{version}: data does not match its model: {detail}"
+        )
         self.event_type = event_type
         self.version = version
 

@@ -47,7 +47,9 @@ class ClaimCreated(Event):
     event_version: ClassVar[int] = 2
 
     claim_id: str
-    account_id: str = Field(description="Patient account: organization-scoped patient control number")
+    account_id: str = Field(
+        description="Patient account: organization-scoped patient control number"
+    )
     organization_id: str
     claim: Claim
     source: ClaimSource = ClaimSource.JSON
@@ -67,8 +69,12 @@ class ScrubFinding(Part):
 
     code: str = Field(description="Edit identifier, e.g. 'NPI_CHECK_DIGIT'")
     message: str
-    field: str | None = Field(default=None, description="Path in the claim, e.g. 'lines[0].charge'")
-    severity: str = Field(default="error", description="'error' holds the claim; 'warning' does not")
+    field: str | None = Field(
+        default=None, description="Path in the claim, e.g. 'lines[0].charge'"
+    )
+    severity: str = Field(
+        default="error", description="'error' holds the claim; 'warning' does not"
+    )
 
 
 class ClaimScrubFailed(Event):

@@ -31,7 +31,8 @@ class EventEnvelope(BaseModel):
     organization_id: str
     data: dict[str, Any]
     position: int | None = Field(
-        default=None, description="Global position in the store it was read from; None before append"
+        default=None,
+        description="Global position in the store it was read from; None before append",
     )
 
     def recorded(self, at: datetime, position: int) -> EventEnvelope:

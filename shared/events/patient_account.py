@@ -17,7 +17,9 @@ def patient_account_id(organization_id: str, patient_control_number: str) -> str
     Two hospitals may both use account number 1001, so the organization is part of the id.
     """
     if not organization_id or not patient_control_number:
-        raise ValueError("a patient account id needs an organization id and a patient control number")
+        raise ValueError(
+            "a patient account id needs an organization id and a patient control number"
+        )
     return f"{organization_id}:{patient_control_number}"
 
 

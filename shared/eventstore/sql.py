@@ -1,4 +1,4 @@
-"""SQL event store (SQLAlchemy Core) for PostgreSQL and SQLite, usable inside a caller's transaction.
+"""SQL event store (SQLAlchemy Core) for PostgreSQL and SQLite, usable in a caller's transaction.
 
 Ordering (the PostgreSQL insert-order vs commit-order gap): an identity value is taken when
 a row is inserted, but rows become visible when their transaction commits. Without care,

@@ -1,0 +1,122 @@
+"""One fictional example of every registered event type and version (docs, tests, demos)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from shared.events import claims as c
+from shared.events import patient_account as pa
+from shared.events import remittance as r
+from shared.events.base import Event
+from shared.testing.claims import professional_claim
+
+ORG = "org-st-example"
+
+
+def example_events() -> list[Event]:
+    """Every registered (type, version) once, with fictional but realistic values."""
+    claim = professional_claim()
+    claim_id = "clm-0001"
+    account = pa.patient_account_id(ORG, claim.patient_control_number)
+    adjudicated = dict(
+        claim_id=claim_id,
+        remittance_id="rmt-0001",
+        payer_id=claim.payer.payer_id,
+        payer_claim_number="PCN7722337",
+        charge_amount=claim.total_charge,
+        paid_on=date(2026, 3, 2),
+    )
+    return [
+        c.ClaimCreatedV1(claim_id=claim_id, organization_id=ORG, claim=claim),
+        c.ClaimCreated(claim_id=claim_id, account_id=account, organization_id=ORG, claim=claim),
+        c.ClaimScrubFailed(
+            claim_id=claim_id,
+            findings=(
+                c.ScrubFinding(
+                    code="NPI_CHECK_DIGIT", message="billing NPI fails the Luhn check",
+                    field="billing_provider.npi",
+                ),
+            ),
+        ),
+        c.ClaimEligibilityVerified(
+            claim_id=claim_id, payer_id=claim.payer.payer_id, coverage_active=True,
+            plan_name="PPO Gold", copay=Decimal("25.00"), deductible_remaining=Decimal("150.00"),
+            trace_number="TRN0001",
+        ),
+        c.ClaimSubmitted(
+            claim_id=claim_id, payer_id=claim.payer.payer_id, batch_id="bat-0001",
+            interchange_control_number="000000101", total_charge=claim.total_charge,
+        ),
+        c.ClaimAcknowledged(claim_id=claim_id, batch_id="bat-0001", control_number="0001"),
+        c.ClaimRejected(
+            claim_id=claim_id, ack_kind=c.AckKind.X12_277CA,
+            reasons=(c.RejectionReason(code="A7:562", description="Entity's NPI invalid"),),
+        ),
+        c.ClaimAccepted(claim_id=claim_id, payer_claim_number="PCN7722337"),
+        c.ClaimAppealed(
+            claim_id=claim_id, appeal_id="apl-0001", reason="Medical necessity documented",
+            amount_disputed=Decimal("80.00"), filed_on=date(2026, 3, 10),
+            decision_due=date(2026, 5, 9),
+        ),
+        c.ClaimAppealDecided(
+            claim_id=claim_id, appeal_id="apl-0001", outcome=c.AppealOutcome.OVERTURNED,
+            amount_awarded=Decimal("80.00"), decided_on=date(2026, 4, 20),
+        ),
+        c.ClaimCorrected(claim_id=claim_id, corrected_claim=claim, reason="wrong modifier"),
+        c.ClaimVoided(claim_id=claim_id, reason="duplicate submission", payer_claim_number="PCN1"),
+        c.ClaimSecondaryCreated(
+            claim_id=claim_id, secondary_claim_id="clm-0002", secondary_payer_id="SEC01",
+            amount_billed=Decimal("20.00"),
+        ),
+        c.ClaimWrittenOff(
+            claim_id=claim_id, amount=Decimal("4.99"), reason_code="SMALL_BALANCE",
+            reason="below the office's small-balance threshold",
+        ),
+        c.ClaimClosed(claim_id=claim_id),
+        r.ClaimPaid(
+            **adjudicated, claim_status_code="1", paid_amount=claim.total_charge - Decimal("45.00"),
+            patient_responsibility=Decimal("20.00"),
+            adjustments=(
+                r.ClaimAdjustment(group=r.AdjustmentGroup.CONTRACTUAL, reason_code="45",
+                                  amount=Decimal("25.00")),
+                r.ClaimAdjustment(group=r.AdjustmentGroup.PATIENT_RESPONSIBILITY,
+                                  reason_code="3", amount=Decimal("20.00")),
+            ),
+        ),
+        r.ClaimPartiallyPaid(
+            **adjudicated, claim_status_code="1", paid_amount=Decimal("60.00"),
+            adjustments=(r.ClaimAdjustment(group=r.AdjustmentGroup.CONTRACTUAL,
+                                           reason_code="97", amount=claim.total_charge
+                                           - Decimal("60.00")),),
+            remark_codes=("M15",),
+        ),
+        r.ClaimDenied(
+            **adjudicated, claim_status_code="4", paid_amount=Decimal("0.00"),
+            adjustments=(r.ClaimAdjustment(group=r.AdjustmentGroup.CONTRACTUAL,
+                                           reason_code="197", amount=claim.total_charge),),
+            denial_category="authorization",
+        ),
+        r.ClaimReversed(
+            claim_id=claim_id, remittance_id="rmt-0002", payer_claim_number="PCN7722337",
+            reversed_paid_amount=Decimal("100.00"), reversed_on=date(2026, 4, 1),
+        ),
+        r.ClaimUnderpaid(
+            claim_id=claim_id, remittance_id="rmt-0001", expected_amount=Decimal("110.00"),
+            paid_amount=Decimal("100.00"), shortfall=Decimal("10.00"),
+        ),
+        r.RemittanceReceived(
+            remittance_id="rmt-0001", organization_id=ORG, payer_id=claim.payer.payer_id,
+            payer_name=claim.payer.name, payment_method="ACH", trace_number="12345",
+            payment_amount=Decimal("1000.00"), payment_date=date(2026, 3, 2), claim_count=7,
+            provider_adjustments=(r.ProviderAdjustment(reason_code="L6", amount=Decimal("-1.25")),),
+        ),
+        pa.StatementIssued(
+            account_id=account, statement_id="stm-0001", statement_date=date(2026, 3, 15),
+            due_date=date(2026, 4, 14), balance_due=Decimal("20.00"), claim_ids=(claim_id,),
+        ),
+        pa.PaymentReceived(
+            account_id=account, payment_id="pay-0001", amount=Decimal("20.00"),
+            method=pa.PaymentMethod.CARD, received_on=date(2026, 3, 20), claim_id=claim_id,
+        ),
+    ]
