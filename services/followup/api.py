@@ -1,0 +1,68 @@
+"""Follow-up HTTP API: reads of the claims and account-balance projections, each one audited."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Request, status
+from sqlalchemy.engine import Engine
+
+from services.followup import queries
+from services.followup.queries import AccountPublic, ClaimPublic
+from shared.auth import ROLE_ACCOUNTS_READ, ROLE_CLAIMS_READ, Principal, record_access, require_role
+
+
+@dataclass
+class FollowupDeps:
+    engine: Engine
+
+
+def get_followup_deps(request: Request) -> FollowupDeps:
+    deps: FollowupDeps = request.app.state.followup
+    return deps
+
+
+FollowupDepsDep = Annotated[FollowupDeps, Depends(get_followup_deps)]
+ClaimReader = Annotated[Principal, Depends(require_role(ROLE_CLAIMS_READ))]
+AccountReader = Annotated[Principal, Depends(require_role(ROLE_ACCOUNTS_READ))]
+
+router = APIRouter(prefix="/v1", tags=["followup"])
+
+
+@router.get("/claims/{claim_id}", response_model=ClaimPublic)
+def read_claim(claim_id: str, principal: ClaimReader, deps: FollowupDepsDep) -> ClaimPublic:
+    """One claim as follow-up sees it: status, payer, lines, charges."""
+    # The read and its audit row commit together: no unaudited read of patient data.
+    with deps.engine.begin() as conn:
+        claim = queries.get_claim(conn, principal.organization_id, claim_id)
+        record_access(
+            conn,
+            principal,
+            action="read",
+            resource_type="claim",
+            resource_id=claim_id,
+            outcome="ok" if claim else "not_found",
+        )
+    if claim is None:
+        # Unknown and other organizations' claims look the same: existence is not disclosed.
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="claim not found")
+    return claim
+
+
+@router.get("/accounts/{account_id:path}", response_model=AccountPublic)
+def read_account(account_id: str, principal: AccountReader, deps: FollowupDepsDep) -> AccountPublic:
+    """A patient account's balances: charges, insurance and patient A/R, payments, adjustments."""
+    with deps.engine.begin() as conn:
+        account = queries.get_account(conn, principal.organization_id, account_id)
+        record_access(
+            conn,
+            principal,
+            action="read",
+            resource_type="account",
+            resource_id=account_id,
+            outcome="ok" if account else "not_found",
+        )
+    if account is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="account not found")
+    return account

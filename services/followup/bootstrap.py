@@ -1,0 +1,94 @@
+"""Composition root of follow-up: projections, their runners (Kafka or embedded), the HTTP app."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from fastapi import FastAPI
+from sqlalchemy.engine import Engine
+
+from services.followup.api import FollowupDeps, router
+from services.followup.config import FollowupSettings, get_followup_settings
+from services.followup.projections import PROJECTIONS, decode_payload
+from shared.auth import TokenVerifier, audit_metadata
+from shared.db import create_db_engine
+from shared.eventstore.interface import EventStore
+from shared.messaging.consumer import ConsumerConfig, ProjectionConsumer
+from shared.messaging.embedded import EmbeddedProjector
+from shared.messaging.projection import Projection
+
+
+class UnknownProjection(KeyError):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"unknown projection {name!r}; known: {', '.join(sorted(PROJECTIONS))}")
+
+
+def projection_named(name: str) -> Projection:
+    try:
+        return PROJECTIONS[name]
+    except KeyError:
+        raise UnknownProjection(name) from None
+
+
+def prepare_database(engine: Engine) -> None:
+    """Read-model, tracking and audit tables (created if missing)."""
+    for projection in PROJECTIONS.values():
+        projection.create_tables(engine)
+    audit_metadata.create_all(engine, checkfirst=True)
+
+
+def bootstrap(
+    settings: FollowupSettings | None = None, *, engine: Engine | None = None, prepare: bool = True
+) -> FollowupDeps:
+    settings = settings or get_followup_settings()
+    engine = engine or create_db_engine(settings.effective_database_url)
+    if prepare:
+        prepare_database(engine)
+    return FollowupDeps(engine=engine)
+
+
+def embedded_projector(
+    store: EventStore, engine: Engine, names: Sequence[str] | None = None
+) -> EmbeddedProjector:
+    projections = [projection_named(n) for n in names] if names else list(PROJECTIONS.values())
+    return EmbeddedProjector(store, engine, projections, decode_payload)
+
+
+def consumer_for(
+    name: str,
+    engine: Engine,
+    settings: FollowupSettings | None = None,
+    *,
+    group_id: str | None = None,
+    topics: Sequence[str] | None = None,
+    dead_letter_topic: str | None = None,
+    crash_after_db_commits: int | None = None,
+) -> ProjectionConsumer:
+    """A Kafka consumer applying projection `name` (its own consumer group by default)."""
+    settings = settings or get_followup_settings()
+    projection = projection_named(name)
+    config = ConsumerConfig(
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        topics=list(topics or [settings.claims_topic]),
+        group_id=group_id or f"{settings.consumer_group_prefix}.{projection.name}",
+        dead_letter_topic=dead_letter_topic or settings.dead_letter_topic,
+        client_id=f"followup-{projection.name}",
+        max_poll_records=settings.max_poll_records,
+        crash_after_db_commits=crash_after_db_commits,
+    )
+    return ProjectionConsumer(config, engine, projection, decode_payload)
+
+
+def install(app: FastAPI, deps: FollowupDeps) -> None:
+    app.state.followup = deps
+    app.include_router(router)
+
+
+def create_app(
+    settings: FollowupSettings | None = None, *, deps: FollowupDeps | None = None
+) -> FastAPI:
+    settings = settings or get_followup_settings()
+    app = FastAPI(title="revcycle follow-up", version="1")
+    app.state.token_verifier = TokenVerifier.from_settings(settings)
+    install(app, deps or bootstrap(settings))
+    return app
