@@ -90,6 +90,7 @@ class Interchange:
     isa: Segment | None
     groups: list[FunctionalGroup] = field(default_factory=list)
     iea: Segment | None = None
+    ta1: list[Segment] = field(default_factory=list)
 
     @property
     def control_number(self) -> str:
@@ -116,6 +117,7 @@ class Interchange:
     def segments(self) -> Iterator[Segment]:
         if self.isa is not None:
             yield self.isa
+        yield from self.ta1
         for group in self.groups:
             if group.gs is not None:
                 yield group.gs
@@ -252,6 +254,9 @@ class _EnvelopeReader:
                 self.ic.iea = seg
                 self._check_iea(self.ic, seg)
                 self.ic = None
+            elif sid == "TA1" and self.ic is not None and self.group is None and not self.ic.groups:
+                # TA1 (interchange acknowledgment) sits between ISA and the first GS.
+                self.ic.ta1.append(seg)
             else:
                 self._stray(seg, f"segment {sid} outside a transaction set (no ST)")
         # End of file: anything still open lacks its trailer.

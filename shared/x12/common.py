@@ -1,0 +1,306 @@
+"""Segments shared by several 005010 guides (names, addresses, references, dates, HL, amounts)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from enum import Enum
+
+from shared.x12.loops import LoopContext, components, to_date, to_decimal
+from shared.x12.segments import Segment
+
+__all__ = [
+    "AmtSegment",
+    "DmgSegment",
+    "DtmSegment",
+    "DtpSegment",
+    "EntityTypeQualifier",
+    "HlSegment",
+    "N3Segment",
+    "N4Segment",
+    "Nm1Segment",
+    "PerSegment",
+    "PrvSegment",
+    "QtySegment",
+    "RefSegment",
+    "TrnSegment",
+    "first",
+]
+
+
+class EntityTypeQualifier(str, Enum):
+    """NM102: 1 person, 2 non-person entity."""
+
+    PERSON = "1"
+    NON_PERSON = "2"
+
+
+@dataclass(slots=True)
+class Nm1Segment:
+    """Individual or Organizational Name.
+
+    Example:
+        NM1*QC*1*SMITH*JOHN****MI*123456789~
+    """
+
+    entity_identifier: str  # NM101 (QC patient, IL insured, PR payer, 85 billing provider...)
+    entity_type: str  # NM102
+    last_or_organization_name: str  # NM103
+    first_name: str  # NM104
+    middle_name: str  # NM105
+    suffix: str  # NM107
+    id_qualifier: str  # NM108 (XX = NPI, MI = member id, PI = payer id...)
+    identifier: str  # NM109
+    position: int
+
+    @classmethod
+    def read(cls, s: Segment, ctx: LoopContext) -> Nm1Segment:
+        g = s.get
+        return cls(g(1), g(2), g(3), g(4), g(5), g(7), g(8), g(9), s.position)
+
+    def __repr__(self) -> str:  # names are patient data: keep them out of reprs and logs
+        return f"Nm1Segment({self.entity_identifier}, position={self.position})"
+
+
+@dataclass(slots=True)
+class N3Segment:
+    """Address Information.
+
+    Example:
+        N3*123 MAIN STREET*SUITE 5~
+    """
+
+    address_1: str
+    address_2: str
+
+    @classmethod
+    def read(cls, s: Segment, ctx: LoopContext) -> N3Segment:
+        return cls(s.get(1), s.get(2))
+
+    def __repr__(self) -> str:
+        return "N3Segment(<address>)"
+
+
+@dataclass(slots=True)
+class N4Segment:
+    """Geographic Location.
+
+    Example:
+        N4*KANSAS CITY*MO*64108~
+    """
+
+    city: str
+    state: str
+    postal_code: str
+    country: str
+
+    @classmethod
+    def read(cls, s: Segment, ctx: LoopContext) -> N4Segment:
+        return cls(s.get(1), s.get(2), s.get(3), s.get(4))
+
+    def __repr__(self) -> str:
+        return "N4Segment(<address>)"
+
+
+@dataclass(slots=True)
+class RefSegment:
+    """Reference Information.
+
+    Example:
+        REF*EI*123456789~
+    """
+
+    qualifier: str  # REF01
+    value: str  # REF02
+    description: str  # REF03
+
+    @classmethod
+    def read(cls, s: Segment, ctx: LoopContext) -> RefSegment:
+        return cls(s.get(1), s.get(2), s.get(3))
+
+
+@dataclass(slots=True)
+class DtmSegment:
+    """Date/Time Reference (835 style, CCYYMMDD in DTM02).
+
+    Example:
+        DTM*405*20190314~
+    """
+
+    qualifier: str
+    date: date | None
+    raw: str
+
+    @classmethod
+    def read(cls, s: Segment, ctx: LoopContext) -> DtmSegment:
+        raw = s.get(2)
+        return cls(s.get(1), to_date(raw), raw)
+
+
+@dataclass(slots=True)
+class DtpSegment:
+    """Date or Time or Period (D8 = one date, RD8 = a range CCYYMMDD-CCYYMMDD).
+
+    Example:
+        DTP*472*RD8*20190301-20190305~
+    """
+
+    qualifier: str  # DTP01 (472 service, 434 statement, 431 onset...)
+    format: str  # DTP02: D8 or RD8
+    start: date | None
+    end: date | None
+    raw: str
+
+    @classmethod
+    def read(cls, s: Segment, ctx: LoopContext) -> DtpSegment:
+        fmt = s.get(2)
+        raw = s.get(3)
+        if fmt == "RD8" and "-" in raw:
+            a, _, b = raw.partition("-")
+            return cls(s.get(1), fmt, to_date(a), to_date(b), raw)
+        d = to_date(raw)
+        return cls(s.get(1), fmt, d, d, raw)
+
+
+@dataclass(slots=True)
+class PerSegment:
+    """Administrative Communications Contact.
+
+    Example:
+        PER*IC*JOHN SMITH*TE*8005551212~
+    """
+
+    function: str
+    name: str
+    contacts: list[tuple[str, str]]
+
+    @classmethod
+    def read(cls, s: Segment, ctx: LoopContext) -> PerSegment:
+        contacts = [(s.get(i), s.get(i + 1)) for i in (3, 5, 7) if s.get(i)]
+        return cls(s.get(1), s.get(2), contacts)
+
+
+@dataclass(slots=True)
+class HlSegment:
+    """Hierarchical Level.
+
+    Example:
+        HL*2*1*22*0~
+    """
+
+    id: str  # HL01
+    parent_id: str  # HL02
+    level_code: str  # HL03 (20 information source, 21 receiver, 22 subscriber, 23 dependent...)
+    has_children: str  # HL04
+    position: int
+
+    @classmethod
+    def read(cls, s: Segment, ctx: LoopContext) -> HlSegment:
+        return cls(s.get(1), s.get(2), s.get(3), s.get(4), s.position)
+
+
+@dataclass(slots=True)
+class AmtSegment:
+    """Monetary Amount Information.
+
+    Example:
+        AMT*AU*150.00~
+    """
+
+    qualifier: str
+    amount: Decimal | None
+
+    @classmethod
+    def read(cls, s: Segment, ctx: LoopContext) -> AmtSegment:
+        return cls(s.get(1), to_decimal(s.get(2)))
+
+
+@dataclass(slots=True)
+class QtySegment:
+    """Quantity Information.
+
+    Example:
+        QTY*CA*3~
+    """
+
+    qualifier: str
+    quantity: Decimal | None
+
+    @classmethod
+    def read(cls, s: Segment, ctx: LoopContext) -> QtySegment:
+        return cls(s.get(1), to_decimal(s.get(2)))
+
+
+@dataclass(slots=True)
+class TrnSegment:
+    """Trace (reassociation trace number).
+
+    Example:
+        TRN*1*12345*1512345678~
+    """
+
+    type_code: str
+    reference: str
+    originator: str
+    supplemental: str
+
+    @classmethod
+    def read(cls, s: Segment, ctx: LoopContext) -> TrnSegment:
+        return cls(s.get(1), s.get(2), s.get(3), s.get(4))
+
+
+@dataclass(slots=True)
+class DmgSegment:
+    """Demographic Information (birth date and gender: patient data, never logged).
+
+    Example:
+        DMG*D8*19430917*M~
+    """
+
+    format: str
+    birth_date: date | None
+    gender: str
+
+    @classmethod
+    def read(cls, s: Segment, ctx: LoopContext) -> DmgSegment:
+        return cls(s.get(1), to_date(s.get(2)), s.get(3))
+
+    def __repr__(self) -> str:
+        return "DmgSegment(<demographics>)"
+
+
+@dataclass(slots=True)
+class PrvSegment:
+    """Provider Information (taxonomy).
+
+    Example:
+        PRV*BI*PXC*203BF0100Y~
+    """
+
+    provider_code: str
+    qualifier: str
+    taxonomy: str
+
+    @classmethod
+    def read(cls, s: Segment, ctx: LoopContext) -> PrvSegment:
+        return cls(s.get(1), s.get(2), s.get(3))
+
+
+@dataclass(slots=True)
+class CompositeValue:
+    """A composite element split into its components."""
+
+    parts: list[str]
+
+    @classmethod
+    def of(cls, value: str, ctx: LoopContext) -> CompositeValue:
+        return cls(components(value, ctx))
+
+
+def first(items: list[Nm1Segment], *qualifiers: str) -> Nm1Segment | None:
+    """First NM1 whose NM101 is one of `qualifiers`."""
+    for item in items:
+        if item.entity_identifier in qualifiers:
+            return item
+    return None

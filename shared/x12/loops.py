@@ -1,0 +1,270 @@
+"""Table-driven loop builder: turns a transaction set's segments into a tree of typed loops.
+
+Each transaction package declares its loops as `Loop` subclasses:
+
+- `LOOP_ID` names the loop as the guide does ("2100", "2000A");
+- `FIELDS` maps a segment id to (attribute, repeats, converter) so typed segments land on
+  named attributes while the raw segment is kept in `segments` (positions, round trip);
+- `CHILDREN` maps a trigger segment id to [(element index, accepted codes, child class,
+  attribute)]: a segment opens that child loop when its element matches.
+
+The builder walks the segments once with a stack of open loops. A segment opens a child of
+the innermost loop that has a matching trigger, or is added to the innermost loop that
+lists it in FIELDS; a repeated trigger closes its loop and opens a sibling. A segment no
+open loop knows stays in the innermost loop and is reported (unexpected segment), so
+reading never stops on structure: validation decides.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import fields, is_dataclass
+from datetime import date, time
+from decimal import Decimal, InvalidOperation
+from enum import Enum
+from typing import Any, ClassVar, TypeVar
+
+from shared.x12.errors import Issue
+from shared.x12.segments import Segment
+
+__all__ = [
+    "Loop",
+    "LoopContext",
+    "build_loops",
+    "component",
+    "components",
+    "to_date",
+    "to_decimal",
+    "to_plain",
+    "code",
+]
+
+Converter = Callable[[Segment, "LoopContext"], Any]
+E = TypeVar("E", bound=Enum)
+
+
+class LoopContext:
+    """What converters need besides the segment: separators, and a place for issues."""
+
+    __slots__ = ("component", "repetition", "issues")
+
+    def __init__(self, component: str, repetition: str, issues: list[Issue] | None = None) -> None:
+        self.component = component
+        self.repetition = repetition
+        self.issues: list[Issue] = [] if issues is None else issues
+
+
+class Loop:
+    """A loop: its raw segments in order, typed attributes, and child loops in order."""
+
+    LOOP_ID: ClassVar[str] = ""
+    NAME: ClassVar[str] = ""
+    FIELDS: ClassVar[dict[str, tuple[str, bool, Converter | None]]] = {}
+    CHILDREN: ClassVar[dict[str, list[tuple[int, frozenset[str] | None, type[Loop], str]]]] = {}
+    TRIGGER: ClassVar[str] = ""
+    # Built once per class in __init_subclass__: the initial value of every typed attribute
+    # (None for single segments, a fresh list for repeating segments and child loops).
+    # No __slots__: typed attributes live in __dict__, set directly by the builder.
+    _LIST_ATTRS: ClassVar[tuple[str, ...]] = ()
+    _SINGLE_ATTRS: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self) -> None:
+        self.segments: list[Segment] = []
+        self.children: list[Loop] = []
+        d = self.__dict__
+        for attr in self._SINGLE_ATTRS:
+            d[attr] = None
+        for attr in self._LIST_ATTRS:
+            d[attr] = []
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        lists = [a for a, many, _ in cls.FIELDS.values() if many]
+        for triggers in cls.CHILDREN.values():
+            for _, _, _, attr in triggers:
+                lists.append(attr)
+        cls._LIST_ATTRS = tuple(dict.fromkeys(lists))
+        cls._SINGLE_ATTRS = tuple(dict.fromkeys(a for a, many, _ in cls.FIELDS.values() if not many))
+
+    def walk(self) -> Iterator[Loop]:
+        """This loop and every loop below it, depth first in file order."""
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+    def all_segments(self) -> list[Segment]:
+        """Every segment of this loop and its children, in file order."""
+        out = [s for loop in self.walk() for s in loop.segments]
+        out.sort(key=lambda s: s.position)
+        return out
+
+    def find(self, loop_id: str) -> list[Loop]:
+        return [loop for loop in self.walk() if loop.LOOP_ID == loop_id]
+
+    def __repr__(self) -> str:
+        first = self.segments[0] if self.segments else None
+        return f"<{type(self).__name__} {self.LOOP_ID} at segment {first.position if first else '?'}>"
+
+
+L = TypeVar("L", bound=Loop)
+
+
+def build_loops(root: L, segments: list[Segment], ctx: LoopContext) -> L:
+    """Fill `root` (the transaction's header loop) from `segments` (ST..SE inclusive)."""
+    stack: list[Loop] = [root]
+    issues = ctx.issues
+    for seg in segments:
+        sid = seg.id
+        placed = False
+        # Search the open loops innermost first: child trigger, else own segment.
+        for depth in range(len(stack) - 1, -1, -1):
+            loop = stack[depth]
+            cls = type(loop)
+            triggers = cls.CHILDREN.get(sid)
+            if triggers is not None:
+                child_cls = None
+                for index, codes, candidate, attr in triggers:
+                    if codes is None or seg.get(index) in codes:
+                        child_cls = candidate
+                        break
+                if child_cls is not None:
+                    del stack[depth + 1 :]
+                    child = child_cls()
+                    loop.children.append(child)
+                    loop.__dict__[attr].append(child)
+                    stack.append(child)
+                    _add(child, seg, ctx)
+                    placed = True
+                    break
+            if sid in cls.FIELDS and not (sid == cls.TRIGGER and loop.segments):
+                # A segment the loop holds once (not a list) and already has belongs
+                # further out (e.g. a second DTM*050 closes the claim's dates).
+                attr, many, _ = cls.FIELDS[sid]
+                if many or loop.__dict__.get(attr) is None:
+                    del stack[depth + 1 :]
+                    _add(loop, seg, ctx)
+                    placed = True
+                    break
+        if not placed:
+            inner = stack[-1]
+            inner.segments.append(seg)
+            issues.append(
+                Issue(
+                    "unexpected_segment",
+                    f"segment {sid} is not expected in loop {inner.LOOP_ID or 'header'}",
+                    seg.position,
+                    sid,
+                    loop=inner.LOOP_ID or None,
+                )
+            )
+    return root
+
+
+def _add(loop: Loop, seg: Segment, ctx: LoopContext) -> None:
+    loop.segments.append(seg)
+    spec = type(loop).FIELDS.get(seg.id)
+    if spec is None:
+        return
+    attr, many, conv = spec
+    value = conv(seg, ctx) if conv is not None else seg
+    if many:
+        loop.__dict__[attr].append(value)
+    else:
+        loop.__dict__[attr] = value
+
+
+# -- element helpers (never raise: bad values become None and validation reports them) ----
+
+
+def to_decimal(text: str) -> Decimal | None:
+    """Money/quantity element as Decimal; None when empty or not a number."""
+    if not text:
+        return None
+    try:
+        value = Decimal(text)
+    except (InvalidOperation, ValueError):
+        return None
+    return value if value.is_finite() else None
+
+
+def to_date(text: str) -> date | None:
+    """CCYYMMDD element as a date; None when empty or not a valid date."""
+    if len(text) != 8 or not text.isdigit():
+        return None
+    try:
+        return date(int(text[:4]), int(text[4:6]), int(text[6:]))
+    except ValueError:
+        return None
+
+
+def to_date6(text: str) -> date | None:
+    """YYMMDD (ISA09, TA103) as a date in 20YY."""
+    if len(text) != 6 or not text.isdigit():
+        return None
+    try:
+        return date(2000 + int(text[:2]), int(text[2:4]), int(text[4:]))
+    except ValueError:
+        return None
+
+
+def to_time(text: str) -> time | None:
+    """HHMM[SS[d..]] as a time; None when invalid."""
+    if len(text) < 4 or not text[:4].isdigit():
+        return None
+    try:
+        seconds = int(text[4:6]) if len(text) >= 6 and text[4:6].isdigit() else 0
+        return time(int(text[:2]), int(text[2:4]), seconds)
+    except ValueError:
+        return None
+
+
+def code(enum: type[E], text: str) -> E | str:
+    """The enum member for a code, or the raw text when the code is not in the list."""
+    try:
+        return enum(text)
+    except ValueError:
+        return text
+
+
+def components(value: str, ctx: LoopContext) -> list[str]:
+    """Split a composite element on the component separator."""
+    return value.split(ctx.component) if value else []
+
+
+def component(parts: list[str], index: int) -> str:
+    """Component `index` (1-based) or ''."""
+    return parts[index - 1] if 0 < index <= len(parts) else ""
+
+
+def to_plain(obj: Any) -> Any:
+    """JSON-ready view of a typed model: Decimals as strings, dates ISO, enums as codes."""
+    if obj is None or isinstance(obj, (bool, int, str)):
+        return obj.value if isinstance(obj, Enum) else obj
+    if isinstance(obj, Enum):
+        return obj.value
+    if isinstance(obj, Decimal):
+        return str(obj)
+    if isinstance(obj, (date, time)):
+        return obj.isoformat()
+    if isinstance(obj, (list, tuple)):
+        return [to_plain(v) for v in obj]
+    if isinstance(obj, dict):
+        return {k: to_plain(v) for k, v in obj.items()}
+    if isinstance(obj, Segment):
+        return {"id": obj.id, "position": obj.position}
+    if isinstance(obj, Loop):
+        out: dict[str, Any] = {"loop": obj.LOOP_ID}
+        if obj.NAME:
+            out["name"] = obj.NAME
+        for attr, value in getattr(obj, "__dict__", {}).items():
+            if attr.startswith("_") or value is None or value == []:
+                continue
+            out[attr] = to_plain(value)
+        return out
+    if is_dataclass(obj):
+        return {
+            f.name: to_plain(getattr(obj, f.name))
+            for f in fields(obj)
+            if getattr(obj, f.name) not in (None, "", [], ())
+        }
+    return str(obj)

@@ -1,0 +1,224 @@
+"""Read any supported X12 document into typed models: envelopes, then one model per ST..SE."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib import import_module
+from typing import Any
+
+from shared.x12.envelope import Interchange, TransactionSet, X12Document, read_document
+from shared.x12.errors import Issue, Severity, X12ValidationError
+from shared.x12.loops import Loop, LoopContext, build_loops, to_plain
+from shared.x12.tokenizer import Source
+
+__all__ = ["ParsedTransaction", "ParseResult", "parse", "parse_transaction", "kind_of"]
+
+# kind -> (package, root class name). Packages are imported on first use.
+_ROOTS: dict[str, tuple[str, str]] = {
+    "835": ("x12_835_005010X221A1", "Transaction835"),
+    "837P": ("x12_837_005010X222A1", "Transaction837P"),
+    "837I": ("x12_837_005010X223A2", "Transaction837I"),
+    "270": ("x12_270_005010X279A1", "Transaction270"),
+    "271": ("x12_271_005010X279A1", "Transaction271"),
+    "276": ("x12_276_005010X212", "Transaction276"),
+    "277": ("x12_277_005010X212", "Transaction277"),
+    "277CA": ("x12_277_005010X214", "Transaction277CA"),
+    "999": ("x12_999_005010X231A1", "Transaction999"),
+}
+_EXPECTED_VERSION = {
+    "835": "005010X221A1",
+    "837P": "005010X222A1",
+    "837I": "005010X223A2",
+    "270": "005010X279A1",
+    "271": "005010X279A1",
+    "276": "005010X212",
+    "277": "005010X212",
+    "277CA": "005010X214",
+    "999": "005010X231A1",
+}
+# Segment ids whose first composite shows which component separator the body really uses.
+_COMPOSITE_PROBES = {"SVC": 1, "SV1": 1, "SV2": 2, "CLM": 5, "HI": 1, "STC": 1, "SVD": 3, "EQ": 1}
+
+
+@dataclass(slots=True)
+class ParsedTransaction:
+    """One transaction set: its envelope, kind ('835', '837P'...) and typed model."""
+
+    envelope: TransactionSet
+    kind: str
+    model: Loop | None
+
+    @property
+    def expected_version(self) -> str:
+        return _EXPECTED_VERSION.get(self.kind, "")
+
+
+@dataclass(slots=True)
+class ParseResult:
+    """A parsed document: envelopes, typed transactions, and every issue met (tolerant read)."""
+
+    document: X12Document
+    transactions: list[ParsedTransaction] = field(default_factory=list)
+    issues: list[Issue] = field(default_factory=list)
+    ta1: list[Any] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Issue]:
+        return [i for i in self.issues if i.is_error]
+
+    def to_plain(self) -> dict[str, Any]:
+        """JSON-ready dict of the typed model (Decimals as strings, dates ISO)."""
+        d = self.document.delimiters
+        return {
+            "delimiters": {"element": d.element, "component": d.component, "repetition": d.repetition, "segment": d.segment},
+            "interchanges": [_interchange_plain(ic) for ic in self.document.interchanges],
+            "ta1": to_plain(self.ta1),
+            "transactions": [
+                {
+                    "transaction_set_id": t.envelope.id,
+                    "control_number": t.envelope.control_number,
+                    "implementation": t.envelope.implementation,
+                    "kind": t.kind,
+                    "model": to_plain(t.model),
+                }
+                for t in self.transactions
+            ],
+            "issues": [
+                {
+                    "severity": i.severity.value,
+                    "code": i.code,
+                    "message": i.message,
+                    "position": i.position,
+                    "segment_id": i.segment_id,
+                    "element": i.element,
+                }
+                for i in self.issues
+            ],
+        }
+
+
+def _interchange_plain(ic: Interchange) -> dict[str, Any]:
+    return {
+        "control_number": ic.control_number,
+        "sender_id": ic.sender_id,
+        "receiver_id": ic.receiver_id,
+        "version": ic.version,
+        "groups": [
+            {"functional_id": g.functional_id, "control_number": g.control_number, "version": g.version,
+             "transaction_sets": len(g.transactions)}
+            for g in ic.groups
+        ],
+    }
+
+
+def kind_of(ts: TransactionSet) -> str | None:
+    """Which reader fits: by ST01, then the guide id (ST03/GS08), then the content."""
+    st01 = ts.id
+    version = ts.implementation
+    if st01 == "837":
+        if "X222" in version:
+            return "837P"
+        if "X223" in version:
+            return "837I"
+        # Unknown guide id (e.g. masked): institutional claims carry SV2/CL1, professional SV1.
+        ids = {s.id for s in ts.segments}
+        return "837I" if ("SV2" in ids or "CL1" in ids) else "837P"
+    if st01 == "277":
+        if "X214" in version:
+            return "277CA"
+        return "277"
+    if st01 in ("835", "270", "271", "276", "999"):
+        return st01
+    return None
+
+
+def _root_class(kind: str) -> type[Loop]:
+    package, name = _ROOTS[kind]
+    module = import_module(f"shared.x12.{package}.models")
+    cls: type[Loop] = getattr(module, name)
+    return cls
+
+
+def _body_component(ts: TransactionSet, declared: str, element: str, issues: list[Issue]) -> str:
+    """The component separator the body really uses.
+
+    Some published examples declare ISA16 ':' but write composites with '>' (as the TR3
+    examples do). Reading follows the body, and the mismatch is reported as an error so
+    strict validation fails on it (pyx12 fails those loops too).
+    """
+    for seg in ts.segments:
+        index = _COMPOSITE_PROBES.get(seg.id)
+        if index is None:
+            continue
+        value = seg.get(index)
+        if not value or declared in value:
+            continue
+        for candidate in (">", ":", "^", "|", "\\"):
+            if candidate != declared and candidate != element and candidate in value:
+                prefix = value.split(candidate)[0]
+                if 1 <= len(prefix) <= 3 and prefix.isalnum():
+                    issues.append(
+                        Issue(
+                            "component_separator",
+                            f"composite uses {candidate!r} but ISA16 declares {declared!r}",
+                            seg.position,
+                            seg.id,
+                            index,
+                        )
+                    )
+                    return candidate
+        return declared
+    return declared
+
+
+def parse_transaction(ts: TransactionSet, document: X12Document, issues: list[Issue]) -> ParsedTransaction:
+    """Typed model of one transaction set (None when the transaction is not supported)."""
+    kind = kind_of(ts)
+    if kind is None:
+        issues.append(
+            Issue("unsupported_transaction", f"transaction set {ts.id!r} is not supported", ts.st.position, "ST", 1)
+        )
+        return ParsedTransaction(ts, ts.id, None)
+    expected = _EXPECTED_VERSION[kind]
+    if ts.implementation != expected:
+        issues.append(
+            Issue(
+                "implementation_version",
+                f"guide {ts.implementation or '(none)'!r} read with the {expected} reader",
+                ts.st.position,
+                "ST",
+                3 if ts.st.get(3) else None,
+                severity=Severity.WARNING,
+            )
+        )
+    d = document.delimiters
+    comp = _body_component(ts, d.component, d.element, issues)
+    ctx = LoopContext(comp, d.repetition, issues)
+    root = _root_class(kind)()
+    build_loops(root, ts.segments, ctx)
+    return ParsedTransaction(ts, kind, root)
+
+
+def parse(source: Source, *, strict: bool = False) -> ParseResult:
+    """Parse a document to typed models (tolerant). `strict=True` raises on any error."""
+    document = read_document(source)
+    issues = list(document.issues)
+    result = ParseResult(document, [], issues)
+    for ic in document.interchanges:
+        for ta1 in ic.ta1:
+            result.ta1.append(_read_ta1(ta1))
+    for ts in document.transaction_sets():
+        result.transactions.append(parse_transaction(ts, document, issues))
+    if strict and result.errors:
+        raise X12ValidationError(result.errors)
+    return result
+
+
+def _read_ta1(seg: Any) -> Any:
+    from shared.x12.x12_ta1_005010.models import Ta1Segment
+
+    return Ta1Segment.from_segment(seg)
+
+
+Reader = Callable[[Source], ParseResult]
