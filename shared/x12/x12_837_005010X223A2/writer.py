@@ -1,0 +1,202 @@
+"""Write 837I (005010X223A2) institutional claim files from `Claim` objects.
+
+Same hierarchy and envelope as the 837P writer (whose loop builders this module reuses);
+the institutional claim differs in loop 2300 (CLM05 facility type code with form code A,
+statement dates DTP*434, admission DTP*435 and CL1, HI with ABK/ABJ/DR/ABF/BBR) and in the
+service line (SV2 with a revenue code, 2400), and in the 2310 provider order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from shared.claim_model import Claim, ClaimKind, ServiceLine
+from shared.x12.control_numbers import ControlNumberSource
+from shared.x12.envelope_writer import (
+    DEFAULT_DELIMITERS,
+    Party,
+    TransactionSet,
+    write_interchange,
+)
+from shared.x12.segments import Delimiters, Segment, segment
+from shared.x12.x12_837_005010X222A1.writer import (
+    ClaimWriteError,
+    Receiver,
+    Submitter,
+    address_segments,
+    check_batch,
+    claim_references,
+    d8,
+    date_segment,
+    header_segments,
+    hierarchy,
+    line_adjudication_segments,
+    money,
+    other_payer_segments,
+    provider_name,
+    quantity,
+)
+
+__all__ = [
+    "IMPLEMENTATION",
+    "ClaimWriteError",
+    "Submitter",
+    "Receiver",
+    "facility_type_code",
+    "build_837i_body",
+    "write_837i",
+]
+
+IMPLEMENTATION = "005010X223A2"
+MAX_OTHER_DIAGNOSES = 24  # two HI segments of 12 ABF codes each
+
+
+def facility_type_code(claim: Claim) -> str:
+    """CLM05-1 from the claim's type of bill ('011', '0111', '11' or '111' all give '11')."""
+    tob = (claim.type_of_bill or "").strip()
+    if not tob.isdigit() or not 2 <= len(tob) <= 4:
+        raise ClaimWriteError(claim, f"type of bill {tob!r} is not 2-4 digits (CLM05-1)")
+    if len(tob) == 4:
+        return tob[1:3]  # leading zero, facility type + classification, frequency
+    if len(tob) == 3:
+        # '011' is zero + facility/classification; '111' is facility/classification + frequency.
+        return tob[1:] if tob.startswith("0") else tob[:2]
+    return tob
+
+
+def _diagnosis_segments(claim: Claim) -> list[Segment]:
+    if not claim.diagnoses:
+        raise ClaimWriteError(claim, "a principal diagnosis is required (HI*ABK)")
+    others = claim.diagnoses[1:]
+    if len(others) > MAX_OTHER_DIAGNOSES:
+        raise ClaimWriteError(claim, f"837I carries at most 24 other diagnoses, got {len(others)}")
+    out = [segment("HI", ["ABK", claim.diagnoses[0]])]
+    if claim.admitting_diagnosis:
+        out.append(segment("HI", ["ABJ", claim.admitting_diagnosis.replace(".", "").upper()]))
+    if claim.drg:
+        out.append(segment("HI", ["DR", claim.drg]))
+    for start in range(0, len(others), 12):
+        out.append(segment("HI", *[["ABF", code] for code in others[start : start + 12]]))
+    return out
+
+
+def _institutional_claim_segments(claim: Claim) -> list[Segment]:
+    if claim.statement_from is None:
+        raise ClaimWriteError(claim, "statement from date is required (DTP*434)")
+    statement_to = claim.statement_to or claim.statement_from
+    out = [
+        segment(
+            "CLM",
+            claim.patient_control_number,
+            money(claim.total_charge),
+            None,
+            None,
+            [facility_type_code(claim), "A", claim.frequency.value],
+            None,
+            "A" if claim.accept_assignment else "C",
+            "Y",
+            "Y",
+        ),
+        segment("DTP", "434", "RD8", f"{d8(claim.statement_from)}-{d8(statement_to)}"),
+    ]
+    if claim.admission_date is not None:
+        out.append(segment("DTP", "435", "D8", d8(claim.admission_date)))
+    if claim.admission_type or claim.admission_source or claim.discharge_status:
+        if not claim.discharge_status:
+            raise ClaimWriteError(claim, "patient status is required with CL1 (CL103)")
+        out.append(
+            segment("CL1", claim.admission_type, claim.admission_source, claim.discharge_status)
+        )
+    out += claim_references(claim)
+    out += _diagnosis_segments(claim)
+    if claim.attending_provider is not None:
+        out.append(provider_name("71", claim.attending_provider, claim))
+        if claim.attending_provider.taxonomy:
+            out.append(segment("PRV", "AT", "PXC", claim.attending_provider.taxonomy))
+    if claim.rendering_provider is not None:
+        out.append(provider_name("82", claim.rendering_provider, claim))
+    if claim.service_facility is not None:
+        out.append(provider_name("77", claim.service_facility, claim))
+        out += address_segments(claim.service_facility.address)
+    if claim.referring_provider is not None:
+        out.append(provider_name("DN", claim.referring_provider, claim))
+    for other in claim.other_payers:
+        out += other_payer_segments(claim, other)
+    for line in claim.lines:
+        out += _institutional_line(claim, line)
+    return out
+
+
+def _institutional_line(claim: Claim, line: ServiceLine) -> list[Segment]:
+    if not line.revenue_code:
+        raise ClaimWriteError(claim, f"line {line.line_number}: revenue code is required (SV201)")
+    procedure = ["HC", line.procedure_code, *line.modifiers] if line.procedure_code else None
+    out = [
+        segment("LX", str(line.line_number)),
+        segment(
+            "SV2",
+            line.revenue_code,
+            procedure,
+            money(line.charge),
+            line.unit_type if line.unit_type in ("UN", "DA") else "UN",
+            quantity(line.units),
+        ),
+    ]
+    if line.ndc:
+        out += [segment("LIN", None, "N4", line.ndc), segment("CTP", None, None, None, "1", ["UN"])]
+    if line.service_date is not None:
+        out.insert(2, date_segment("472", line.service_date, line.service_date_end))
+    out += line_adjudication_segments(claim, line)
+    return out
+
+
+def build_837i_body(
+    claims: Sequence[Claim],
+    *,
+    submitter: Submitter,
+    receiver: Receiver,
+    reference: str,
+    created_at: datetime,
+) -> list[Segment]:
+    """The segments of one 837I transaction set between ST and SE."""
+    check_batch(claims, ClaimKind.INSTITUTIONAL)
+    return [
+        *header_segments(submitter, receiver, reference, created_at, "CH"),
+        *hierarchy(claims, _institutional_claim_segments),
+    ]
+
+
+def write_837i(
+    claims: Sequence[Claim],
+    *,
+    submitter: Submitter,
+    receiver: Receiver,
+    created_at: datetime,
+    numbers: ControlNumberSource,
+    reference: str | None = None,
+    sender: Party | None = None,
+    receiver_party: Party | None = None,
+    usage: str = "P",
+    delimiters: Delimiters = DEFAULT_DELIMITERS,
+) -> str:
+    """One 837I file for `claims` (all for one payer), enveloped with fresh control numbers."""
+    if created_at.tzinfo is None:
+        raise ClaimWriteError(None, "created_at must be timezone-aware")
+    body = build_837i_body(
+        claims,
+        submitter=submitter,
+        receiver=receiver,
+        reference=reference or created_at.strftime("%Y%m%d%H%M%S"),
+        created_at=created_at,
+    )
+    return write_interchange(
+        [TransactionSet("837", IMPLEMENTATION, body)],
+        functional_id="HC",
+        sender=sender or Party(submitter.id),
+        receiver=receiver_party or Party(receiver.id),
+        created_at=created_at,
+        numbers=numbers,
+        usage=usage,
+        delimiters=delimiters,
+    )
