@@ -1,0 +1,237 @@
+"""One contract, three backends: memory, SQLite and PostgreSQL behave the same for every caller."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+from pathlib import Path
+from uuid import uuid4
+
+import pytest
+from sqlalchemy import Column, Integer, MetaData, String, Table, func, select
+
+from shared.db import create_db_engine
+from shared.events import EventEnvelope, decode, to_envelopes
+from shared.events.claims import ClaimWrittenOff
+from shared.events.remittance import ClaimUnderpaid
+from shared.eventstore import (
+    ConcurrencyError,
+    DuplicateEventError,
+    EventStore,
+    InMemoryEventStore,
+    InvalidAppendError,
+)
+from shared.eventstore.migrations import upgrade
+from shared.eventstore.sql import SqlEventStore
+
+# An office in UTC+05:30 with microseconds: offsets and sub-second precision must survive.
+IST = timezone(timedelta(hours=5, minutes=30))
+OCCURRED = datetime(2026, 3, 1, 14, 5, 9, 654321, tzinfo=IST)
+
+
+def write_offs(claim_id: str, amounts: list[str], expected_version: int = 0) -> list[EventEnvelope]:
+    return to_envelopes(
+        [
+            ClaimWrittenOff(claim_id=claim_id, amount=Decimal(a), reason_code="SMALL_BALANCE",
+                            reason="small balance")
+            for a in amounts
+        ],
+        expected_version=expected_version, occurred_at=OCCURRED, organization_id="org-a",
+        producer="contract-tests", correlation_id=uuid4(),
+    )
+
+
+class EventStoreContract:
+    """Subclassed once per backend; `store` is a fresh, empty store."""
+
+    @pytest.fixture
+    def store(self) -> Iterator[EventStore]:
+        raise NotImplementedError
+
+    def test_appending_to_a_new_stream_then_loading_it(self, store: EventStore) -> None:
+        recorded = store.append("clm-1", 0, write_offs("clm-1", ["1.00", "2.00"]))
+        assert [e.stream_version for e in recorded] == [1, 2]
+        assert all(e.position is not None and e.recorded_at is not None for e in recorded)
+        loaded = store.load("clm-1")
+        assert [e.event_id for e in loaded] == [e.event_id for e in recorded]
+        assert store.stream_version("clm-1") == 2
+        assert store.load("clm-1", after_version=1) == loaded[1:]
+        assert store.load("nobody") == [] and store.stream_version("nobody") == 0
+
+    def test_a_stale_expected_version_raises_and_writes_nothing(self, store: EventStore) -> None:
+        store.append("clm-1", 0, write_offs("clm-1", ["1.00"]))
+        batch = write_offs("clm-1", ["2.00", "3.00", "4.00"], expected_version=0)
+        with pytest.raises(ConcurrencyError) as info:
+            store.append("clm-1", 0, batch)
+        assert (info.value.expected, info.value.actual) == (0, 1)
+        assert store.stream_version("clm-1") == 1
+        assert len(store.read_all()) == 1
+        # The winner's next append still works: the failed batch left no trace.
+        store.append("clm-1", 1, write_offs("clm-1", ["2.00"], expected_version=1))
+        assert store.stream_version("clm-1") == 2
+
+    def test_expected_version_ahead_of_the_stream_is_a_conflict_too(self, store: EventStore) -> None:
+        with pytest.raises(ConcurrencyError):
+            store.append("clm-1", 3, write_offs("clm-1", ["1.00"], expected_version=3))
+        assert store.read_all() == []
+
+    def test_a_duplicate_event_id_is_refused_and_its_batch_not_written(
+        self, store: EventStore
+    ) -> None:
+        first = store.append("clm-1", 0, write_offs("clm-1", ["1.00"]))[0]
+        fresh, _ = write_offs("clm-2", ["5.00", "6.00"])
+        replayed = first.model_copy(
+            update={"stream_id": "clm-2", "stream_version": 2, "position": None}
+        )
+        with pytest.raises(DuplicateEventError, match=str(first.event_id)):
+            store.append("clm-2", 0, [fresh, replayed])
+        assert store.stream_version("clm-2") == 0
+        assert len(store.read_all()) == 1
+
+    def test_malformed_batches_are_refused_before_anything_is_written(
+        self, store: EventStore
+    ) -> None:
+        with pytest.raises(InvalidAppendError, match="stream_version"):
+            store.append("clm-1", 0, write_offs("clm-1", ["1.00"], expected_version=4))
+        with pytest.raises(InvalidAppendError, match="belongs to stream"):
+            store.append("clm-9", 0, write_offs("clm-1", ["1.00"]))
+        with pytest.raises(InvalidAppendError, match="at least one"):
+            store.append("clm-1", 0, [])
+        assert store.read_all() == []
+
+    def test_read_all_returns_every_stream_in_global_order(self, store: EventStore) -> None:
+        store.append("clm-a", 0, write_offs("clm-a", ["1.00"]))
+        store.append("clm-b", 0, write_offs("clm-b", ["2.00", "3.00"]))
+        store.append("clm-a", 1, write_offs("clm-a", ["4.00"], expected_version=1))
+        everything = store.read_all()
+        positions = [e.position for e in everything]
+        assert positions == sorted(positions) and len(set(positions)) == 4
+        assert [(e.stream_id, e.stream_version) for e in everything] == [
+            ("clm-a", 1), ("clm-b", 1), ("clm-b", 2), ("clm-a", 2)
+        ]
+        assert store.read_all(after=everything[1].position or 0, limit=1) == [everything[2]]
+        assert list(store.iter_all(batch=3)) == everything
+
+    def test_money_and_aware_datetimes_round_trip_exactly(self, store: EventStore) -> None:
+        event = ClaimUnderpaid(
+            claim_id="clm-1", remittance_id="r-1", expected_amount=Decimal("1234567.89"),
+            paid_amount=Decimal("0.10"), shortfall=Decimal("1234567.79"),
+        )
+        [envelope] = to_envelopes(
+            [event], expected_version=0, occurred_at=OCCURRED, organization_id="org-a",
+            producer="contract-tests",
+        )
+        store.append("clm-1", 0, [envelope])
+        [loaded] = store.load("clm-1")
+        assert decode(loaded) == event
+        assert decode(loaded).paid_amount.as_tuple() == Decimal("0.10").as_tuple()
+        assert loaded.occurred_at == OCCURRED and loaded.occurred_at.utcoffset() is not None
+        assert loaded.occurred_at.microsecond == OCCURRED.microsecond
+        assert loaded.recorded_at is not None and loaded.recorded_at.tzinfo is not None
+        assert loaded.model_dump(exclude={"recorded_at", "position"}) == envelope.model_dump(
+            exclude={"recorded_at", "position"}
+        )
+
+    def test_concurrent_appenders_to_one_stream_exactly_one_wins_each_version(
+        self, store: EventStore
+    ) -> None:
+        writers, rounds = 6, 5
+        for version in range(rounds):
+            barrier = threading.Barrier(writers)
+            wins: list[int] = []
+            conflicts: list[int] = []
+            errors: list[BaseException] = []
+
+            def attempt(i: int, version: int = version, barrier: threading.Barrier = barrier) -> None:
+                batch = write_offs("clm-hot", [f"{i + 1}.00"], expected_version=version)
+                barrier.wait()
+                try:
+                    store.append("clm-hot", version, batch)
+                    wins.append(i)
+                except ConcurrencyError:
+                    conflicts.append(i)
+                except BaseException as exc:  # noqa: BLE001 - surfaced by the assert below
+                    errors.append(exc)
+
+            threads = [threading.Thread(target=attempt, args=(i,)) for i in range(writers)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            assert errors == []
+            assert len(wins) == 1 and len(conflicts) == writers - 1
+            assert store.stream_version("clm-hot") == version + 1
+        assert [e.stream_version for e in store.load("clm-hot")] == list(range(1, rounds + 1))
+
+
+class TestInMemoryEventStore(EventStoreContract):
+    @pytest.fixture
+    def store(self) -> Iterator[EventStore]:
+        yield InMemoryEventStore()
+
+
+class SqlContract(EventStoreContract):
+    """Extra contract of the SQL backend: appending inside the caller's transaction."""
+
+    def test_state_change_and_events_commit_together(self, store: SqlEventStore) -> None:
+        claims = _claims_table(store)
+        with store.engine.begin() as conn:
+            conn.execute(claims.insert().values(id="clm-1", status="written_off"))
+            store.append_in(conn, "clm-1", 0, write_offs("clm-1", ["1.00"]))
+        assert store.stream_version("clm-1") == 1
+        with store.engine.connect() as conn:
+            assert conn.execute(select(func.count()).select_from(claims)).scalar() == 1
+
+    def test_a_rolled_back_caller_leaves_no_event(self, store: SqlEventStore) -> None:
+        claims = _claims_table(store)
+        with pytest.raises(RuntimeError, match="business rule"):
+            with store.engine.begin() as conn:
+                conn.execute(claims.insert().values(id="clm-1", status="written_off"))
+                store.append_in(conn, "clm-1", 0, write_offs("clm-1", ["1.00"]))
+                raise RuntimeError("business rule failed after the append")
+        assert store.read_all() == [] and store.stream_version("clm-1") == 0
+        with store.engine.connect() as conn:
+            assert conn.execute(select(func.count()).select_from(claims)).scalar() == 0
+
+    def test_a_conflict_inside_the_caller_transaction_writes_nothing_of_the_batch(
+        self, store: SqlEventStore
+    ) -> None:
+        store.append("clm-1", 0, write_offs("clm-1", ["1.00"]))
+        with store.engine.begin() as conn:
+            with pytest.raises(ConcurrencyError):
+                store.append_in(conn, "clm-1", 0, write_offs("clm-1", ["2.00", "3.00"]))
+            # The caller's transaction is still usable (savepoint rolled back, not the whole).
+            store.append_in(conn, "clm-2", 0, write_offs("clm-2", ["4.00"]))
+        assert store.stream_version("clm-1") == 1 and store.stream_version("clm-2") == 1
+
+
+def _claims_table(store: SqlEventStore) -> Table:
+    claims = Table("contract_claims", MetaData(), Column("id", String(20), primary_key=True),
+                   Column("status", String(20)), Column("n", Integer))
+    claims.create(store.engine, checkfirst=True)
+    return claims
+
+
+class TestSqliteEventStore(SqlContract):
+    @pytest.fixture
+    def store(self, tmp_path: Path) -> Iterator[EventStore]:
+        url = f"sqlite:///{tmp_path / 'events.sqlite'}"
+        upgrade(url)
+        store = SqlEventStore(create_db_engine(url))
+        yield store
+        store.engine.dispose()
+
+
+class TestPostgresEventStore(SqlContract):
+    @pytest.fixture
+    def store(self, postgres_url: str) -> Iterator[EventStore]:
+        upgrade(postgres_url)
+        store = SqlEventStore(create_db_engine(postgres_url))
+        with store.engine.begin() as conn:
+            conn.exec_driver_sql("DROP TABLE IF EXISTS contract_claims")
+            conn.exec_driver_sql("TRUNCATE events, relay_checkpoints RESTART IDENTITY")
+        yield store
+        store.engine.dispose()
+
