@@ -358,7 +358,7 @@ def header_segments(
 
 def hierarchy(
     claims: Sequence[Claim],
-    claim_segments: ClaimSegmentsBuilder,
+    claim_segments: Callable[[Claim], list[Segment]],
 ) -> list[Segment]:
     """HL 20 per billing provider, HL 22 per claim's subscriber, HL 23 for another patient."""
     out: list[Segment] = []
