@@ -69,9 +69,7 @@ class ScrubFinding(Part):
 
     code: str = Field(description="Edit identifier, e.g. 'NPI_CHECK_DIGIT'")
     message: str
-    field: str | None = Field(
-        default=None, description="Path in the claim, e.g. 'lines[0].charge'"
-    )
+    field: str | None = Field(default=None, description="Path in the claim, e.g. 'lines[0].charge'")
     severity: str = Field(
         default="error", description="'error' holds the claim; 'warning' does not"
     )

@@ -32,9 +32,7 @@ class InMemoryEventStore(EventStore):
             if duplicate is not None:
                 raise DuplicateEventError(duplicate)
             now = self._clock()
-            recorded = [
-                e.recorded(now, len(self._log) + i) for i, e in enumerate(events, start=1)
-            ]
+            recorded = [e.recorded(now, len(self._log) + i) for i, e in enumerate(events, start=1)]
             self._log.extend(recorded)
             self._streams[stream_id] = stream + recorded
             self._ids.update(ids)

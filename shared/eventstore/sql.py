@@ -121,9 +121,11 @@ class SqlEventStore(EventStore):
         if existing is not None:
             raise _UniqueViolation(existing)
         try:
-            positions = conn.execute(
-                insert(t).returning(t.c.position, sort_by_parameter_order=True), rows
-            ).scalars().all()
+            positions = (
+                conn.execute(insert(t).returning(t.c.position, sort_by_parameter_order=True), rows)
+                .scalars()
+                .all()
+            )
         except IntegrityError as exc:
             # Without the lock (a racing writer) the unique constraints are the last line:
             # (stream_id, stream_version) means a concurrent append won; event_id a duplicate.

@@ -17,8 +17,7 @@ def check_batch(stream_id: str, expected_version: int, events: Sequence[EventEnv
     for offset, event in enumerate(events, start=1):
         if event.stream_id != stream_id:
             raise InvalidAppendError(
-                f"event {event.event_id} belongs to stream {event.stream_id!r}, "
-                f"not {stream_id!r}"
+                f"event {event.event_id} belongs to stream {event.stream_id!r}, not {stream_id!r}"
             )
         if event.stream_version != expected_version + offset:
             raise InvalidAppendError(

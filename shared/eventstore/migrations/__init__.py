@@ -25,9 +25,7 @@ def alembic_config(engine: Engine) -> Config:
 
 def upgrade(url_or_engine: str | Engine, revision: str = "head") -> None:
     """Create or update the event store tables (events, relay_checkpoints). Idempotent."""
-    engine = (
-        create_db_engine(url_or_engine) if isinstance(url_or_engine, str) else url_or_engine
-    )
+    engine = create_db_engine(url_or_engine) if isinstance(url_or_engine, str) else url_or_engine
     try:
         command.upgrade(alembic_config(engine), revision)
     finally:
@@ -36,9 +34,7 @@ def upgrade(url_or_engine: str | Engine, revision: str = "head") -> None:
 
 
 def downgrade(url_or_engine: str | Engine, revision: str = "base") -> None:
-    engine = (
-        create_db_engine(url_or_engine) if isinstance(url_or_engine, str) else url_or_engine
-    )
+    engine = create_db_engine(url_or_engine) if isinstance(url_or_engine, str) else url_or_engine
     try:
         command.downgrade(alembic_config(engine), revision)
     finally:

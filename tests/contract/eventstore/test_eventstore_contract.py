@@ -34,12 +34,19 @@ OCCURRED = datetime(2026, 3, 1, 14, 5, 9, 654321, tzinfo=IST)
 def write_offs(claim_id: str, amounts: list[str], expected_version: int = 0) -> list[EventEnvelope]:
     return to_envelopes(
         [
-            ClaimWrittenOff(claim_id=claim_id, amount=Decimal(a), reason_code="SMALL_BALANCE",
-                            reason="small balance")
+            ClaimWrittenOff(
+                claim_id=claim_id,
+                amount=Decimal(a),
+                reason_code="SMALL_BALANCE",
+                reason="small balance",
+            )
             for a in amounts
         ],
-        expected_version=expected_version, occurred_at=OCCURRED, organization_id="org-a",
-        producer="contract-tests", correlation_id=uuid4(),
+        expected_version=expected_version,
+        occurred_at=OCCURRED,
+        organization_id="org-a",
+        producer="contract-tests",
+        correlation_id=uuid4(),
     )
 
 
@@ -72,7 +79,9 @@ class EventStoreContract:
         store.append("clm-1", 1, write_offs("clm-1", ["2.00"], expected_version=1))
         assert store.stream_version("clm-1") == 2
 
-    def test_expected_version_ahead_of_the_stream_is_a_conflict_too(self, store: EventStore) -> None:
+    def test_expected_version_ahead_of_the_stream_is_a_conflict_too(
+        self, store: EventStore
+    ) -> None:
         with pytest.raises(ConcurrencyError):
             store.append("clm-1", 3, write_offs("clm-1", ["1.00"], expected_version=3))
         assert store.read_all() == []
@@ -109,18 +118,27 @@ class EventStoreContract:
         positions = [e.position for e in everything]
         assert positions == sorted(positions) and len(set(positions)) == 4
         assert [(e.stream_id, e.stream_version) for e in everything] == [
-            ("clm-a", 1), ("clm-b", 1), ("clm-b", 2), ("clm-a", 2)
+            ("clm-a", 1),
+            ("clm-b", 1),
+            ("clm-b", 2),
+            ("clm-a", 2),
         ]
         assert store.read_all(after=everything[1].position or 0, limit=1) == [everything[2]]
         assert list(store.iter_all(batch=3)) == everything
 
     def test_money_and_aware_datetimes_round_trip_exactly(self, store: EventStore) -> None:
         event = ClaimUnderpaid(
-            claim_id="clm-1", remittance_id="r-1", expected_amount=Decimal("1234567.89"),
-            paid_amount=Decimal("0.10"), shortfall=Decimal("1234567.79"),
+            claim_id="clm-1",
+            remittance_id="r-1",
+            expected_amount=Decimal("1234567.89"),
+            paid_amount=Decimal("0.10"),
+            shortfall=Decimal("1234567.79"),
         )
         [envelope] = to_envelopes(
-            [event], expected_version=0, occurred_at=OCCURRED, organization_id="org-a",
+            [event],
+            expected_version=0,
+            occurred_at=OCCURRED,
+            organization_id="org-a",
             producer="contract-tests",
         )
         store.append("clm-1", 0, [envelope])
@@ -139,31 +157,39 @@ class EventStoreContract:
     ) -> None:
         writers, rounds = 6, 5
         for version in range(rounds):
-            barrier = threading.Barrier(writers)
-            wins: list[int] = []
-            conflicts: list[int] = []
-            errors: list[BaseException] = []
-
-            def attempt(i: int, version: int = version, barrier: threading.Barrier = barrier) -> None:
-                batch = write_offs("clm-hot", [f"{i + 1}.00"], expected_version=version)
-                barrier.wait()
-                try:
-                    store.append("clm-hot", version, batch)
-                    wins.append(i)
-                except ConcurrencyError:
-                    conflicts.append(i)
-                except BaseException as exc:  # noqa: BLE001 - surfaced by the assert below
-                    errors.append(exc)
-
-            threads = [threading.Thread(target=attempt, args=(i,)) for i in range(writers)]
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join()
+            wins, conflicts, errors = race_one_version(store, "clm-hot", version, writers)
             assert errors == []
             assert len(wins) == 1 and len(conflicts) == writers - 1
             assert store.stream_version("clm-hot") == version + 1
         assert [e.stream_version for e in store.load("clm-hot")] == list(range(1, rounds + 1))
+
+
+def race_one_version(
+    store: EventStore, stream_id: str, version: int, writers: int
+) -> tuple[list[int], list[int], list[BaseException]]:
+    """`writers` threads append at the same expected version at the same moment."""
+    barrier = threading.Barrier(writers)
+    wins: list[int] = []
+    conflicts: list[int] = []
+    errors: list[BaseException] = []
+
+    def attempt(i: int) -> None:
+        batch = write_offs(stream_id, [f"{i + 1}.00"], expected_version=version)
+        barrier.wait()
+        try:
+            store.append(stream_id, version, batch)
+            wins.append(i)
+        except ConcurrencyError:
+            conflicts.append(i)
+        except BaseException as exc:  # noqa: BLE001 - surfaced by the caller's assert
+            errors.append(exc)
+
+    threads = [threading.Thread(target=attempt, args=(i,)) for i in range(writers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return wins, conflicts, errors
 
 
 class TestInMemoryEventStore(EventStoreContract):
@@ -208,8 +234,13 @@ class SqlContract(EventStoreContract):
 
 
 def _claims_table(store: SqlEventStore) -> Table:
-    claims = Table("contract_claims", MetaData(), Column("id", String(20), primary_key=True),
-                   Column("status", String(20)), Column("n", Integer))
+    claims = Table(
+        "contract_claims",
+        MetaData(),
+        Column("id", String(20), primary_key=True),
+        Column("status", String(20)),
+        Column("n", Integer),
+    )
     claims.create(store.engine, checkfirst=True)
     return claims
 
@@ -234,4 +265,3 @@ class TestPostgresEventStore(SqlContract):
             conn.exec_driver_sql("TRUNCATE events, relay_checkpoints RESTART IDENTITY")
         yield store
         store.engine.dispose()
-

@@ -26,7 +26,8 @@ def check_migrations(url: str) -> None:
             assert context.get_current_revision() == "0001_event_store"
             # The migration and the SQLAlchemy tables the code uses describe the same schema.
             diff = [
-                d for d in compare_metadata(context, metadata)
+                d
+                for d in compare_metadata(context, metadata)
                 if not (isinstance(d, tuple) and d[0] == "remove_table")
             ]
         assert diff == []

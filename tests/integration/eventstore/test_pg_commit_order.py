@@ -45,7 +45,9 @@ def clean(engine: Engine) -> None:
 def one_event(stream_id: str, version: int = 0):  # type: ignore[no-untyped-def]
     return to_envelopes(
         [ClaimWrittenOff(claim_id=stream_id, amount=Decimal("1.00"), reason_code="T", reason="t")],
-        expected_version=version, occurred_at=datetime.now(UTC), organization_id="org",
+        expected_version=version,
+        occurred_at=datetime.now(UTC),
+        organization_id="org",
         producer="ordering-test",
     )
 
@@ -98,7 +100,9 @@ def held_open_then_later_committed(engine: Engine, serialize: bool) -> tuple[Tai
     return tailer, committed
 
 
-def test_a_reader_does_not_pass_a_lower_position_still_in_flight(engine: Engine, clean: None) -> None:
+def test_a_reader_does_not_pass_a_lower_position_still_in_flight(
+    engine: Engine, clean: None
+) -> None:
     tailer, committed = held_open_then_later_committed(engine, serialize=True)
     assert set(tailer.seen) == committed and len(tailer.seen) == 2
 
@@ -127,7 +131,9 @@ def concurrent_writers_and_a_tailer(
                 with engine.connect() as conn:
                     with conn.begin():
                         version = store._version(conn, stream)  # noqa: SLF001 - test helper
-                        recorded = store.append_in(conn, stream, version, one_event(stream, version))
+                        recorded = store.append_in(
+                            conn, stream, version, one_event(stream, version)
+                        )
                         # Hold the transaction open a few ms: commits land out of insert order.
                         time.sleep(rng.uniform(0.0, 0.006))
                 with lock:

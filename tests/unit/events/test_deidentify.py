@@ -16,8 +16,9 @@ KEY = b"reporting-test-key"
 
 
 def _envelope(event):
-    return to_envelope(event, stream_version=1, occurred_at=NOW, organization_id=ORG,
-                       producer="tests")
+    return to_envelope(
+        event, stream_version=1, occurred_at=NOW, organization_id=ORG, producer="tests"
+    )
 
 
 def _phi_values(claim) -> list[str]:

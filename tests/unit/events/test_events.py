@@ -37,15 +37,34 @@ from shared.testing.claims import professional_claim
 NOW = datetime(2026, 3, 1, 9, 30, 15, 123456, tzinfo=UTC)
 
 DESIGN_CLAIM_LIFECYCLE = [
-    "created", "scrub_failed", "eligibility_verified", "submitted", "acknowledged", "rejected",
-    "accepted", "paid", "partially_paid", "denied", "reversed", "underpaid", "appealed",
-    "appeal_decided", "corrected", "voided", "secondary_created", "written_off", "closed",
+    "created",
+    "scrub_failed",
+    "eligibility_verified",
+    "submitted",
+    "acknowledged",
+    "rejected",
+    "accepted",
+    "paid",
+    "partially_paid",
+    "denied",
+    "reversed",
+    "underpaid",
+    "appealed",
+    "appeal_decided",
+    "corrected",
+    "voided",
+    "secondary_created",
+    "written_off",
+    "closed",
 ]
 
 
 def envelope_of(event, stream_version: int = 1) -> EventEnvelope:
     return to_envelope(
-        event, stream_version=stream_version, occurred_at=NOW, organization_id=ORG,
+        event,
+        stream_version=stream_version,
+        occurred_at=NOW,
+        organization_id=ORG,
         producer="tests",
     )
 
@@ -75,8 +94,10 @@ def test_each_event_survives_the_wire_and_decodes_to_its_latest_model(event) -> 
 def test_money_travels_as_two_place_strings_never_floats() -> None:
     claim = professional_claim()
     event = ClaimCreated(
-        claim_id="c-1", account_id=patient_account_id(ORG, claim.patient_control_number),
-        organization_id=ORG, claim=claim,
+        claim_id="c-1",
+        account_id=patient_account_id(ORG, claim.patient_control_number),
+        organization_id=ORG,
+        claim=claim,
     )
     data = json.loads(envelope_of(event).model_dump_json())["data"]
     assert data["claim"]["total_charge"] == format(claim.total_charge, "f")
@@ -85,9 +106,12 @@ def test_money_travels_as_two_place_strings_never_floats() -> None:
     as_json = json.loads(paid.model_dump_json())
     assert isinstance(as_json["paid_amount"], str) and as_json["paid_amount"].count(".") == 1
     assert len(as_json["paid_amount"].split(".")[1]) == 2
-    assert ClaimWrittenOff(
-        claim_id="c", amount=Decimal("10.1"), reason_code="X", reason="y"
-    ).model_dump(mode="json")["amount"] == "10.10"
+    assert (
+        ClaimWrittenOff(
+            claim_id="c", amount=Decimal("10.1"), reason_code="X", reason="y"
+        ).model_dump(mode="json")["amount"]
+        == "10.10"
+    )
 
 
 def test_a_float_amount_is_refused_with_a_named_field() -> None:
@@ -135,14 +159,22 @@ def test_bad_data_names_the_field_but_not_the_patient_value() -> None:
 def test_to_envelopes_numbers_a_batch_after_the_expected_version() -> None:
     e = example_events()
     batch = to_envelopes(
-        [e[2], e[3], e[4]], expected_version=4, occurred_at=NOW, organization_id=ORG,
+        [e[2], e[3], e[4]],
+        expected_version=4,
+        occurred_at=NOW,
+        organization_id=ORG,
         producer="tests",
     )
     assert [x.stream_version for x in batch] == [5, 6, 7]
     assert {x.stream_id for x in batch} == {"clm-0001"}
     with pytest.raises(ValueError, match="one stream"):
-        to_envelopes([e[2], e[-1]], expected_version=0, occurred_at=NOW, organization_id=ORG,
-                     producer="tests")
+        to_envelopes(
+            [e[2], e[-1]],
+            expected_version=0,
+            occurred_at=NOW,
+            organization_id=ORG,
+            producer="tests",
+        )
 
 
 def test_every_event_type_has_exactly_one_topic_keyed_by_its_stream() -> None:
@@ -158,7 +190,10 @@ def test_every_event_type_has_exactly_one_topic_keyed_by_its_stream() -> None:
 
 def test_patient_account_events_stream_on_the_account() -> None:
     payment = PaymentReceived(
-        account_id="org-a:PCN1", payment_id=str(uuid4()), amount=Decimal("5.00"), method="cash",
+        account_id="org-a:PCN1",
+        payment_id=str(uuid4()),
+        amount=Decimal("5.00"),
+        method="cash",
         received_on=NOW.date(),
     )
     assert envelope_of(payment).stream_id == "org-a:PCN1"
