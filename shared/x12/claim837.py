@@ -1,0 +1,499 @@
+"""Segments, code lists and loops shared by the 837 Professional (X222A1) and Institutional (X223A2) guides."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from enum import Enum
+
+from shared.x12.common import (
+    AmtSegment,
+    DmgSegment,
+    DtpSegment,
+    N3Segment,
+    N4Segment,
+    Nm1Segment,
+    PerSegment,
+    PrvSegment,
+    RefSegment,
+)
+from shared.x12.loops import Loop, LoopContext, code, component, components, to_date, to_decimal
+from shared.x12.segments import Segment
+from shared.x12.x12_835_005010X221A1.models import CAS01, CasSegment, ProcedureCode
+
+
+class BHT02(str, Enum):
+    """Transaction Set Purpose Code."""
+
+    ORIGINAL = "00"
+    REISSUE = "18"
+
+
+class BHT06(str, Enum):
+    """Claim or Encounter Identifier."""
+
+    SUBROGATION_DEMAND = "31"
+    CHARGEABLE = "CH"
+    REPORTING = "RP"
+
+
+class HL03(str, Enum):
+    """Hierarchical Level Code (837)."""
+
+    BILLING_PROVIDER = "20"
+    SUBSCRIBER = "22"
+    DEPENDENT = "23"
+
+
+class SBR01(str, Enum):
+    """Payer Responsibility Sequence Number Code."""
+
+    PRIMARY = "P"
+    SECONDARY = "S"
+    TERTIARY = "T"
+    PAYER_4 = "A"
+    PAYER_5 = "B"
+    PAYER_6 = "C"
+    PAYER_7 = "D"
+    PAYER_8 = "E"
+    PAYER_9 = "F"
+    PAYER_10 = "G"
+    PAYER_11 = "H"
+    UNKNOWN = "U"
+
+
+PayerResponsibilitySequenceNumberCode = SBR01
+
+
+class SBR09(str, Enum):
+    """Claim Filing Indicator Code."""
+
+    OTHER_NON_FEDERAL = "11"
+    PPO = "12"
+    POS = "13"
+    EPO = "14"
+    INDEMNITY = "15"
+    HMO_MEDICARE_RISK = "16"
+    DENTAL_MAINTENANCE = "17"
+    AUTOMOBILE_MEDICAL = "AM"
+    BLUE_CROSS_BLUE_SHIELD = "BL"
+    CHAMPUS = "CH"
+    COMMERCIAL = "CI"
+    DISABILITY = "DS"
+    FEP = "FI"
+    HMO = "HM"
+    LIABILITY_MEDICAL = "LM"
+    MEDICARE_PART_A = "MA"
+    MEDICARE_PART_B = "MB"
+    MEDICAID = "MC"
+    OTHER_FEDERAL = "OF"
+    TITLE_V = "TV"
+    VETERANS_AFFAIRS = "VA"
+    WORKERS_COMPENSATION = "WC"
+    MUTUALLY_DEFINED = "ZZ"
+
+
+ClaimFilingIndicatorCode = SBR09
+
+
+class CLM05_3(str, Enum):
+    """Claim Frequency Type Code (CLM05-3)."""
+
+    ORIGINAL = "1"
+    INTERIM_FIRST = "2"
+    INTERIM_CONTINUING = "3"
+    INTERIM_LAST = "4"
+    LATE_CHARGES = "5"
+    REPLACEMENT = "7"
+    VOID = "8"
+
+
+ClaimFrequencyTypeCode = CLM05_3
+
+
+class HI01_1(str, Enum):
+    """Code List Qualifier Codes of the HI composites used by the claim readers."""
+
+    ICD10_PRINCIPAL = "ABK"
+    ICD10_DIAGNOSIS = "ABF"
+    ICD10_ADMITTING = "ABJ"
+    ICD10_REASON_FOR_VISIT = "APR"
+    ICD10_EXTERNAL_CAUSE = "ABN"
+    ICD9_PRINCIPAL = "BK"
+    ICD9_DIAGNOSIS = "BF"
+    ICD9_ADMITTING = "BJ"
+    ICD9_REASON_FOR_VISIT = "PR"
+    ICD9_EXTERNAL_CAUSE = "BN"
+    DRG = "DR"
+    OCCURRENCE = "BH"
+    OCCURRENCE_SPAN = "BI"
+    VALUE = "BE"
+    CONDITION = "BG"
+    ICD10_PRINCIPAL_PROCEDURE = "BBR"
+    ICD10_PROCEDURE = "BBQ"
+    ICD9_PRINCIPAL_PROCEDURE = "BR"
+    ICD9_PROCEDURE = "BQ"
+    TREATMENT = "TC"
+
+
+DIAGNOSIS_QUALIFIERS = frozenset({"ABK", "ABF", "BK", "BF"})
+
+
+@dataclass(slots=True)
+class BhtSegment:
+    """Beginning of Hierarchical Transaction.
+
+    Example:
+        BHT*0019*00*244579*20061015*1023*CH~
+    """
+
+    structure: str
+    purpose: BHT02 | str
+    reference: str
+    date: date | None
+    time: str
+    transaction_type: BHT06 | str
+
+    @classmethod
+    def read(cls, s: Segment, ctx: LoopContext) -> BhtSegment:
+        return cls(s.get(1), code(BHT02, s.get(2)), s.get(3), to_date(s.get(4)), s.get(5), code(BHT06, s.get(6)))
+
+
+@dataclass(slots=True)
+class SbrSegment:
+    """Subscriber Information.
+
+    Example:
+        SBR*P*18*12312-A******HM~
+    """
+
+    payer_responsibility: SBR01 | str  # SBR01
+    relationship: str  # SBR02 (18 = self)
+    group_number: str  # SBR03
+    group_name: str  # SBR04
+    insurance_type: str  # SBR05
+    claim_filing_indicator: SBR09 | str  # SBR09
+
+    @classmethod
+    def read(cls, s: Segment, ctx: LoopContext) -> SbrSegment:
+        return cls(code(SBR01, s.get(1)), s.get(2), s.get(3), s.get(4), s.get(5), code(SBR09, s.get(9)))
+
+
+@dataclass(slots=True)
+class ClmSegment:
+    """Claim Information.
+
+    Example:
+        CLM*26463774*100***11:B:1*Y*A*Y*I~
+    """
+
+    patient_control_number: str  # CLM01: the provider's claim id
+    total_charge: Decimal | None  # CLM02
+    facility_code: str  # CLM05-1: place of service (837P) or facility type (837I)
+    facility_code_qualifier: str  # CLM05-2
+    frequency: CLM05_3 | str  # CLM05-3
+    provider_signature: str  # CLM06
+    assignment: str  # CLM07
+    benefits_assignment: str  # CLM08
+    release_of_information: str  # CLM09
+    patient_signature_source: str  # CLM10
+    related_causes: list[str]  # CLM11
+    position: int
+
+    @classmethod
+    def read(cls, s: Segment, ctx: LoopContext) -> ClmSegment:
+        loc = components(s.get(5), ctx)
+        return cls(
+            s.get(1), to_decimal(s.get(2)), component(loc, 1), component(loc, 2), code(CLM05_3, component(loc, 3)),
+            s.get(6), s.get(7), s.get(8), s.get(9), s.get(10), [c for c in components(s.get(11), ctx) if c],
+            s.position,
+        )
+
+
+@dataclass(slots=True)
+class HealthCareCode:
+    """One HI composite: qualifier (ABK, BF, BE...), code, and for value codes an amount."""
+
+    qualifier: str
+    code: str
+    date_format: str
+    date: str
+    amount: Decimal | None
+
+
+@dataclass(slots=True)
+class HiSegment:
+    """Health Care Information Codes (diagnoses, procedures, occurrence/value/condition codes).
+
+    Example:
+        HI*ABK:I10*ABF:E119~
+    """
+
+    codes: list[HealthCareCode]
+    position: int
+
+    @classmethod
+    def read(cls, s: Segment, ctx: LoopContext) -> HiSegment:
+        out = []
+        for value in s.elements:
+            if not value:
+                continue
+            p = components(value, ctx)  # type: ignore[arg-type]
+            out.append(HealthCareCode(component(p, 1), component(p, 2), component(p, 3), component(p, 4), to_decimal(component(p, 5))))
+        return cls(out, s.position)
+
+
+@dataclass(slots=True)
+class PatSegment:
+    """Patient Information (relationship, death, weight, pregnancy).
+
+    Example:
+        PAT*19~
+    """
+
+    relationship: str
+
+    @classmethod
+    def read(cls, s: Segment, ctx: LoopContext) -> PatSegment:
+        return cls(s.get(1))
+
+
+@dataclass(slots=True)
+class SvdSegment:
+    """Line Adjudication Information (prior payer's payment of one line).
+
+    Example:
+        SVD*43*55*HC:84550**3~
+    """
+
+    payer_id: str
+    paid: Decimal | None
+    procedure: ProcedureCode
+    revenue_code: str
+    units: Decimal | None
+    bundled_line: str
+
+    @classmethod
+    def read(cls, s: Segment, ctx: LoopContext) -> SvdSegment:
+        return cls(s.get(1), to_decimal(s.get(2)), ProcedureCode.of(s.get(3), ctx), s.get(4), to_decimal(s.get(5)), s.get(6))
+
+
+@dataclass(slots=True)
+class LinSegment:
+    """Drug Identification (NDC).
+
+    Example:
+        LIN**N4*01234567891~
+    """
+
+    qualifier: str
+    ndc: str
+
+    @classmethod
+    def read(cls, s: Segment, ctx: LoopContext) -> LinSegment:
+        return cls(s.get(2), s.get(3))
+
+
+@dataclass(slots=True)
+class CtpSegment:
+    """Drug Quantity.
+
+    Example:
+        CTP****2*UN~
+    """
+
+    quantity: Decimal | None
+    unit: str
+
+    @classmethod
+    def read(cls, s: Segment, ctx: LoopContext) -> CtpSegment:
+        return cls(to_decimal(s.get(4)), components(s.get(5), ctx)[0] if s.get(5) else "")
+
+
+def _nm1_loop_fields(extra: dict[str, tuple[str, bool, object]] | None = None) -> dict[str, tuple[str, bool, object]]:
+    fields_: dict[str, tuple[str, bool, object]] = {
+        "NM1": ("nm1", False, Nm1Segment.read),
+        "N3": ("n3", False, N3Segment.read),
+        "N4": ("n4", False, N4Segment.read),
+        "REF": ("references", True, RefSegment.read),
+        "PER": ("contacts", True, PerSegment.read),
+        "PRV": ("prv", False, PrvSegment.read),
+    }
+    if extra:
+        fields_.update(extra)
+    return fields_
+
+
+class NameLoop(Loop):
+    """A loop that starts with NM1 (name, address, references, contacts)."""
+
+    TRIGGER = "NM1"
+    FIELDS = _nm1_loop_fields()  # type: ignore[assignment]
+    nm1: Nm1Segment
+    n3: N3Segment | None
+    n4: N4Segment | None
+    prv: PrvSegment | None
+    references: list[RefSegment]
+    contacts: list[PerSegment]
+
+
+class Loop1000A(NameLoop):
+    LOOP_ID = "1000A"
+    NAME = "Submitter Name"
+
+
+class Loop1000B(NameLoop):
+    LOOP_ID = "1000B"
+    NAME = "Receiver Name"
+
+
+class Loop2010AA(NameLoop):
+    LOOP_ID = "2010AA"
+    NAME = "Billing Provider Name"
+
+
+class Loop2010AB(NameLoop):
+    LOOP_ID = "2010AB"
+    NAME = "Pay-to Address Name"
+
+
+class Loop2010AC(NameLoop):
+    LOOP_ID = "2010AC"
+    NAME = "Pay-to Plan Name"
+
+
+class Loop2010BA(NameLoop):
+    LOOP_ID = "2010BA"
+    NAME = "Subscriber Name"
+    FIELDS = _nm1_loop_fields({"DMG": ("dmg", False, DmgSegment.read)})  # type: ignore[assignment]
+    dmg: DmgSegment | None
+
+
+class Loop2010BB(NameLoop):
+    LOOP_ID = "2010BB"
+    NAME = "Payer Name"
+
+
+class Loop2010CA(NameLoop):
+    LOOP_ID = "2010CA"
+    NAME = "Patient Name"
+    FIELDS = _nm1_loop_fields({"DMG": ("dmg", False, DmgSegment.read)})  # type: ignore[assignment]
+    dmg: DmgSegment | None
+
+
+class Loop2330A(NameLoop):
+    LOOP_ID = "2330A"
+    NAME = "Other Subscriber Name"
+
+
+class Loop2330B(NameLoop):
+    LOOP_ID = "2330B"
+    NAME = "Other Payer Name"
+    FIELDS = _nm1_loop_fields({"DTP": ("dates", True, DtpSegment.read)})  # type: ignore[assignment]
+    dates: list[DtpSegment]
+
+
+class Loop2330C(NameLoop):
+    LOOP_ID = "2330C"
+    NAME = "Other Payer Referring/Attending Provider"
+
+
+class Loop2330D(NameLoop):
+    LOOP_ID = "2330D"
+    NAME = "Other Payer Rendering/Operating Provider"
+
+
+class Loop2330E(NameLoop):
+    LOOP_ID = "2330E"
+    NAME = "Other Payer Service Facility Location / Other Operating Provider"
+
+
+class Loop2330F(NameLoop):
+    LOOP_ID = "2330F"
+    NAME = "Other Payer Supervising / Service Facility"
+
+
+class Loop2330G(NameLoop):
+    LOOP_ID = "2330G"
+    NAME = "Other Payer Billing Provider"
+
+
+class Loop2320(Loop):
+    """Other Subscriber Information (coordination of benefits, prior payer adjudication)."""
+
+    LOOP_ID = "2320"
+    NAME = "Other Subscriber Information"
+    TRIGGER = "SBR"
+    FIELDS = {
+        "SBR": ("sbr", False, SbrSegment.read),
+        "CAS": ("adjustments", True, CasSegment.read),
+        "AMT": ("amounts", True, AmtSegment.read),
+        "OI": ("oi", False, None),
+        "MIA": ("mia", False, None),
+        "MOA": ("moa", False, None),
+    }
+    CHILDREN = {
+        "NM1": [
+            (1, frozenset({"IL"}), Loop2330A, "other_subscriber"),
+            (1, frozenset({"PR"}), Loop2330B, "other_payer"),
+            (1, frozenset({"DN", "P3", "71"}), Loop2330C, "other_payer_referring"),
+            (1, frozenset({"82", "72"}), Loop2330D, "other_payer_rendering"),
+            (1, frozenset({"77", "ZZ"}), Loop2330E, "other_payer_facility"),
+            (1, frozenset({"DQ"}), Loop2330F, "other_payer_supervising"),
+            (1, frozenset({"85"}), Loop2330G, "other_payer_billing"),
+        ]
+    }
+    sbr: SbrSegment
+    adjustments: list[CasSegment]
+    amounts: list[AmtSegment]
+    other_subscriber: list[Loop2330A]
+    other_payer: list[Loop2330B]
+
+
+class Loop2410(Loop):
+    LOOP_ID = "2410"
+    NAME = "Drug Identification"
+    TRIGGER = "LIN"
+    FIELDS = {"LIN": ("lin", False, LinSegment.read), "CTP": ("ctp", False, CtpSegment.read), "REF": ("references", True, RefSegment.read)}
+    lin: LinSegment
+    ctp: CtpSegment | None
+    references: list[RefSegment]
+
+
+class Loop2420(NameLoop):
+    """Line-level provider or location (rendering, facility, ordering, referring...)."""
+
+    LOOP_ID = "2420"
+    NAME = "Line Provider"
+
+
+class Loop2430(Loop):
+    LOOP_ID = "2430"
+    NAME = "Line Adjudication Information"
+    TRIGGER = "SVD"
+    FIELDS = {
+        "SVD": ("svd", False, SvdSegment.read),
+        "CAS": ("adjustments", True, CasSegment.read),
+        "DTP": ("dates", True, DtpSegment.read),
+        "AMT": ("amounts", True, AmtSegment.read),
+    }
+    svd: SvdSegment
+    adjustments: list[CasSegment]
+    dates: list[DtpSegment]
+    amounts: list[AmtSegment]
+
+
+class Loop2440(Loop):
+    LOOP_ID = "2440"
+    NAME = "Form Identification Code"
+    TRIGGER = "LQ"
+    FIELDS = {"LQ": ("lq", False, None), "FRM": ("frm", True, None)}
+
+
+def line_provider_loop(loop_id: str, name: str) -> type[Loop2420]:
+    """A 2420x class named as the guide names it (2420A rendering, 2420C facility...)."""
+    return type(f"Loop{loop_id}", (Loop2420,), {"LOOP_ID": loop_id, "NAME": name})
+
+
+__all__ = [name for name in dir() if not name.startswith("_")] + ["CAS01", "ProcedureCode"]
