@@ -1,5 +1,78 @@
-"""revcycle projections commands."""
+"""`revcycle projections`: list, run (Kafka worker) and rebuild the follow-up read models."""
+
+from __future__ import annotations
+
+from typing import Annotated
 
 import typer
 
-app = typer.Typer(no_args_is_help=True, help="projections commands")
+from services.followup.config import get_followup_settings
+from services.followup.projections import PROJECTIONS
+
+app = typer.Typer(no_args_is_help=True, help="List, run and rebuild read models.")
+
+
+@app.command("list")
+def list_projections() -> None:
+    """The projections and the event types each one handles."""
+    for name, projection in sorted(PROJECTIONS.items()):
+        typer.echo(f"{name}: {', '.join(sorted(projection.event_types))}")
+
+
+@app.command("rebuild")
+def rebuild(
+    name: Annotated[str, typer.Argument(help="Projection name (see `revcycle projections list`).")],
+    source: Annotated[
+        str,
+        typer.Option(
+            help="'auto' (Kafka when KAFKA_BOOTSTRAP_SERVERS is set), 'embedded', 'kafka'."
+        ),
+    ] = "auto",
+) -> None:
+    """Drop the read model and its tracking, then replay every event (stop its consumers first)."""
+    from shared.db import create_db_engine
+
+    if name not in PROJECTIONS:
+        raise typer.BadParameter(
+            f"unknown projection {name!r}; known: {', '.join(sorted(PROJECTIONS))}"
+        )
+    settings = get_followup_settings()
+    if source == "auto":
+        source = "kafka" if settings.kafka_bootstrap_servers else "embedded"
+    engine = create_db_engine(settings.effective_database_url)
+    try:
+        if source == "embedded":
+            from services.followup.rebuild import rebuild_embedded
+            from services.intake.bootstrap import prepare_database as prepare_event_store
+            from shared.eventstore.sql import SqlEventStore
+
+            prepare_event_store(engine)
+            result = rebuild_embedded(SqlEventStore(engine), engine, name)
+            typer.echo(
+                f"rebuilt {name} from the event table: applied={result.applied} "
+                f"dead_lettered={result.dead_lettered}"
+            )
+        elif source == "kafka":
+            from services.followup.rebuild import rebuild_from_kafka
+
+            stats = rebuild_from_kafka(engine, name, settings)
+            typer.echo(
+                f"rebuilt {name} from {settings.claims_topic}: applied={stats.applied} "
+                f"dead_lettered={stats.dead_lettered}"
+            )
+        else:
+            raise typer.BadParameter(f"source must be auto, embedded or kafka, not {source!r}")
+    finally:
+        engine.dispose()
+
+
+@app.command("run")
+def run(
+    name: Annotated[
+        list[str] | None, typer.Argument(help="Projections to run (default: all).")
+    ] = None,
+) -> None:
+    """Run the Kafka consumers of the projections until SIGTERM (distributed mode)."""
+    from services.followup.worker import run_worker
+
+    run_worker(name or sorted(PROJECTIONS))

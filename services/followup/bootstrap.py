@@ -63,6 +63,7 @@ def consumer_for(
     topics: Sequence[str] | None = None,
     dead_letter_topic: str | None = None,
     crash_after_db_commits: int | None = None,
+    replay_from_beginning: bool = False,
 ) -> ProjectionConsumer:
     """A Kafka consumer applying projection `name` (its own consumer group by default)."""
     settings = settings or get_followup_settings()
@@ -75,6 +76,7 @@ def consumer_for(
         client_id=f"followup-{projection.name}",
         max_poll_records=settings.max_poll_records,
         crash_after_db_commits=crash_after_db_commits,
+        replay_from_beginning=replay_from_beginning,
     )
     return ProjectionConsumer(config, engine, projection, decode_payload)
 

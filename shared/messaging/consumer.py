@@ -17,15 +17,18 @@ import signal
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from types import FrameType
 from typing import Any
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.errors import CommitFailedError
 from kafka.structs import OffsetAndMetadata
+from pydantic import ValidationError
 from sqlalchemy.engine import Connection, Engine
 
 from shared.events.envelope import EventEnvelope
+from shared.events.topics import DeadLetter as DeadLetterMessage
 from shared.messaging import tracking
 from shared.messaging.projection import (
     BatchResult,
@@ -33,6 +36,7 @@ from shared.messaging.projection import (
     PayloadDecoder,
     Projection,
     apply_deliveries,
+    error_text,
 )
 
 log = logging.getLogger(__name__)
@@ -50,8 +54,19 @@ H_OFFSET = "dlq.original.offset"
 H_CONSUMER = "dlq.consumer"
 
 
+class UndecodableMessage(ValueError):
+    """The bytes are not an event envelope; the message names fields, never their values."""
+
+
 def default_message_decoder(value: bytes) -> EventEnvelope:
-    return EventEnvelope.model_validate_json(value)
+    try:
+        return EventEnvelope.model_validate_json(value)
+    except ValidationError as exc:
+        # pydantic's own message quotes the input, which may be patient data: paths only.
+        detail = "; ".join(
+            f"{'.'.join(map(str, e['loc'])) or '<root>'}: {e['msg']}" for e in exc.errors()
+        )
+        raise UndecodableMessage(f"not an event envelope: {detail}"[:1000]) from None
 
 
 @dataclass
@@ -65,6 +80,9 @@ class ConsumerConfig:
     poll_timeout_ms: int = 500
     auto_offset_reset: str = "earliest"
     crash_after_db_commits: int | None = None
+    # Rebuild mode: take every partition directly (no group membership), start at offset 0,
+    # stop once caught up with the end offsets seen at start; offsets still go to group_id.
+    replay_from_beginning: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -110,6 +128,7 @@ class ProjectionConsumer:
         self.stats = ConsumerStats()
         self._consumer: KafkaConsumer | None = None
         self._producer: KafkaProducer | None = None
+        self._replay_end: dict[TopicPartition, int] | None = None
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -133,7 +152,7 @@ class ProjectionConsumer:
         cfg = self.config
         self._projection.create_tables(self._engine)
         self._consumer = KafkaConsumer(
-            *cfg.topics,
+            *([] if cfg.replay_from_beginning else cfg.topics),
             bootstrap_servers=cfg.bootstrap_servers,
             group_id=cfg.group_id,
             client_id=cfg.client_id,
@@ -144,12 +163,31 @@ class ProjectionConsumer:
             value_deserializer=None,
             **cfg.extra,
         )
+        if cfg.replay_from_beginning:
+            self._assign_from_beginning(self._consumer)
         self._producer = KafkaProducer(
             bootstrap_servers=cfg.bootstrap_servers,
             client_id=f"{cfg.client_id}-dlq",
             acks="all",
             enable_idempotence=True,
         )
+
+    def _assign_from_beginning(self, consumer: KafkaConsumer) -> None:
+        partitions = []
+        for topic in self.config.topics:
+            ids = consumer.partitions_for_topic(topic)
+            if not ids:
+                raise RuntimeError(f"topic {topic!r} does not exist or has no partitions")
+            partitions += [TopicPartition(topic, p) for p in sorted(ids)]
+        consumer.assign(partitions)
+        consumer.seek_to_beginning(*partitions)
+        self._replay_end = {tp: int(o) for tp, o in consumer.end_offsets(partitions).items()}
+
+    def caught_up(self) -> bool:
+        """Rebuild mode: every partition has been read up to its end offset at start."""
+        consumer = self._consumer
+        assert consumer is not None and self._replay_end is not None
+        return all(consumer.position(tp) >= end for tp, end in self._replay_end.items())
 
     def close(self) -> None:
         if self._consumer is not None:
@@ -167,6 +205,8 @@ class ProjectionConsumer:
         idle = 0
         try:
             while not self.stopping:
+                if self._replay_end is not None and self.caught_up():
+                    break
                 processed = self.poll_once()
                 if processed == 0:
                     idle += 1
@@ -229,7 +269,7 @@ class ProjectionConsumer:
                 raise ValueError("empty message value (tombstone)")
             delivery.envelope = self._decode_message(message.value)
         except Exception as exc:  # noqa: BLE001 - any decode failure is a dead letter
-            delivery.decode_error = f"{type(exc).__name__}: {exc}"[:2000]
+            delivery.decode_error = exc
         return delivery
 
     def _finish(self, conn: Connection, done: Sequence[Delivery]) -> None:
@@ -242,13 +282,34 @@ class ProjectionConsumer:
         for (topic, partition), offset in latest.items():
             tracking.save_offset(conn, self._projection.name, topic, partition, offset + 1)
 
-    def _send_dead_letter(self, conn: Connection, delivery: Delivery, error: str) -> None:
-        """Publish the original bytes to the dead-letter topic, synchronously, before commit."""
+    def _send_dead_letter(self, conn: Connection, delivery: Delivery, exc: BaseException) -> None:
+        """Publish the dead letter synchronously, before the offset can move past the original.
+
+        The value follows the topic's contract (`shared.events.topics.DeadLetter`: original
+        key and value, error); headers repeat the error and origin for tools that only look
+        at headers, and the original message's own headers are kept.
+        """
         producer = self._producer
         assert producer is not None
+        assert delivery.topic is not None and delivery.partition is not None
+        assert delivery.offset is not None
+        envelope = delivery.envelope
+        letter = DeadLetterMessage.of(
+            source_topic=delivery.topic,
+            partition=delivery.partition,
+            offset=delivery.offset,
+            key=delivery.key,
+            value=delivery.raw,
+            consumer_group=self.config.group_id,
+            error=exc,
+            failed_at=datetime.now(UTC),
+            handler=(
+                f"{self._projection.name}:{envelope.type}" if envelope else self._projection.name
+            ),
+        )
         headers = [h for h in delivery.headers if not h[0].startswith("dlq.")] + [
-            (H_ERROR, error.encode()),
-            (H_TOPIC, (delivery.topic or "").encode()),
+            (H_ERROR, error_text(exc).encode()),
+            (H_TOPIC, delivery.topic.encode()),
             (H_PARTITION, str(delivery.partition).encode()),
             (H_OFFSET, str(delivery.offset).encode()),
             (H_CONSUMER, f"{self.config.group_id}/{self._projection.name}".encode()),
@@ -256,10 +317,9 @@ class ProjectionConsumer:
         future = producer.send(
             self.config.dead_letter_topic,
             key=delivery.key,
-            value=delivery.raw if delivery.raw is not None else b"",
+            value=letter.model_dump_json().encode(),
             headers=headers,
         )
-        # Wait: the offset must not move past a message whose dead letter is not durable.
         future.get(timeout=30)
 
     def _commit_offsets(self, handled: Sequence[Delivery]) -> None:

@@ -23,6 +23,7 @@ from shared.messaging.projection import (
     PayloadDecoder,
     Projection,
     apply_deliveries,
+    error_text,
 )
 
 log = logging.getLogger(__name__)
@@ -91,12 +92,12 @@ class EmbeddedProjector:
             if last > tracking.load_checkpoint(conn, projection.name):
                 tracking.save_checkpoint(conn, projection.name, last)
 
-        def on_failure(conn: Connection, delivery: Delivery, error: str) -> None:
+        def on_failure(conn: Connection, delivery: Delivery, exc: BaseException) -> None:
             envelope = delivery.envelope
             tracking.record_dead_letter(
                 conn,
                 projection.name,
-                error=error,
+                error=error_text(exc),
                 event_id=envelope.event_id if envelope else None,
                 position=delivery.position,
                 event_type=envelope.type if envelope else None,

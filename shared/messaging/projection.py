@@ -56,7 +56,7 @@ class Delivery:
     """One message to apply: a decoded envelope, or the reason it could not be decoded."""
 
     envelope: EventEnvelope | None
-    decode_error: str | None = None
+    decode_error: BaseException | None = None
     position: int | None = None
     topic: str | None = None
     partition: int | None = None
@@ -76,12 +76,12 @@ class Delivery:
         return f"undecodable message at {where}"
 
 
-class DeadLetter(Exception):
-    """Raised inside apply to route one delivery to the dead-letter destination."""
+class Undecodable(Exception):
+    """The message is not an event envelope at all (raised inside apply to dead-letter it)."""
 
 
-FailureSink = Callable[[Connection, Delivery, str], None]
-"""on_failure(conn, delivery, error): record/send the dead letter in the caller's transaction."""
+FailureSink = Callable[[Connection, Delivery, BaseException], None]
+"""on_failure(conn, delivery, exc): record/send the dead letter in the caller's transaction."""
 
 Finisher = Callable[[Connection, Sequence[Delivery]], None]
 """finish(conn, deliveries): save offsets/checkpoint for these deliveries, same transaction."""
@@ -99,7 +99,7 @@ def apply_one(
 ) -> Outcome | None:
     """Apply one delivery in `conn`'s transaction; None when it was already applied."""
     if delivery.envelope is None:
-        raise DeadLetter(delivery.decode_error or "undecodable message")
+        raise delivery.decode_error or Undecodable("undecodable message")
     envelope = delivery.envelope
     if tracking.is_applied(conn, projection.name, envelope.event_id):
         return None
@@ -140,7 +140,7 @@ class BatchResult:
             self.dead_lettered += 1
 
 
-def _error_text(exc: BaseException) -> str:
+def error_text(exc: BaseException) -> str:
     # Exception messages of our handlers and pydantic name fields, not values; cap the size.
     return f"{type(exc).__name__}: {exc}"[:2000]
 
@@ -196,14 +196,14 @@ def _dead_letter(
     finish: Finisher,
     on_failure: FailureSink,
 ) -> BatchResult:
-    error = _error_text(exc)
+    error = error_text(exc)
     log.warning("dead-lettering %s for %s: %s", delivery.describe(), projection.name, error)
     with engine.begin() as conn:
         envelope = delivery.envelope
         if envelope is not None and tracking.is_applied(conn, projection.name, envelope.event_id):
             finish(conn, [delivery])
             return BatchResult(skipped=1)
-        on_failure(conn, delivery, error)
+        on_failure(conn, delivery, exc)
         if envelope is not None:
             tracking.record(
                 conn,
