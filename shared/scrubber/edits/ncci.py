@@ -25,29 +25,31 @@ _X_MODIFIERS = frozenset({"XE", "XS", "XP", "XU"})
 TELEHEALTH_MODIFIERS = frozenset({"95", "93", "GT", "GQ", "FQ"})
 
 
-def _pairs(s: Scrubbing) -> Iterator[tuple[int, int, date]]:
-    """Ordered pairs of lines with codes on the same date of service (NCCI's unit of judgment)."""
-    lines = s.claim.lines
-    dated = [(index, s.line_date(index)) for index, line in enumerate(lines) if line.procedure_code]
-    for a, (i, day_i) in enumerate(dated):
-        for j, day_j in dated[a + 1 :]:
-            if day_i is not None and day_i == day_j:
-                yield i, j, day_i
-                yield j, i, day_i
-
-
 def _ptp_hits(s: Scrubbing) -> Iterator[tuple[int, int, str, frozenset[str]]]:
-    """(column-1 line, column-2 line, indicator, modifiers of both) per PTP edit in effect."""
+    """(column-1 line, column-2 line, indicator, modifiers of both) per PTP edit in effect.
+
+    NCCI judges services to one patient on one date of service, so only lines sharing a
+    date are paired; each unordered pair is looked up once (the table answers either order).
+    """
     ptp = s.codes.ncci.ptp
     lines = s.claim.lines
-    for i, j, day in _pairs(s):
-        col1, col2 = lines[i].procedure_code, lines[j].procedure_code
-        if col1 == col2 or col1 is None or col2 is None:
+    dated = [
+        (index, line.procedure_code, s.line_date(index))
+        for index, line in enumerate(lines)
+        if line.procedure_code
+    ]
+    for a, (i, code_i, day_i) in enumerate(dated):
+        if day_i is None:
             continue
-        pair = ptp(col1, col2, day)
-        if pair is None:
-            continue
-        yield i, j, str(pair.modifier_indicator), frozenset(lines[i].modifiers + lines[j].modifiers)
+        for j, code_j, day_j in dated[a + 1 :]:
+            if day_j != day_i or code_i == code_j:
+                continue
+            pair = ptp(code_i, code_j, day_i)  # type: ignore[arg-type]
+            if pair is None:
+                continue
+            col1, col2 = (i, j) if pair.column1 == code_i else (j, i)
+            modifiers = frozenset(lines[i].modifiers + lines[j].modifiers)
+            yield col1, col2, str(pair.modifier_indicator), modifiers
 
 
 @edit(
