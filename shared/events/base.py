@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, PlainSerializer
+from pydantic import BaseModel, ConfigDict, PlainSerializer, WithJsonSchema
 from pydantic.functional_validators import AfterValidator, BeforeValidator
 
 from shared.claim_model import to_money
@@ -24,6 +24,10 @@ Money = Annotated[
     AfterValidator(to_money),
     # JSON carries money as a string ("12.50") so no subscriber parses it as a binary float.
     PlainSerializer(lambda v: format(v, "f"), return_type=str, when_used="json"),
+    WithJsonSchema(
+        {"type": "string", "pattern": r"^-?\d+\.\d{2}$", "examples": ["125.00"]},
+        mode="serialization",
+    ),
 ]
 """Two-place Decimal, serialised in JSON as a string such as "125.00"."""
 
