@@ -58,7 +58,8 @@ def render_markdown() -> str:
     return "\n".join(out)
 
 
-def write_docs(path: Path = DOCS_PATH) -> Path:
+def write_docs(path: Path | None = None) -> Path:
+    path = path or DOCS_PATH
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(render_markdown(), encoding="utf-8")
     return path

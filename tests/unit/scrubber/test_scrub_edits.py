@@ -44,7 +44,6 @@ from shared.testing.claims import (
     professional_claim_secondary,
 )
 
-
 # --- builders: small changes to clean factory claims ---------------------------------------
 
 
@@ -128,30 +127,54 @@ CASES: list[Case] = [
     Case("DM004", lambda: subscriber(birth_date=date(1890, 1, 1)), "subscriber.birth_date"),
     Case("DM005", lambda: subscriber(sex=None), "subscriber.sex"),
     Case("DM006", lambda: subscriber(sex=Sex.UNKNOWN), "subscriber.sex"),
-    Case("DM007", lambda: child(patient=child().patient.model_copy(update={"address": None})),  # type: ignore[union-attr]
-         "patient.address"),  # fmt: skip
-    Case("DM008", lambda: subscriber(
-        address=Address(line1="1 Elm", city="Tampa", state="FL", postal_code="3351")
-    ), "subscriber.address.postal_code"),  # fmt: skip
-    Case("DM008", lambda: subscriber(
-        address=Address(line1="1 Elm", city="Tampa", state="Florida", postal_code="33511")
-    ), "subscriber.address.state"),  # fmt: skip
+    Case(
+        "DM007",
+        lambda: child(patient=child().patient.model_copy(update={"address": None})),  # type: ignore[union-attr]
+        "patient.address",
+    ),  # fmt: skip
+    Case(
+        "DM008",
+        lambda: subscriber(
+            address=Address(line1="1 Elm", city="Tampa", state="FL", postal_code="3351")
+        ),
+        "subscriber.address.postal_code",
+    ),  # fmt: skip
+    Case(
+        "DM008",
+        lambda: subscriber(
+            address=Address(line1="1 Elm", city="Tampa", state="Florida", postal_code="33511")
+        ),
+        "subscriber.address.state",
+    ),  # fmt: skip
     # subscriber and relationship
     Case("SB001", lambda: subscriber(member_id=""), "subscriber.member_id"),
     Case("SB002", lambda: subscriber(member_id="XKZ 480019"), "subscriber.member_id"),
-    Case("SB003", lambda: pro(patient=OTHER_PERSON, relationship=Relationship.SELF), "relationship"),
+    Case(
+        "SB003", lambda: pro(patient=OTHER_PERSON, relationship=Relationship.SELF), "relationship"
+    ),  # fmt: skip
     Case("SB004", lambda: pro(relationship=Relationship.CHILD), "patient"),
-    Case("SB005", lambda: pro(
-        patient=Person(**professional_claim().subscriber.model_dump(
-            include={"last_name", "first_name", "birth_date", "sex", "address"})),
-        relationship=Relationship.SPOUSE,
-    ), "relationship"),  # fmt: skip
-    Case("SB006", lambda: child(
-        subscriber=child().subscriber.model_copy(update={"first_name": None})
-    ), "subscriber.first_name"),  # fmt: skip
-    Case("SB007", lambda: child(
-        payer=child().payer.model_copy(update={"claim_filing_indicator": "MB"})
-    ), "relationship"),  # fmt: skip
+    Case(
+        "SB005",
+        lambda: pro(
+            patient=Person(
+                **professional_claim().subscriber.model_dump(
+                    include={"last_name", "first_name", "birth_date", "sex", "address"}
+                )
+            ),
+            relationship=Relationship.SPOUSE,
+        ),
+        "relationship",
+    ),  # fmt: skip
+    Case(
+        "SB006",
+        lambda: child(subscriber=child().subscriber.model_copy(update={"first_name": None})),
+        "subscriber.first_name",
+    ),  # fmt: skip
+    Case(
+        "SB007",
+        lambda: child(payer=child().payer.model_copy(update={"claim_filing_indicator": "MB"})),
+        "relationship",
+    ),  # fmt: skip
     # providers
     Case("PV001", lambda: pro(billing_provider=None), "billing_provider"),
     Case("PV002", lambda: billing(npi=None), "billing_provider.npi"),
@@ -159,59 +182,115 @@ CASES: list[Case] = [
     Case("PV004", lambda: billing(organization_name=None), "billing_provider.organization_name"),
     Case("PV005", lambda: billing(tax_id=None), "billing_provider.tax_id"),
     Case("PV006", lambda: billing(tax_id="59123"), "billing_provider.tax_id"),
-    Case("PV007", lambda: billing(
-        address=Address(line1="1200 Harbor View Drive", city="Tampa", state="FL", postal_code="33602")
-    ), "billing_provider.address.postal_code"),  # fmt: skip
+    Case(
+        "PV007",
+        lambda: billing(
+            address=Address(
+                line1="1200 Harbor View Dr", city="Tampa", state="FL", postal_code="33602"
+            )
+        ),
+        "billing_provider.address.postal_code",
+    ),  # fmt: skip
     Case("PV007", lambda: billing(address=None), "billing_provider.address"),
     Case("PV008", lambda: billing(taxonomy="207Q0000"), "billing_provider.taxonomy"),
-    Case("PV009", lambda: pro(rendering_provider=Provider(npi="1234567890", last_name="Okafor")),
-         "rendering_provider.npi"),  # fmt: skip
-    Case("PV009", lambda: lines(line(rendering_provider=Provider(last_name="Okafor"))),
-         "lines[0].rendering_provider.npi"),  # fmt: skip
-    Case("PV010", lambda: pro(referring_provider=Provider(npi="1234567891", last_name="Lind")),
-         "referring_provider.npi"),  # fmt: skip
+    Case(
+        "PV009",
+        lambda: pro(rendering_provider=Provider(npi="1234567890", last_name="Okafor")),
+        "rendering_provider.npi",
+    ),  # fmt: skip
+    Case(
+        "PV009",
+        lambda: lines(line(rendering_provider=Provider(last_name="Okafor"))),
+        "lines[0].rendering_provider.npi",
+    ),  # fmt: skip
+    Case(
+        "PV010",
+        lambda: pro(referring_provider=Provider(npi="1234567891", last_name="Lind")),
+        "referring_provider.npi",
+    ),  # fmt: skip
     Case("PV011", lambda: billing(taxonomy=None), "billing_provider.taxonomy"),
     # payer
-    Case("PY001", lambda: pro(payer=professional_claim().payer.model_copy(update={"payer_id": ""})),
-         "payer.payer_id"),  # fmt: skip
-    Case("PY001", lambda: pro(payer=professional_claim().payer.model_copy(
-        update={"payer_id": "877-26"})), "payer.payer_id"),  # fmt: skip
-    Case("PY002", lambda: pro(payer=professional_claim().payer.model_copy(update={"name": ""})),
-         "payer.name"),  # fmt: skip
-    Case("PY003", lambda: pro(payer=professional_claim().payer.model_copy(
-        update={"claim_filing_indicator": "XX"})), "payer.claim_filing_indicator"),  # fmt: skip
-    Case("PY004", lambda: professional_claim_secondary(payer=professional_claim().payer),
-         "other_payers[0].payer.payer_id"),  # fmt: skip
+    Case(
+        "PY001",
+        lambda: pro(payer=professional_claim().payer.model_copy(update={"payer_id": ""})),
+        "payer.payer_id",
+    ),  # fmt: skip
+    Case(
+        "PY001",
+        lambda: pro(payer=professional_claim().payer.model_copy(update={"payer_id": "877-26"})),
+        "payer.payer_id",
+    ),  # fmt: skip
+    Case(
+        "PY002",
+        lambda: pro(payer=professional_claim().payer.model_copy(update={"name": ""})),
+        "payer.name",
+    ),  # fmt: skip
+    Case(
+        "PY003",
+        lambda: pro(
+            payer=professional_claim().payer.model_copy(update={"claim_filing_indicator": "XX"})
+        ),
+        "payer.claim_filing_indicator",
+    ),  # fmt: skip
+    Case(
+        "PY004",
+        lambda: professional_claim_secondary(payer=professional_claim().payer),
+        "other_payers[0].payer.payer_id",
+    ),  # fmt: skip
     # diagnoses
     Case("DX001", lambda: pro(diagnoses=()), "diagnoses"),
     Case("DX002", lambda: pro(diagnoses=("25000",)), "diagnoses[0]"),
     Case("DX003", lambda: pro(diagnoses=("E1199",)), "diagnoses[0]"),
     Case("DX004", lambda: pro(diagnoses=("E11",)), "diagnoses[0]"),
     # E11A (type 2 diabetes in remission) was added on 2025-10-01.
-    Case("DX005", lambda: lines(line(service_date=date(2025, 9, 15)), diagnoses=("E11A",)),
-         "diagnoses[0]"),  # fmt: skip
+    Case(
+        "DX005",
+        lambda: lines(line(service_date=date(2025, 9, 15)), diagnoses=("E11A",)),
+        "diagnoses[0]",
+    ),  # fmt: skip
     Case("DX006", lambda: pro(diagnoses=("N400",)), "diagnoses[0]"),  # male code, female patient
     Case("DX007", lambda: child(diagnoses=("Z0000",)), "diagnoses[0]"),  # adult exam, child
-    Case("DX008", lambda: lines(line(diagnosis_pointers=(1, 2)), diagnoses=("G463", "I10")),
-         "diagnoses[0]"),  # fmt: skip
-    Case("DX009", lambda: lines(line(diagnosis_pointers=(1, 2)), diagnoses=("W19XXXA", "S0990XA")),
-         "diagnoses[0]"),  # fmt: skip
-    Case("DX010", lambda: lines(line(diagnosis_pointers=(1, 2)), diagnoses=("E119", "E119")),
-         "diagnoses[1]"),  # fmt: skip
-    Case("DX011", lambda: lines(line(diagnosis_pointers=(1, 2, 3, 4)), diagnoses=THIRTEEN_CODES),
-         "diagnoses[12]"),  # fmt: skip
+    Case(
+        "DX008",
+        lambda: lines(line(diagnosis_pointers=(1, 2)), diagnoses=("G463", "I10")),
+        "diagnoses[0]",
+    ),  # fmt: skip
+    Case(
+        "DX009",
+        lambda: lines(line(diagnosis_pointers=(1, 2)), diagnoses=("W19XXXA", "S0990XA")),
+        "diagnoses[0]",
+    ),  # fmt: skip
+    Case(
+        "DX010",
+        lambda: lines(line(diagnosis_pointers=(1, 2)), diagnoses=("E119", "E119")),
+        "diagnoses[1]",
+    ),  # fmt: skip
+    Case(
+        "DX011",
+        lambda: lines(line(diagnosis_pointers=(1, 2, 3, 4)), diagnoses=THIRTEEN_CODES),
+        "diagnoses[12]",
+    ),  # fmt: skip
     Case("DX012", lambda: pro(diagnoses=("E119", "I10")), "diagnoses[1]"),
     # procedures and lines
     Case("PX001", lambda: lines(line(procedure_code=None)), "lines[0].procedure_code"),
     Case("PX002", lambda: lines(line(procedure_code="9921")), "lines[0].procedure_code"),
     Case("PX002", lambda: lines(line(procedure_code="W1234")), "lines[0].procedure_code"),
     Case("PX003", lambda: lines(line(modifiers=("0Z",))), "lines[0].modifiers[0]"),
-    Case("PX004", lambda: lines(line(procedure_code="71046", modifiers=("26", "TC"))),
-         "lines[0].modifiers[1]"),  # fmt: skip
-    Case("PX005", lambda: lines(line(procedure_code="20610", modifiers=("LT", "RT"))),
-         "lines[0].modifiers[1]"),  # fmt: skip
-    Case("PX006", lambda: lines(line(procedure_code="20610", modifiers=("50", "LT"))),
-         "lines[0].modifiers[1]"),  # fmt: skip
+    Case(
+        "PX004",
+        lambda: lines(line(procedure_code="71046", modifiers=("26", "TC"))),
+        "lines[0].modifiers[1]",
+    ),  # fmt: skip
+    Case(
+        "PX005",
+        lambda: lines(line(procedure_code="20610", modifiers=("LT", "RT"))),
+        "lines[0].modifiers[1]",
+    ),  # fmt: skip
+    Case(
+        "PX006",
+        lambda: lines(line(procedure_code="20610", modifiers=("50", "LT"))),
+        "lines[0].modifiers[1]",
+    ),  # fmt: skip
     Case("PX007", lambda: lines(line(modifiers=("25", "25"))), "lines[0].modifiers[1]"),
     Case("PX008", lambda: lines(line(units=Decimal("0"))), "lines[0].units"),
     Case("PX009", lambda: lines(line(charge=Decimal("0.00"))), "lines[0].charge"),
@@ -220,49 +299,99 @@ CASES: list[Case] = [
     Case("PX012", lambda: lines(line(diagnosis_pointers=())), "lines[0].diagnosis_pointers"),
     Case("PX013", lambda: lines(line(diagnosis_pointers=(1, 1))), "lines[0].diagnosis_pointers"),
     # The model refuses a fifth pointer; a claim built without validation can still carry one.
-    Case("PX013", lambda: lines(ServiceLine.model_construct(
-        **{**line().__dict__, "diagnosis_pointers": (1, 2, 3, 4, 5)}),
-        diagnoses=("E119", "I10", "J069", "M545", "E785")),
-        "lines[0].diagnosis_pointers[4]"),  # fmt: skip
+    Case(
+        "PX013",
+        lambda: lines(
+            ServiceLine.model_construct(
+                **{**line().__dict__, "diagnosis_pointers": (1, 2, 3, 4, 5)}
+            ),
+            diagnoses=("E119", "I10", "J069", "M545", "E785"),
+        ),
+        "lines[0].diagnosis_pointers[4]",
+    ),  # fmt: skip
     Case("PX014", lambda: lines(line(service_date=None)), "lines[0].service_date"),
-    Case("PX015", lambda: pro(lines=tuple(
-        line(n, service_date=date(2026, 1, 1) + (date(2026, 1, 2) - date(2026, 1, 1)) * n)
-        for n in range(1, 52))), "lines[50]"),  # fmt: skip
+    Case(
+        "PX015",
+        lambda: pro(
+            lines=tuple(
+                line(n, service_date=date(2026, 1, 1) + (date(2026, 1, 2) - date(2026, 1, 1)) * n)
+                for n in range(1, 52)
+            )
+        ),
+        "lines[50]",
+    ),  # fmt: skip
     Case("PX016", lambda: lines(line(unit_type="DA")), "lines[0].unit_type"),
     Case("PX017", lambda: lines(line(procedure_code="J1885", ndc="0409-1234-01")), "lines[0].ndc"),
     Case("PX018", lambda: pro(place_of_service="5X"), "place_of_service"),
     Case("PX018", lambda: pro(place_of_service=None), "lines[0].place_of_service"),
-    Case("PX019", lambda: lines(line(1), line(1, procedure_code="36415", charge=Decimal("18.00"))),
-         "lines[0].line_number"),  # fmt: skip
-    Case("PX020", lambda: lines(line(1, procedure_code="36415"), line(2, procedure_code="36415")),
-         "lines[1]"),  # fmt: skip
+    Case(
+        "PX019",
+        lambda: lines(line(1), line(1, procedure_code="36415", charge=Decimal("18.00"))),
+        "lines[0].line_number",
+    ),  # fmt: skip
+    Case(
+        "PX020",
+        lambda: lines(line(1, procedure_code="36415"), line(2, procedure_code="36415")),
+        "lines[1]",
+    ),  # fmt: skip
     # NCCI (demo PTP/MUE table shipped with the code sets)
-    Case("NC001", lambda: lines(line(1, procedure_code="93000"), line(2, procedure_code="93010")),
-         "lines[1].procedure_code"),  # fmt: skip
-    Case("NC001", lambda: lines(line(1, procedure_code="93010"), line(2, procedure_code="93000")),
-         "lines[0].procedure_code"),  # fmt: skip
+    Case(
+        "NC001",
+        lambda: lines(line(1, procedure_code="93000"), line(2, procedure_code="93010")),
+        "lines[1].procedure_code",
+    ),  # fmt: skip
+    Case(
+        "NC001",
+        lambda: lines(line(1, procedure_code="93010"), line(2, procedure_code="93000")),
+        "lines[0].procedure_code",
+    ),  # fmt: skip
     Case("NC002", lambda: lines(line(1), line(2, procedure_code="96372")), "lines[1].modifiers"),
-    Case("NC003", lambda: lines(line(1), line(2, procedure_code="96372", modifiers=("59",))),
-         "lines[1].modifiers[0]"),  # fmt: skip
-    Case("NC004", lambda: lines(line(procedure_code="20610", units=Decimal("3"))), "lines[0].units"),
-    Case("NC005", lambda: lines(line(1, procedure_code="36415", units=Decimal("2")),
-                                line(2, procedure_code="36415", units=Decimal("1"),
-                                     modifiers=("91",))), "lines[1].units"),  # fmt: skip
+    Case(
+        "NC003",
+        lambda: lines(line(1), line(2, procedure_code="96372", modifiers=("59",))),
+        "lines[1].modifiers[0]",
+    ),  # fmt: skip
+    Case(
+        "NC004", lambda: lines(line(procedure_code="20610", units=Decimal("3"))), "lines[0].units"
+    ),  # fmt: skip
+    Case(
+        "NC005",
+        lambda: lines(
+            line(1, procedure_code="36415", units=Decimal("2")),
+            line(2, procedure_code="36415", units=Decimal("1"), modifiers=("91",)),
+        ),
+        "lines[1].units",
+    ),  # fmt: skip
     # telehealth (default policy: POS 02/10 need 95, 93 or GT)
     Case("TH001", lambda: pro(place_of_service="10"), "lines[0].modifiers"),
     Case("TH002", lambda: lines(line(modifiers=("95",))), "place_of_service"),
     # dates
     Case("DT001", lambda: lines(line(service_date=date(2026, 7, 1))), "lines[0].service_date"),
-    Case("DT002", lambda: lines(line(service_date_end=date(2026, 3, 1))),
-         "lines[0].service_date_end"),  # fmt: skip
-    Case("DT003", lambda: child(lines=(line(service_date=date(2014, 12, 1)),)), "patient.birth_date"),
-    Case("DT004", lambda: pro(), "lines[0].service_date",
-         context=lambda claim: {"today": date(2027, 3, 11)}),  # fmt: skip
-    Case("DT005", lambda: pro(), "lines[0].service_date",
-         context=lambda claim: {"today": date(2027, 3, 1)}),  # fmt: skip
+    Case(
+        "DT002", lambda: lines(line(service_date_end=date(2026, 3, 1))), "lines[0].service_date_end"
+    ),  # fmt: skip
+    Case(
+        "DT003", lambda: child(lines=(line(service_date=date(2014, 12, 1)),)), "patient.birth_date"
+    ),  # fmt: skip
+    Case(
+        "DT004",
+        lambda: pro(),
+        "lines[0].service_date",
+        context=lambda claim: {"today": date(2027, 3, 11)},
+    ),  # fmt: skip
+    Case(
+        "DT005",
+        lambda: pro(),
+        "lines[0].service_date",
+        context=lambda claim: {"today": date(2027, 3, 1)},
+    ),  # fmt: skip
     # the claim as a whole
-    Case("CL001", lambda: pro(), "claim_id",
-         context=lambda claim: {"accepted_claims": {claim_fingerprint(claim): "CLM-000123"}}),
+    Case(
+        "CL001",
+        lambda: pro(),
+        "claim_id",
+        context=lambda claim: {"accepted_claims": {claim_fingerprint(claim): "CLM-000123"}},
+    ),
     Case("CL002", lambda: pro(frequency=Frequency.REPLACEMENT), "original_payer_claim_number"),
     Case("CL002", lambda: pro(frequency=Frequency.VOID), "original_payer_claim_number"),
     Case("CL003", lambda: pro(original_payer_claim_number="2026061000123"), "frequency"),
@@ -274,22 +403,34 @@ CASES: list[Case] = [
     Case("IN004", lambda: inst_lines(revenue_code=None), "lines[0].revenue_code"),
     Case("IN005", lambda: inst(statement_to=None), "statement_to"),
     Case("IN006", lambda: inst(statement_to=date(2026, 2, 15)), "statement_to"),
-    Case("IN007", lambda: inst_lines(service_date_end=date(2026, 2, 20)),
-         "lines[0].service_date_end"),  # fmt: skip
+    Case(
+        "IN007", lambda: inst_lines(service_date_end=date(2026, 2, 20)), "lines[0].service_date_end"
+    ),  # fmt: skip
     Case("IN008", lambda: inst(attending_provider=None), "attending_provider"),
     Case("IN009", lambda: inst(discharge_status=None), "discharge_status"),
     Case("IN010", lambda: inst(admitting_diagnosis="R999"), "admitting_diagnosis"),
     Case("IN011", lambda: inst(admission_date=date(2026, 2, 17)), "admission_date"),
     # payer rules: the shipped file's rules, and a warn rule of our own
     Case("PR001", lambda: lines(line(procedure_code="99442")), "lines[0]"),
-    Case("PR002", lambda: pro(), "claim", context=lambda claim: rules_yaml(
-        "rules:\n  - id: sunshine-notice\n    when: {payer_id: ['87726']}\n"
-        "    action: warn\n    message: attach the referral letter\n")),  # fmt: skip
+    Case(
+        "PR002",
+        lambda: pro(),
+        "claim",
+        context=lambda claim: rules_yaml(
+            "rules:\n  - id: sunshine-notice\n    when: {payer_id: ['87726']}\n"
+            "    action: warn\n    message: attach the referral letter\n"
+        ),
+    ),  # fmt: skip
     Case("PR003", lambda: lines(line(procedure_code="70551")), "prior_authorization"),
-    Case("PR004", lambda: lines(
-        line(modifiers=("GT",)), place_of_service="02",
-        payer=professional_claim().payer.model_copy(update={"claim_filing_indicator": "MB"}),
-    ), "lines[0].modifiers"),  # fmt: skip
+    Case(
+        "PR004",
+        lambda: lines(
+            line(modifiers=("GT",)),
+            place_of_service="02",
+            payer=professional_claim().payer.model_copy(update={"claim_filing_indicator": "MB"}),
+        ),
+        "lines[0].modifiers",
+    ),  # fmt: skip
 ]
 
 
@@ -345,7 +486,8 @@ def test_ncci_modifier_indicator_1_is_bypassed_by_a_distinct_service_modifier(
 
 
 def test_ncci_modifier_indicator_0_is_not_bypassed_by_59(context: ScrubContext) -> None:
-    claim = lines(line(1, procedure_code="93000"), line(2, procedure_code="93010", modifiers=("59",)))
+    bypassed = line(2, procedure_code="93010", modifiers=("59",))
+    claim = lines(line(1, procedure_code="93000"), bypassed)
     assert "NC001" in {e.code for e in scrub(claim, context)}
 
 
