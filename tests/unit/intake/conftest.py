@@ -1,0 +1,90 @@
+"""Intake/follow-up API fixtures on the embedded path: a SQLite file, the all-in-one app."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from revcycle.commands.serve import EmbeddedApp, build_embedded_app
+from shared.auth import issue_token
+from shared.config import BaseServiceSettings
+
+SECRET = "unit-test-secret-0123456789abcdef0123456789"
+ALL_ROLES = ("claims:write", "claims:read", "accounts:read")
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> BaseServiceSettings:
+    return BaseServiceSettings(
+        data_dir=tmp_path, auth_jwt_secret=SECRET, organization_id="st-elsewhere"
+    )
+
+
+@pytest.fixture
+def embedded(settings: BaseServiceSettings) -> Iterator[EmbeddedApp]:
+    app = build_embedded_app(settings, run_projector=False)
+    yield app
+    app.engine.dispose()
+
+
+@pytest.fixture
+def client(embedded: EmbeddedApp) -> TestClient:
+    return TestClient(embedded.app)
+
+
+TokenFactory = Callable[..., dict[str, str]]
+
+
+@pytest.fixture
+def auth() -> TokenFactory:
+    def _headers(
+        roles: tuple[str, ...] = ALL_ROLES,
+        org: str = "st-elsewhere",
+        subject: str = "biller-7",
+        lifetime: timedelta = timedelta(hours=1),
+        secret: str = SECRET,
+        **extra: str,
+    ) -> dict[str, str]:
+        token = issue_token(
+            subject=subject,
+            organization_id=org,
+            roles=roles,
+            secret=secret,
+            lifetime=lifetime,
+            now=datetime.now(UTC),
+        )
+        return {"Authorization": f"Bearer {token}", **extra}
+
+    return _headers
+
+
+def make_claim_body(**overrides: Any) -> dict[str, Any]:
+    """A minimal professional claim as a hospital would POST it (fictional patient)."""
+    body: dict[str, Any] = {
+        "patient_control_number": "ACCT-1001",
+        "total_charge": "250.00",
+        "payer": {"payer_id": "60054", "name": "Fictional Mutual Health"},
+        "subscriber": {
+            "last_name": "Testperson",
+            "first_name": "Ada",
+            "member_id": "ZZX000000001",
+            "birth_date": "1980-02-03",
+        },
+        "diagnoses": ["E11.9"],
+        "lines": [
+            {"line_number": 1, "procedure_code": "99214", "charge": "180.00"},
+            {"line_number": 2, "procedure_code": "36415", "charge": "70.00"},
+        ],
+    }
+    body.update(overrides)
+    return body
+
+
+@pytest.fixture(name="claim_body")
+def claim_body_fixture() -> Callable[..., dict[str, Any]]:
+    return make_claim_body
