@@ -139,7 +139,7 @@ def scrub_file(
     """Scrub claims: print each claim's edits; exit 1 when any claim is held, 2 on bad input."""
     from shared.scrubber import PayerRulesError, default_context, load_payer_rules, scrub_claim
 
-    err = Console(stderr=True)
+    err = Console(stderr=True, soft_wrap=True)
     try:
         as_of = date.fromisoformat(today) if today else date.today()
     except ValueError:
