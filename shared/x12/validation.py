@@ -1,0 +1,494 @@
+"""Strict X12 validation: envelopes, structure, required elements, codes, dates, amounts, balancing.
+
+Reading is tolerant (see `reader.parse`); this module decides whether a document is valid.
+Checks are tables over segment ids so one pass covers every transaction; per-transaction
+rules (required loops, 835 balancing, 837 claim totals) follow the typed models.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from shared.x12.errors import Issue, X12Error
+from shared.x12.loops import Loop
+from shared.x12.reader import ParsedTransaction, ParseResult, parse
+from shared.x12.segments import Segment
+from shared.x12.tokenizer import Source
+
+__all__ = ["ValidationReport", "validate", "validate_parsed"]
+
+# X12 numeric (R/N) value: optional minus, digits with at most one decimal point.
+_NUMBER = re.compile(r"-?(\d+\.?\d*|\.\d+)\Z")
+_DIGITS = re.compile(r"\d+\Z")
+
+# Elements that must be present (1-based), by segment id.
+REQUIRED_ELEMENTS: dict[str, tuple[int, ...]] = {
+    "BPR": (1, 2, 3, 4, 16),
+    "TRN": (1, 2),
+    "N1": (1, 2),
+    "CLP": (1, 2, 3, 4),
+    "CAS": (1, 2, 3),
+    "SVC": (1, 2, 3),
+    "PLB": (1, 2, 3, 4),
+    "LX": (1,),
+    "NM1": (1, 2),
+    "N3": (1,),
+    "N4": (1,),
+    "REF": (1, 2),
+    "DTM": (1, 2),
+    "DTP": (1, 2, 3),
+    "HL": (1, 3),
+    "BHT": (1, 2),
+    "CLM": (1, 2, 5),
+    "SV1": (1, 2, 3, 4),
+    "SV2": (1, 3),
+    "SBR": (1,),
+    "AMT": (1, 2),
+    "HI": (1,),
+    "EB": (1,),
+    "STC": (1,),
+    "AK1": (1, 2),
+    "AK2": (1, 2),
+    "IK3": (1, 2, 4),
+    "IK4": (1, 3),
+    "IK5": (1,),
+    "AK9": (1, 2, 3, 4),
+    "TA1": (1, 2, 3, 4, 5),
+    "GS": (1, 2, 3, 4, 5, 6, 7, 8),
+}
+# Per-guide exceptions: (kind, segment) -> required elements (claim status SVC has no SVC03).
+REQUIRED_ELEMENTS_BY_KIND: dict[tuple[str, str], tuple[int, ...]] = {
+    ("276", "SVC"): (1, 2),
+    ("277", "SVC"): (1, 2),
+    ("277CA", "SVC"): (1, 2),
+}
+# Composite components that must be present: (segment, element) -> components.
+REQUIRED_COMPONENTS: dict[tuple[str, int], tuple[int, ...]] = {
+    ("SVC", 1): (1, 2),
+    ("SV1", 1): (1, 2),
+    ("SV2", 2): (1, 2),
+    ("CLM", 5): (1, 3),
+    ("HI", 1): (1, 2),
+    ("STC", 1): (1,),
+}
+# Elements holding a CCYYMMDD date.
+DATE_ELEMENTS: dict[str, tuple[int, ...]] = {
+    "BPR": (16,),
+    "DTM": (2,),
+    "BHT": (4,),
+    "GS": (4,),
+    "PLB": (2,),
+    "STC": (2, 6),
+}
+# Elements holding an amount or quantity (X12 type R).
+AMOUNT_ELEMENTS: dict[str, tuple[int, ...]] = {
+    "BPR": (2,),
+    "CLP": (3, 4, 5),
+    "CAS": (3, 4, 6, 7, 9, 10, 12, 13, 15, 16, 18, 19),
+    "SVC": (2, 3, 5, 7),
+    "PLB": (4, 6, 8, 10, 12, 14),
+    "AMT": (2,),
+    "QTY": (2,),
+    "CLM": (2,),
+    "SV1": (2, 4),
+    "SV2": (3, 5, 7),
+    "SVD": (2, 5),
+    "STC": (4, 5),
+    "EB": (7, 8, 10),
+}
+
+_US_STATES = frozenset(
+    "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM "
+    "NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY AS FM GU MH MP PW PR VI AA AE AP "
+    "AB BC MB NB NL NS NT NU ON PE QC SK YT".split()
+)
+# Code lists checked, (segment, element) -> allowed values.
+CODES: dict[tuple[str, int], frozenset[str]] = {
+    ("CLP", 2): frozenset({"1", "2", "3", "4", "19", "20", "21", "22", "23", "25"}),
+    ("CAS", 1): frozenset({"CO", "OA", "PI", "PR"}),
+    ("BPR", 1): frozenset({"C", "D", "H", "I", "P", "U", "X"}),
+    ("BPR", 3): frozenset({"C", "D"}),
+    ("BPR", 4): frozenset({"ACH", "BOP", "CHK", "FWT", "NON"}),
+    ("SBR", 1): frozenset("PSTABCDEFGHU"),
+    ("DTP", 2): frozenset({"D8", "RD8", "DT"}),
+    ("IK5", 1): frozenset({"A", "E", "M", "R", "W", "X"}),
+    ("AK9", 1): frozenset({"A", "E", "M", "P", "R", "W", "X"}),
+    ("TA1", 4): frozenset({"A", "E", "R"}),
+}
+# Composite component code lists: (segment, element, component) -> allowed values.
+COMPONENT_CODES: dict[tuple[str, int, int], frozenset[str]] = {
+    ("SVC", 1, 1): frozenset({"AD", "ER", "HC", "HP", "IV", "N4", "N6", "NU", "UI", "WK"}),
+    ("SV1", 1, 1): frozenset({"ER", "HC", "IV", "WK"}),
+    ("CLM", 5, 3): frozenset({"1", "2", "3", "4", "5", "7", "8"}),
+}
+# Per transaction kind: BHT01 structure code and the HL03 level codes the guide allows.
+BHT01 = {
+    "837P": "0019", "837I": "0019", "270": "0022", "271": "0022", "276": "0010", "277": "0010", "277CA": "0085",
+}
+HL03 = {
+    "837P": frozenset({"20", "22", "23"}),
+    "837I": frozenset({"20", "22", "23"}),
+    "270": frozenset({"20", "21", "22", "23"}),
+    "271": frozenset({"20", "21", "22", "23"}),
+    "276": frozenset({"20", "21", "19", "22", "23"}),
+    "277": frozenset({"20", "21", "19", "22", "23"}),
+    "277CA": frozenset({"20", "21", "19", "PT"}),
+}
+# STC01-1 category codes look like A0..A8, P0..P5, F0..F5 (and F3F/F3N), E0..E4, R0..R16, D0, DR01..
+_STC_CATEGORY = re.compile(r"(A[0-8]|P[0-5]|F[0-5]|F3[FN]|E[0-4]|R(1[0-6]|[0-9])|D0|DR0[1-8])\Z")
+
+
+@dataclass(slots=True)
+class ValidationReport:
+    """Every issue found; `ok` when none is an error."""
+
+    issues: list[Issue] = field(default_factory=list)
+    parsed: ParseResult | None = None
+
+    @property
+    def errors(self) -> list[Issue]:
+        return [i for i in self.issues if i.is_error]
+
+    @property
+    def warnings(self) -> list[Issue]:
+        return [i for i in self.issues if not i.is_error]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def segment_ids(self) -> set[str]:
+        """Ids of the segments blamed by errors."""
+        return {i.segment_id for i in self.errors if i.segment_id}
+
+
+def validate(source: Source) -> ValidationReport:
+    """Validate a document strictly; never raises for bad input (a syntax error is an issue)."""
+    try:
+        result = parse(source)
+    except X12Error as exc:
+        return ValidationReport([exc.issue], None)
+    return validate_parsed(result)
+
+
+def validate_parsed(result: ParseResult) -> ValidationReport:
+    issues = list(result.issues)
+    comp_default = result.document.delimiters.component
+    for ic in result.document.interchanges:
+        for group in ic.groups:
+            if group.gs is not None:
+                _check_segment(group.gs, "", comp_default, issues)
+                if not group.version.startswith("005010"):
+                    issues.append(
+                        Issue("unsupported_version", f"GS08 {group.version!r} is not a 005010 guide", group.gs.position, "GS", 8)
+                    )
+        for ta1 in ic.ta1:
+            _check_segment(ta1, "", comp_default, issues)
+    for t in result.transactions:
+        _check_transaction(t, comp_default, issues)
+    issues.sort(key=lambda i: (i.position if i.position is not None else 1 << 60))
+    return ValidationReport(_dedupe(issues), result)
+
+
+def _dedupe(issues: list[Issue]) -> list[Issue]:
+    seen: set[tuple[Any, ...]] = set()
+    out = []
+    for i in issues:
+        key = (i.code, i.position, i.element, i.component, i.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(i)
+    return out
+
+
+# -- segment-level checks -------------------------------------------------------------------
+
+
+def _component_separator(t: ParsedTransaction, default: str, issues: list[Issue]) -> str:
+    for i in issues:
+        if i.code == "component_separator" and t.envelope.st.position <= (i.position or 0) <= t.envelope.segments[-1].position:
+            # The reader followed the body's separator; use it for component checks too.
+            for candidate in (">", ":", "^", "|", "\\"):
+                if f"uses {candidate!r}" in i.message:
+                    return candidate
+    return default
+
+
+def _check_segment(seg: Segment, kind: str, comp: str, issues: list[Issue]) -> None:
+    sid = seg.id
+    pos = seg.position
+    if not (2 <= len(sid) <= 3 and sid.isalnum() and sid.isupper()):
+        issues.append(Issue("bad_segment_id", f"{sid[:10]!r} is not a segment id", pos, sid[:3] or None))
+        return
+    get = seg.get
+    required = REQUIRED_ELEMENTS_BY_KIND.get((kind, sid)) or REQUIRED_ELEMENTS.get(sid, ())
+    for index in required:
+        if not get(index).strip():
+            issues.append(Issue("required_element", f"required element {sid}{index:02d} is missing", pos, sid, index))
+    for (s, index), comps in REQUIRED_COMPONENTS.items():
+        if s == sid and get(index):
+            parts = get(index).split(comp)
+            for c in comps:
+                if len(parts) < c or not parts[c - 1]:
+                    issues.append(
+                        Issue("required_component", f"required component {sid}{index:02d}-{c} is missing", pos, sid, index, component=c)
+                    )
+    for index in DATE_ELEMENTS.get(sid, ()):
+        value = get(index)
+        if value and not _valid_date(value):
+            issues.append(Issue("invalid_date", f"{sid}{index:02d} {value!r} is not a valid CCYYMMDD date", pos, sid, index))
+    for index in AMOUNT_ELEMENTS.get(sid, ()):
+        value = get(index)
+        if value and (len(value) > 18 or not _NUMBER.match(value)):
+            issues.append(Issue("invalid_number", f"{sid}{index:02d} {value[:20]!r} is not a number", pos, sid, index))
+    for (s, index), allowed in CODES.items():
+        if s == sid:
+            value = get(index)
+            if value and value not in allowed:
+                issues.append(Issue("invalid_code", f"{sid}{index:02d} {value[:20]!r} is not a valid code", pos, sid, index))
+    for (s, index, c), allowed in COMPONENT_CODES.items():
+        if s == sid and get(index):
+            parts = get(index).split(comp)
+            value = parts[c - 1] if len(parts) >= c else ""
+            if value and value not in allowed:
+                issues.append(
+                    Issue("invalid_code", f"{sid}{index:02d}-{c} {value[:20]!r} is not a valid code", pos, sid, index, component=c)
+                )
+    if sid == "DTP":
+        _check_dtp(seg, issues)
+    elif sid == "DMG" and get(1) == "D8" and get(2) and not _valid_date(get(2)):
+        issues.append(Issue("invalid_date", "DMG02 is not a valid CCYYMMDD date", pos, sid, 2))
+    elif sid == "N4":
+        state = get(2)
+        if state and not get(4) and state not in _US_STATES:
+            issues.append(Issue("invalid_code", f"N402 {state[:10]!r} is not a state or province code", pos, sid, 2))
+        postal = get(3)
+        if postal and not get(4) and not (_DIGITS.match(postal) and len(postal) in (5, 9)):
+            issues.append(Issue("invalid_postal_code", "N403 US ZIP code must be 5 or 9 digits", pos, sid, 3))
+    elif sid == "STC":
+        category = get(1).split(comp)[0]
+        if category and not _STC_CATEGORY.match(category):
+            issues.append(
+                Issue("invalid_code", f"STC01-1 {category[:10]!r} is not a claim status category code", pos, sid, 1, component=1)
+            )
+    elif sid in ("ST", "SE", "AK2") and get(2) and not 4 <= len(get(2)) <= 9:
+        issues.append(Issue("element_length", f"{sid}02 control number must be 4 to 9 characters", pos, sid, 2))
+    elif sid == "BHT" and kind in BHT01 and get(1) != BHT01[kind]:
+        issues.append(Issue("invalid_code", f"BHT01 must be {BHT01[kind]} for a {kind}", pos, sid, 1))
+    elif sid == "HL" and kind in HL03 and get(3) and get(3) not in HL03[kind]:
+        issues.append(Issue("invalid_code", f"HL03 {get(3)[:10]!r} is not a level of the {kind} guide", pos, sid, 3))
+
+
+def _valid_date(text: str) -> bool:
+    if len(text) != 8 or not text.isdigit():
+        return False
+    year = int(text[:4])
+    if year < 1800:
+        return False
+    try:
+        date(year, int(text[4:6]), int(text[6:]))
+    except ValueError:
+        return False
+    return True
+
+
+def _check_dtp(seg: Segment, issues: list[Issue]) -> None:
+    fmt = seg.get(2)
+    value = seg.get(3)
+    if not value:
+        return
+    if fmt == "D8":
+        ok = _valid_date(value)
+    elif fmt == "DT":
+        ok = len(value) == 12 and _valid_date(value[:8]) and value[8:].isdigit() and value[8:10] < "24" and value[10:] < "60"
+    elif fmt == "RD8":
+        a, sep, b = value.partition("-")
+        ok = bool(sep) and _valid_date(a) and _valid_date(b) and a <= b
+    else:
+        return
+    if not ok:
+        issues.append(Issue("invalid_date", f"DTP03 {value[:20]!r} is not a valid {fmt} date", seg.position, "DTP", 3))
+
+
+# -- transaction-level checks ---------------------------------------------------------------
+
+
+def _check_transaction(t: ParsedTransaction, default_comp: str, issues: list[Issue]) -> None:
+    comp = _component_separator(t, default_comp, issues)
+    for seg in t.envelope.segments:
+        _check_segment(seg, t.kind, comp, issues)
+    model = t.model
+    if model is None:
+        return
+    st = t.envelope.st
+    if t.kind in HL03:
+        _check_hl(t.envelope.segments, issues)
+    check = _TRANSACTION_CHECKS.get(t.kind)
+    if check is not None:
+        check(model, st, issues)
+
+
+def _missing(issues: list[Issue], what: str, anchor: Segment, loop: str | None = None, segment_id: str | None = None) -> None:
+    issues.append(
+        Issue("required_missing", f"required {what} is missing", anchor.position, segment_id or anchor.id, loop=loop)
+    )
+
+
+def _check_hl(segments: Iterable[Segment], issues: list[Issue]) -> None:
+    seen: set[str] = set()
+    expected = 1
+    for seg in segments:
+        if seg.id != "HL":
+            continue
+        hl_id, parent = seg.get(1), seg.get(2)
+        if hl_id in seen:
+            issues.append(Issue("hl_duplicate", f"HL01 {hl_id!r} is used twice", seg.position, "HL", 1))
+        elif hl_id != str(expected):
+            issues.append(Issue("hl_sequence", f"HL01 {hl_id!r} should be {expected}", seg.position, "HL", 1))
+        if parent and parent not in seen:
+            issues.append(Issue("hl_parent", f"HL02 parent {parent!r} is not an earlier HL01", seg.position, "HL", 2))
+        seen.add(hl_id)
+        expected += 1
+
+
+def _first_segment(loop: Loop) -> Segment:
+    return loop.segments[0]
+
+
+def _check_835(model: Any, st: Segment, issues: list[Issue]) -> None:
+    if model.bpr is None:
+        _missing(issues, "BPR (financial information)", st)
+    if model.trn is None:
+        _missing(issues, "TRN (reassociation trace number)", st)
+    if model.payer is None:
+        _missing(issues, "loop 1000A (payer identification)", st, "1000A")
+    else:
+        if not any(p.function == "BL" for p in model.payer.contacts):
+            _missing(issues, "PER*BL (payer technical contact)", _first_segment(model.payer), "1000A", "PER")
+    if model.payee is None:
+        _missing(issues, "loop 1000B (payee identification)", st, "1000B")
+    zero = Decimal("0")
+    total_paid = zero
+    for claim in model.claims():
+        clp = claim.clp
+        if clp.payment is not None:
+            total_paid += clp.payment
+        if clp.total_charge is None or clp.payment is None:
+            continue
+        adjusted = sum((c.total for c in claim.adjustments), zero)
+        for line in claim.services:
+            line_adj = sum((c.total for c in line.adjustments), zero)
+            adjusted += line_adj
+            svc = line.svc
+            if svc.charge is not None and svc.payment is not None and svc.charge - svc.payment != line_adj:
+                issues.append(
+                    Issue(
+                        "unbalanced_service",
+                        f"service line does not balance: SVC02 {svc.charge} - SVC03 {svc.payment} != adjustments {line_adj}",
+                        svc.position, "SVC", 3, loop="2110",
+                    )
+                )
+        if clp.total_charge - clp.payment != adjusted:
+            issues.append(
+                Issue(
+                    "unbalanced_claim",
+                    f"claim does not balance: CLP03 {clp.total_charge} - CLP04 {clp.payment} != adjustments {adjusted}",
+                    clp.position, "CLP", 4, loop="2100",
+                )
+            )
+    plb_total = sum((p.total for p in model.provider_adjustments), zero)
+    bpr = model.bpr
+    if bpr is not None and bpr.total_payment is not None and bpr.total_payment != total_paid - plb_total:
+        issues.append(
+            Issue(
+                "unbalanced_payment",
+                f"BPR02 {bpr.total_payment} != sum of CLP04 {total_paid} - PLB {plb_total}",
+                model.segments[1].position if len(model.segments) > 1 else st.position,
+                "BPR", 2,
+            )
+        )
+
+
+def _check_837(model: Any, st: Segment, issues: list[Issue]) -> None:
+    if model.bht is None:
+        _missing(issues, "BHT (beginning of hierarchical transaction)", st)
+    if not model.submitter:
+        _missing(issues, "loop 1000A (submitter name)", st, "1000A")
+    if not model.receiver:
+        _missing(issues, "loop 1000B (receiver name)", st, "1000B")
+    if not model.billing_providers:
+        _missing(issues, "loop 2000A (billing provider)", st, "2000A")
+    for billing in model.billing_providers:
+        if not billing.billing_provider_name:
+            _missing(issues, "loop 2010AA (billing provider name)", billing.segments[0], "2010AA", "NM1")
+        for sub in billing.subscribers:
+            if sub.sbr is None:
+                _missing(issues, "SBR (subscriber information)", sub.segments[0], "2000B", "SBR")
+            if not sub.subscriber_name:
+                _missing(issues, "loop 2010BA (subscriber name)", sub.segments[0], "2010BA", "NM1")
+            if not sub.payer_name:
+                _missing(issues, "loop 2010BB (payer name)", sub.segments[0], "2010BB", "NM1")
+    for ctx in model.claims():
+        claim = ctx.claim
+        clm = claim.clm
+        if not claim.service_lines:
+            _missing(issues, "loop 2400 (service line)", claim.segments[0], "2400", "LX")
+            continue
+        if not claim.health_care_codes:
+            _missing(issues, "HI (diagnosis codes)", claim.segments[0], "2300", "HI")
+        charges = [line.charge for line in claim.service_lines]
+        if clm.total_charge is not None and all(c is not None for c in charges):
+            total = sum(charges, Decimal("0"))  # type: ignore[arg-type]
+            if total != clm.total_charge:
+                issues.append(
+                    Issue(
+                        "unbalanced_claim",
+                        f"CLM02 {clm.total_charge} != sum of service line charges {total}",
+                        clm.position, "CLM", 2, loop="2300",
+                    )
+                )
+
+
+def _check_hl_transaction(model: Any, st: Segment, issues: list[Issue]) -> None:
+    if model.bht is None:
+        _missing(issues, "BHT (beginning of hierarchical transaction)", st)
+    if not model.sources:
+        _missing(issues, "loop 2000A (information source level)", st, "2000A", "HL")
+
+
+def _check_277ca(model: Any, st: Segment, issues: list[Issue]) -> None:
+    _check_hl_transaction(model, st, issues)
+    for loop in model.walk():
+        if loop.LOOP_ID in ("2200B", "2200C", "2200D") and not loop.statuses:
+            _missing(issues, f"STC (status information) in loop {loop.LOOP_ID}", loop.segments[0], loop.LOOP_ID, "STC")
+
+
+def _check_999(model: Any, st: Segment, issues: list[Issue]) -> None:
+    if model.ak1 is None:
+        _missing(issues, "AK1 (functional group response header)", st, None, "AK1")
+    if model.ak9 is None:
+        _missing(issues, "AK9 (functional group response trailer)", st, None, "AK9")
+    for response in model.transaction_responses:
+        if response.ik5 is None:
+            _missing(issues, "IK5 (transaction set response trailer)", response.segments[0], "2000", "IK5")
+
+
+_TRANSACTION_CHECKS = {
+    "835": _check_835,
+    "837P": _check_837,
+    "837I": _check_837,
+    "270": _check_hl_transaction,
+    "271": _check_hl_transaction,
+    "276": _check_hl_transaction,
+    "277": _check_hl_transaction,
+    "277CA": _check_277ca,
+    "999": _check_999,
+}
+
+
