@@ -1,0 +1,323 @@
+"""Our 999 acknowledgment of an inbound X12 file (an 837 batch, usually): what was wrong, where.
+
+The reader engineer's tokenizer and envelope reader find the structure; each transaction
+set is then read by its typed reader (when one exists), whose issues name segment position,
+segment id, element and loop. This module turns that into 999 facts:
+
+- per transaction set (AK2/IK5): trailer missing (2), ST/SE control numbers differ (3),
+  SE01 count wrong (4), segments in error (5), set not supported (1), control number not
+  unique in the group (23); verdict A (accepted), E (accepted, warnings noted) or R;
+- per segment (IK3) and element (IK4), positions counted from ST = 1, with the claim
+  (CTX*CLM01) the segment belongs to;
+- per group (AK9): trailer missing (3), GS/GE control numbers differ (4), GE01 wrong (5).
+
+Interchange (ISA/IEA) problems are outside a 999's reach (a TA1 reports those): they are
+returned as `interchange_issues` for the caller to show.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from shared.x12.control_numbers import ControlNumberSource
+from shared.x12.envelope import FunctionalGroup, Interchange, X12Document, read_document
+from shared.x12.envelope import TransactionSet as ReceivedSet
+from shared.x12.envelope_writer import Party
+from shared.x12.errors import Issue, Severity, X12Error
+from shared.x12.tokenizer import Source
+from shared.x12.x12_999_005010X231A1.writer import (
+    ElementError,
+    GroupAcknowledgment,
+    SegmentError,
+    SetAcknowledgment,
+    write_999,
+)
+
+__all__ = ["AckError", "AckResult", "assess", "acknowledge"]
+
+# Envelope issue codes about the set's own ST/SE: reported through IK5 codes, not IK3.
+_SET_LEVEL_CODES = {"control_mismatch", "count_mismatch", "missing_se", "st_elements"}
+_SUPPORTED_SETS = {"837", "835", "270", "271", "276", "277", "999"}
+
+
+class AckError(X12Error):
+    """No 999 can be written for this file (not X12, or no functional group to answer)."""
+
+
+@dataclass(slots=True)
+class AckResult:
+    """The 999 text and the facts it carries."""
+
+    text: str
+    groups: list[GroupAcknowledgment]
+    interchange_issues: list[Issue] = field(default_factory=list)
+
+    @property
+    def accepted(self) -> bool:
+        """True when every transaction set was accepted (with or without noted errors)."""
+        return all(g.group_status in ("A", "E") for g in self.groups)
+
+
+def _element_code(issue: Issue) -> str:
+    """IK403 for an element-level issue, from the reader's issue code."""
+    code = issue.code.lower()
+    for keys, ik403 in (
+        (("missing", "required", "empty"), "1"),
+        (("too_long", "long"), "5"),
+        (("too_short", "short"), "4"),
+        (("date",), "8"),
+        (("time",), "9"),
+        (("character", "separator", "component"), "6"),
+        (("too_many_components",), "13"),
+        (("repetition",), "12"),
+        (("code", "value", "qualifier", "version"), "7"),
+    ):
+        if any(key in code for key in keys):
+            return ik403
+    # Anything else the reader flags in an element breaks the guide's rules for it.
+    return "I12"
+
+
+def _segment_code(issue: Issue) -> str:
+    """IK304 for a segment-level issue, from the reader's issue code."""
+    code = issue.code.lower()
+    for keys, ik304 in (
+        (("unrecognized", "unknown_segment"), "1"),
+        (("missing", "required"), "3"),
+        (("loop_max", "loop_repeat"), "4"),
+        (("max_use", "exceeds", "repeat"), "5"),
+        (("sequence", "order"), "7"),
+        (("not_used",), "I4"),
+    ):
+        if any(key in code for key in keys):
+            return ik304
+    return "2"  # unexpected segment: the reader could not place it
+
+
+def _claim_of_positions(ts: ReceivedSet) -> dict[int, str]:
+    """File position -> CLM01 of the claim (loop 2300 and below) containing that segment."""
+    claim_at: dict[int, str] = {}
+    current: str | None = None
+    for seg in ts.segments:
+        if seg.id == "HL":
+            current = None
+        elif seg.id == "CLM":
+            current = seg.get(1) or None
+        if current:
+            claim_at[seg.position] = current
+    return claim_at
+
+
+def _segment_errors(ts: ReceivedSet, issues: list[Issue]) -> list[SegmentError]:
+    by_position = {seg.position: seg for seg in ts.segments}
+    claim_at = _claim_of_positions(ts)
+    grouped: dict[int, list[Issue]] = {}
+    for issue in issues:
+        if issue.position is not None:
+            grouped.setdefault(issue.position, []).append(issue)
+    out: list[SegmentError] = []
+    for position in sorted(grouped):
+        seg = by_position.get(position)
+        found = grouped[position]
+        segment_id = seg.id if seg is not None else (found[0].segment_id or "ST")
+        in_set = ts.position_in_set(seg) if seg is not None else position - ts.st.position + 1
+        element_issues = [i for i in found if i.element]
+        elements = tuple(
+            ElementError(
+                position=min(i.element or 1, 99),
+                code=_element_code(i),
+                component=i.component,
+                bad_value=_bad_value(seg.get(i.element) if seg is not None and i.element else ""),
+            )
+            for i in element_issues
+        )
+        segment_level = [i for i in found if not i.element]
+        code = _segment_code(segment_level[0]) if segment_level else "8"
+        loop = next((i.loop for i in found if i.loop), None)
+        out.append(
+            SegmentError(segment_id, max(in_set, 1), code, loop, claim_at.get(position), elements)
+        )
+    return out
+
+
+def _bad_value(value: str) -> str | None:
+    # IK404 is at most 99 characters; an empty value is a missing element, nothing to copy;
+    # a value holding one of our own delimiters cannot be copied into our 999 safely.
+    if not value or any(d in value for d in "*:^~"):
+        return None
+    return value[:99]
+
+
+def _set_acknowledgment(
+    ts: ReceivedSet, issues: list[Issue], duplicate_control: bool
+) -> SetAcknowledgment:
+    codes: list[str] = []
+    if ts.id not in _SUPPORTED_SETS:
+        codes.append("1")
+    if not ts.control_number:
+        codes.append("7")
+    if ts.se is None:
+        codes.append("2")
+    else:
+        if ts.se.get(2) != ts.control_number:
+            codes.append("3")
+        if not ts.se.get(1).isdigit() or int(ts.se.get(1)) != len(ts.segments):
+            codes.append("4")
+    if duplicate_control:
+        codes.append("23")
+    segment_errors = _segment_errors(ts, issues)
+    has_error = any(i.is_error for i in issues)
+    if segment_errors and (has_error or not codes):
+        codes.append("5")
+    if codes and (has_error or any(c != "5" for c in codes)):
+        status = "R"
+    elif segment_errors:
+        status = "E"  # only warnings: accepted, with the noted problems listed
+    else:
+        status = "A"
+    return SetAcknowledgment(
+        set_id=ts.id or "837",
+        control_number=ts.control_number or "0000",
+        implementation=ts.st.get(3) or None,
+        status=status,
+        codes=tuple(dict.fromkeys(codes))[:5],
+        segment_errors=tuple(segment_errors),
+    )
+
+
+def _group_acknowledgment(group: FunctionalGroup, issues: list[Issue]) -> GroupAcknowledgment:
+    if group.gs is None:
+        raise AckError("no functional group (GS) to acknowledge: a 999 answers a GS", position=1)
+    controls = Counter(ts.control_number for ts in group.transactions)
+    sets = []
+    for ts in group.transactions:
+        last = ts.se.position if ts.se is not None else ts.segments[-1].position
+        mine = [
+            i
+            for i in issues
+            if i.position is not None
+            and ts.st.position <= i.position <= last
+            and not (i.code in _SET_LEVEL_CODES and i.segment_id in ("ST", "SE"))
+        ]
+        sets.append(_set_acknowledgment(ts, mine, controls[ts.control_number] > 1))
+    codes: list[str] = []
+    ge = group.ge
+    if ge is None:
+        codes.append("3")
+    else:
+        if ge.get(2) != group.control_number:
+            codes.append("4")
+        if not ge.get(1).isdigit() or int(ge.get(1)) != len(group.transactions):
+            codes.append("5")
+    if not group.control_number.isdigit():
+        codes.append("6")
+    included = int(ge.get(1)) if ge is not None and ge.get(1).isdigit() else len(sets)
+    return GroupAcknowledgment(
+        functional_id=group.functional_id,
+        control_number=group.control_number or "0",
+        version=group.version or None,
+        sets=tuple(sets),
+        sets_included=included,
+        codes=tuple(codes),
+    )
+
+
+def _read(source: Source) -> tuple[X12Document, list[Issue]]:
+    try:
+        document = read_document(source)
+    except X12Error as exc:
+        raise AckError(
+            f"cannot acknowledge: {exc.message}", position=exc.position, segment_id=exc.segment_id
+        ) from exc
+    issues = list(document.issues)
+    # Typed readers add the structural issues (unexpected segments, bad elements).
+    try:
+        from shared.x12.reader import parse_transaction
+    except ImportError:  # pragma: no cover - reader not present: envelope checks only
+        return document, issues
+    for ts in document.transaction_sets():
+        try:
+            parse_transaction(ts, document, issues)
+        except ImportError:
+            # This transaction's typed reader has not landed yet: envelope checks only.
+            continue
+        except X12Error as exc:
+            issues.append(exc.issue)
+    return document, issues
+
+
+def assess(source: Source) -> tuple[list[tuple[Interchange, GroupAcknowledgment]], list[Issue]]:
+    """Judge every functional group of `source`; returns the acks and interchange issues."""
+    document, issues = _read(source)
+    acks: list[tuple[Interchange, GroupAcknowledgment]] = []
+    for interchange in document.interchanges:
+        for group in interchange.groups:
+            acks.append((interchange, _group_acknowledgment(group, issues)))
+    if not acks:
+        raise AckError("no functional group (GS) to acknowledge: a 999 answers a GS", position=None)
+    set_ranges = [
+        (ts.st.position, ts.se.position if ts.se else ts.segments[-1].position)
+        for ts in document.transaction_sets()
+    ]
+    outside = [
+        i
+        for i in issues
+        if i.severity is Severity.ERROR
+        and not any(
+            i.position is not None and start <= i.position <= end for start, end in set_ranges
+        )
+        and i.segment_id not in ("GS", "GE")
+    ]
+    return acks, outside
+
+
+def acknowledge(
+    source: Source,
+    *,
+    created_at: datetime,
+    numbers: ControlNumberSource,
+    usage: str | None = None,
+) -> AckResult:
+    """The 999 for `source`: one interchange back to each sender, one 999 per group."""
+    acks, outside = assess(source)
+    texts: list[str] = []
+    by_interchange: dict[int, tuple[Interchange, list[GroupAcknowledgment]]] = {}
+    for interchange, group_ack in acks:
+        by_interchange.setdefault(id(interchange), (interchange, []))[1].append(group_ack)
+    for interchange, groups in by_interchange.values():
+        isa = interchange.isa
+        first_gs = interchange.groups[0].gs
+        # We answer as the inbound receiver, to the inbound sender (ids and GS codes swapped).
+        sender = Party(
+            (interchange.receiver_id or "UNKNOWN")[:15],
+            _qualifier(isa.get(7) if isa is not None else ""),
+            _application_code(first_gs.get(3) if first_gs is not None else ""),
+        )
+        receiver = Party(
+            (interchange.sender_id or "UNKNOWN")[:15],
+            _qualifier(isa.get(5) if isa is not None else ""),
+            _application_code(first_gs.get(2) if first_gs is not None else ""),
+        )
+        inbound_usage = isa.get(15) if isa is not None else "P"
+        texts.append(
+            write_999(
+                groups,
+                sender=sender,
+                receiver=receiver,
+                created_at=created_at,
+                numbers=numbers,
+                usage=usage or (inbound_usage if inbound_usage in ("P", "T") else "P"),
+            )
+        )
+    return AckResult("".join(texts), [g for _, g in acks], outside)
+
+
+def _qualifier(code: str) -> str:
+    # A malformed inbound ISA05/ISA07 must not stop the acknowledgment: fall back to ZZ.
+    return code if len(code) == 2 else "ZZ"
+
+
+def _application_code(code: str) -> str | None:
+    return code if 2 <= len(code) <= 15 else None
