@@ -199,7 +199,9 @@ def _set_segments(ack: SetAcknowledgment) -> list[Segment]:
     out = [segment("AK2", ack.set_id, ack.control_number, ack.implementation)]
     for error in ack.segment_errors:
         out.append(
-            segment("IK3", error.segment_id, str(error.position), _loop_id(error.loop_id), error.code)
+            segment(
+                "IK3", error.segment_id, str(error.position), _loop_id(error.loop_id), error.code
+            )
         )
         if error.claim_id:
             out.append(segment("CTX", ["CLM01", error.claim_id]))
