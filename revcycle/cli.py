@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from revcycle.commands import demo, events, infra, projections, scrub, serve, x12, x12_ack
+from revcycle.commands import demo, events, infra, projections, relay, scrub, serve, x12, x12_ack
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -13,6 +13,7 @@ app = typer.Typer(
 )
 app.add_typer(infra.app, name="infra", help="Start, stop and check local Kafka and PostgreSQL.")
 app.add_typer(events.app, name="events", help="Event contracts: JSON Schema export.")
+app.add_typer(relay.app, name="relay", help="Outbox relay: publish the event store to Kafka.")
 app.add_typer(x12.app, name="x12", help="Parse, validate and acknowledge X12 files.")
 app.add_typer(projections.app, name="projections", help="Rebuild read models.")
 for module in (demo, scrub, serve):
