@@ -1,5 +1,140 @@
-"""revcycle x12 commands."""
+"""`revcycle x12 parse|validate`: read X12 files into typed models and check them strictly."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 
-app = typer.Typer(no_args_is_help=True, help="x12 commands")
+from shared.x12.errors import Issue, X12Error
+
+app = typer.Typer(no_args_is_help=True, help="Parse and validate X12 005010 files.")
+
+FileArg = Annotated[Path, typer.Argument(help="X12 file to read", show_default=False)]
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code)
+
+
+def _check_file(path: Path) -> None:
+    if not path.exists():
+        raise _fail(f"{path}: no such file")
+    if not path.is_file():
+        raise _fail(f"{path}: not a regular file")
+
+
+def _issue_line(issue: Issue) -> str:
+    return f"  {issue}"
+
+
+@app.command("parse")
+def parse_command(
+    file: FileArg,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the typed model as JSON")] = False,
+) -> None:
+    """Parse FILE (tolerant reading) and print the typed model (--json) or a summary."""
+    from shared.x12.reader import parse
+
+    _check_file(file)
+    try:
+        result = parse(file)
+    except X12Error as exc:
+        raise _fail(f"{file}: {exc.issue.where()}: {exc.message}") from None
+    except OSError as exc:
+        raise _fail(f"{file}: cannot read: {exc.strerror}") from None
+    if as_json:
+        typer.echo(json.dumps(result.to_plain(), indent=2))
+        return
+    d = result.document.delimiters
+    typer.echo(
+        f"{file}: {len(result.document.interchanges)} interchange(s), "
+        f"{len(result.transactions)} transaction set(s); delimiters element {d.element!r} "
+        f"component {d.component!r} repetition {d.repetition!r} segment {d.segment!r}"
+    )
+    for ta1 in result.ta1:
+        typer.echo(f"  TA1 for interchange {ta1.control_number}: {_code(ta1.acknowledgment)} note {_code(ta1.note)}")
+    for t in result.transactions:
+        typer.echo(
+            f"  ST {t.envelope.id} #{t.envelope.control_number} ({t.envelope.implementation or 'no guide id'}) "
+            f"read as {t.kind}: {_summary(t.kind, t.model)}"
+        )
+    if result.issues:
+        typer.echo(f"{len(result.issues)} issue(s) while reading (run `revcycle x12 validate` for all checks):")
+        for issue in result.issues:
+            typer.echo(_issue_line(issue))
+
+
+def _code(value: Any) -> str:
+    return str(getattr(value, "value", value))
+
+
+def _summary(kind: str, model: Any) -> str:
+    """One line per transaction: counts and totals, no patient data."""
+    if model is None:
+        return "not supported"
+    if kind == "835":
+        claims = list(model.claims())
+        paid = model.bpr.total_payment if model.bpr else None
+        lines = sum(len(c.services) for c in claims)
+        return f"{len(claims)} claim(s), {lines} service line(s), payment {paid}, {len(model.provider_adjustments)} PLB"
+    if kind in ("837P", "837I"):
+        claims = list(model.claims())
+        charge = sum((c.claim.clm.total_charge or 0 for c in claims), 0)
+        lines = sum(len(c.claim.service_lines) for c in claims)
+        return f"{len(claims)} claim(s), {lines} service line(s), total charge {charge}"
+    if kind in ("270", "271"):
+        return f"{len(list(model.subscribers()))} subscriber level(s)"
+    if kind in ("276", "277", "277CA"):
+        return f"{len(list(model.claims()))} claim-level loop(s)"
+    if kind == "999":
+        acks = [_code(r.ik5.acknowledgment) if r.ik5 else "?" for r in model.transaction_responses]
+        group = _code(model.ak9.acknowledgment) if model.ak9 else "?"
+        return f"group {group}, {len(acks)} transaction response(s) {''.join(acks)}"
+    return ""
+
+
+@app.command("validate")
+def validate_command(
+    file: FileArg,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the issues as JSON")] = False,
+) -> None:
+    """Validate FILE strictly: exit 0 when valid, 1 when invalid (errors listed with positions)."""
+    from shared.x12.validation import validate
+
+    _check_file(file)
+    try:
+        report = validate(file)
+    except OSError as exc:
+        raise _fail(f"{file}: cannot read: {exc.strerror}") from None
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {
+                    "file": str(file),
+                    "valid": report.ok,
+                    "issues": [
+                        {
+                            "severity": i.severity.value,
+                            "code": i.code,
+                            "message": i.message,
+                            "position": i.position,
+                            "segment_id": i.segment_id,
+                            "element": i.element,
+                            "component": i.component,
+                        }
+                        for i in report.issues
+                    ],
+                },
+                indent=2,
+            )
+        )
+    else:
+        verdict = "valid" if report.ok else "INVALID"
+        typer.echo(f"{file}: {verdict} ({len(report.errors)} error(s), {len(report.warnings)} warning(s))")
+        for issue in report.issues:
+            typer.echo(_issue_line(issue))
+    raise typer.Exit(0 if report.ok else 1)

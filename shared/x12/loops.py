@@ -251,13 +251,16 @@ def to_plain(obj: Any) -> Any:
     if isinstance(obj, dict):
         return {k: to_plain(v) for k, v in obj.items()}
     if isinstance(obj, Segment):
-        return {"id": obj.id, "position": obj.position}
+        return {"id": obj.id, "position": obj.position, "elements": [to_plain(e) for e in obj.elements]}
     if isinstance(obj, Loop):
         out: dict[str, Any] = {"loop": obj.LOOP_ID}
         if obj.NAME:
             out["name"] = obj.NAME
-        for attr, value in getattr(obj, "__dict__", {}).items():
-            if attr.startswith("_") or value is None or value == []:
+        if obj.segments:
+            out["position"] = obj.segments[0].position
+        for attr, value in obj.__dict__.items():
+            # Raw segments and the untyped child list duplicate the typed attributes.
+            if attr in ("segments", "children") or attr.startswith("_") or value is None or value == []:
                 continue
             out[attr] = to_plain(value)
         return out
