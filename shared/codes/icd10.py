@@ -394,14 +394,23 @@ def load_icd10_index(
     else:
         source = package_source()
         key = _cache_key(("package", source.version, source.code_list.name, source.tabular.name))
+    # Code sets loaded for several directories share one index per source in this process.
+    in_memory = _loaded_indexes.get(key)
+    if in_memory is not None:
+        return in_memory
     cached_path = cache_dir() / f"icd10cm-{key}.marshal"
     cached = _read_index(cached_path)
-    if cached is not None:
-        return cached
-    codes = parse_cms_order_file(order_file) if order_file is not None else _codes_from_package()
-    manifestations = derive_manifestations(codes)
-    _write_index(cached_path, codes, manifestations)
-    return codes, manifestations
+    if cached is None:
+        codes = (
+            parse_cms_order_file(order_file) if order_file is not None else _codes_from_package()
+        )
+        cached = codes, derive_manifestations(codes)
+        _write_index(cached_path, *cached)
+    _loaded_indexes[key] = cached
+    return cached
+
+
+_loaded_indexes: dict[str, tuple[dict[str, tuple[str, bool]], frozenset[str]]] = {}
 
 
 # --------------------------------------------------------------------------- curated tables
