@@ -64,6 +64,8 @@ def _element_code(issue: Issue) -> str:
     """IK403 for an element-level issue, from the reader's issue code."""
     code = issue.code.lower()
     for keys, ik403 in (
+        (("postal",), "I12"),
+        (("number",), "6"),
         (("missing", "required", "empty"), "1"),
         (("too_long", "long"), "5"),
         (("too_short", "short"), "4"),
@@ -213,6 +215,10 @@ def _group_acknowledgment(group: FunctionalGroup, issues: list[Issue]) -> GroupA
             codes.append("5")
     if not group.control_number.isdigit():
         codes.append("6")
+    if group.gs is not None and any(
+        i.code == "unsupported_version" and i.position == group.gs.position for i in issues
+    ):
+        codes.append("2")
     included = int(ge.get(1)) if ge is not None and ge.get(1).isdigit() else len(sets)
     return GroupAcknowledgment(
         functional_id=group.functional_id,
@@ -225,27 +231,27 @@ def _group_acknowledgment(group: FunctionalGroup, issues: list[Issue]) -> GroupA
 
 
 def _read(source: Source) -> tuple[X12Document, list[Issue]]:
+    """Envelope, typed readers and strict validation: every issue with its position."""
     try:
-        document = read_document(source)
-    except X12Error as exc:
-        raise AckError(
-            f"cannot acknowledge: {exc.message}", position=exc.position, segment_id=exc.segment_id
-        ) from exc
-    issues = list(document.issues)
-    # Typed readers add the structural issues (unexpected segments, bad elements).
-    try:
-        from shared.x12.reader import parse_transaction
-    except ImportError:  # pragma: no cover - reader not present: envelope checks only
-        return document, issues
-    for ts in document.transaction_sets():
+        from shared.x12.reader import parse
+        from shared.x12.validation import validate_parsed
+    except ImportError:  # pragma: no cover - reader or validator absent: envelope checks only
         try:
-            parse_transaction(ts, document, issues)
-        except ImportError:
-            # This transaction's typed reader has not landed yet: envelope checks only.
-            continue
+            document = read_document(source)
         except X12Error as exc:
-            issues.append(exc.issue)
-    return document, issues
+            raise _cannot(exc) from exc
+        return document, list(document.issues)
+    try:
+        result = parse(source)
+    except X12Error as exc:
+        raise _cannot(exc) from exc
+    return result.document, validate_parsed(result).issues
+
+
+def _cannot(exc: X12Error) -> AckError:
+    return AckError(
+        f"cannot acknowledge: {exc.message}", position=exc.position, segment_id=exc.segment_id
+    )
 
 
 def assess(source: Source) -> tuple[list[tuple[Interchange, GroupAcknowledgment]], list[Issue]]:

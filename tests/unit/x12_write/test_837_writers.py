@@ -62,6 +62,17 @@ def test_837i_variant_is_valid_under_pyx12(
     pyx12_clean(_837i([INSTITUTIONAL_VARIANTS[variant]()]))
 
 
+def test_every_variant_passes_our_own_strict_validator() -> None:
+    # The reader engineer's validator is the second, independent opinion on our files.
+    from shared.x12.validation import validate
+
+    files = [_837p([f()]) for f in PROFESSIONAL_VARIANTS.values()]
+    files += [_837i([f()]) for f in INSTITUTIONAL_VARIANTS.values()]
+    for text in files:
+        report = validate(text)
+        assert report.errors == [], [str(i) for i in report.errors]
+
+
 def test_a_seeded_batch_of_random_claims_is_one_valid_837p(
     pyx12_clean: Callable[[str], None],
 ) -> None:
