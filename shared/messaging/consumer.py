@@ -172,6 +172,9 @@ class ProjectionConsumer:
             enable_idempotence=True,
         )
 
+    def _has_partitions(self) -> bool:
+        return bool(self._consumer is not None and self._consumer.assignment())
+
     def _assign_from_beginning(self, consumer: KafkaConsumer) -> None:
         partitions = []
         for topic in self.config.topics:
@@ -208,7 +211,9 @@ class ProjectionConsumer:
                 if self._replay_end is not None and self.caught_up():
                     break
                 processed = self.poll_once()
-                if processed == 0:
+                if processed == 0 and self._has_partitions():
+                    # Idle only counts once partitions are assigned: joining a group can
+                    # wait out a crashed member's session timeout with empty polls.
                     idle += 1
                     if idle_polls_before_exit is not None and idle >= idle_polls_before_exit:
                         break
