@@ -12,7 +12,7 @@ import re
 import sys
 import tempfile
 from bisect import bisect_right
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -23,7 +23,7 @@ from shared.codes.errors import CodeFileError
 Sex = Literal["M", "F"]
 
 # Bumped whenever the cached index layout changes, so stale caches are never read.
-_INDEX_SCHEMA = 2
+_INDEX_SCHEMA = 4
 _PACKAGE = "simple-icd-10-cm"
 _CODE_SHAPE = re.compile(r"[A-Z][0-9A-Z][0-9A-Z]([0-9A-Z]{1,4})?")
 # "in diseases classified elsewhere" and its variants mark manifestation codes (ICD-10-CM
@@ -31,6 +31,8 @@ _CODE_SHAPE = re.compile(r"[A-Z][0-9A-Z][0-9A-Z]([0-9A-Z]{1,4})?")
 # infectious-agent codes, not manifestations, so they are excluded.
 _MANIFESTATION_PHRASE = re.compile(r"classified elsewhere", re.IGNORECASE)
 _NOT_MANIFESTATION_PHRASE = re.compile(r"as the cause of", re.IGNORECASE)
+# Twice the code count, so every real code in both spellings fits.
+_MEMO_LIMIT = 250_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +136,11 @@ class Icd10Catalog:
         self._chapters = sorted(chapters, key=lambda c: c.first)
         self._chapter_starts = [c.first for c in self._chapters]
         self._rules = list(sex_age_rules)
+        # Rules bucketed by the code's first letter: a lookup scans only the few that can apply.
+        self._rules_by_letter: dict[str, list[SexAgeRule]] = {}
+        for rule in self._rules:
+            for letter in map(chr, range(ord(rule.first[0]), ord(rule.last[0]) + 1)):
+                self._rules_by_letter.setdefault(letter, []).append(rule)
         self._history: dict[str, list[BillableWindow]] = {}
         for window in history:
             self._history.setdefault(window.code, []).append(window)
@@ -168,6 +175,9 @@ class Icd10Catalog:
             pass
         normalized = normalize_icd10(code)
         found = self._build(normalized)
+        if len(self._memo) >= _MEMO_LIMIT:
+            # Arbitrary input strings must not grow the memo without bound.
+            self._memo.clear()
         # Memoize both the raw and normalized spelling: the scrubber asks for the same few
         # hundred codes over and over, so the second ask is one dict probe.
         self._memo[code] = found
@@ -215,7 +225,7 @@ class Icd10Catalog:
         sex: Sex | None = None
         age_min: int | None = None
         age_max: int | None = None
-        for rule in self._rules:
+        for rule in self._rules_by_letter.get(code[0], ()):
             if not rule.covers(code):
                 continue
             if rule.sex is not None:
@@ -309,7 +319,10 @@ def _codes_from_package() -> dict[str, tuple[str, bool]]:
         # Chapters ('19') and blocks ('S70-S79') are groupings, not codes.
         if code.isdigit() or "-" in code:
             continue
-        codes[code] = (icd.get_description(code), bool(icd.is_leaf(code)))
+        # The package joins alternative seventh-character titles with "/\t" ("... type I or
+        # II/\tinitial encounter for open fracture NOS"); CMS's order file keeps the first.
+        description = icd.get_description(code).split("/\t")[0].strip()
+        codes[code] = (description, bool(icd.is_leaf(code)))
     return codes
 
 
@@ -359,33 +372,84 @@ def _cache_key(parts: Iterable[object]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:20]
 
 
-def _read_index(path: Path) -> tuple[dict[str, tuple[str, bool]], frozenset[str]] | None:
+class CodeTable(Mapping[str, tuple[str, bool]]):
+    """code -> (description, billable), stored as three parallel sequences so the on-disk index
+    loads as a few large strings (tens of ms) instead of 98,000 small objects."""
+
+    __slots__ = ("_index", "_descriptions", "_billable")
+
+    def __init__(self, codes: list[str], descriptions: list[str], billable: bytes) -> None:
+        if not len(codes) == len(descriptions) == len(billable):
+            raise ValueError("codes, descriptions and billable flags differ in length")
+        self._index = {code: i for i, code in enumerate(codes)}
+        self._descriptions = descriptions
+        self._billable = billable
+
+    @classmethod
+    def from_mapping(cls, codes: Mapping[str, tuple[str, bool]]) -> CodeTable:
+        items = list(codes.items())
+        return cls(
+            [code for code, _ in items],
+            [description for _, (description, _) in items],
+            bytes(1 if billable else 0 for _, (_, billable) in items),
+        )
+
+    def __getitem__(self, code: str) -> tuple[str, bool]:
+        i = self._index[code]
+        return self._descriptions[i], self._billable[i] == 1
+
+    def __contains__(self, code: object) -> bool:
+        return code in self._index
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._index)
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    def pack(self) -> tuple[str, str, bytes]:
+        return (
+            _SEPARATOR.join(self._index),
+            _SEPARATOR.join(self._descriptions),
+            self._billable,
+        )
+
+    @classmethod
+    def unpack(cls, packed: tuple[str, str, bytes]) -> CodeTable:
+        codes, descriptions, billable = packed
+        return cls(codes.split(_SEPARATOR), descriptions.split(_SEPARATOR), billable)
+
+
+# ASCII unit separator: never in a CMS description (tabs and slashes are).
+_SEPARATOR = "\x1f"
+
+Icd10Index = tuple[CodeTable, frozenset[str]]
+
+
+def _read_index(path: Path) -> Icd10Index | None:
     try:
         with path.open("rb") as handle:
-            codes, manifestations = marshal.load(handle)
+            packed, manifestations = marshal.load(handle)
+        return CodeTable.unpack(packed), frozenset(manifestations.split(_SEPARATOR))
     except (OSError, EOFError, ValueError, TypeError):
+        # Missing, truncated or from another layout: rebuild from the source.
         return None
-    return codes, frozenset(manifestations)
 
 
-def _write_index(
-    path: Path, codes: dict[str, tuple[str, bool]], manifestations: frozenset[str]
-) -> None:
+def _write_index(path: Path, table: CodeTable, manifestations: frozenset[str]) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         # Write then rename, so a concurrent reader never sees half a file.
         fd, temp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
         with os.fdopen(fd, "wb") as handle:
-            marshal.dump((codes, tuple(sorted(manifestations))), handle)
+            marshal.dump((table.pack(), _SEPARATOR.join(sorted(manifestations))), handle)
         os.replace(temp, path)
     except OSError:
         # A read-only home directory only costs speed: the index is rebuilt next time.
         return
 
 
-def load_icd10_index(
-    order_file: Path | None = None,
-) -> tuple[dict[str, tuple[str, bool]], frozenset[str]]:
+def load_icd10_index(order_file: Path | None = None) -> Icd10Index:
     """Codes (code -> (description, billable)) and derived manifestations, from a CMS order
     file when given, else from the simple-icd-10-cm package; cached on disk per source."""
     if order_file is not None:
@@ -404,13 +468,15 @@ def load_icd10_index(
         codes = (
             parse_cms_order_file(order_file) if order_file is not None else _codes_from_package()
         )
-        cached = codes, derive_manifestations(codes)
+        if any(_SEPARATOR in d for d, _ in codes.values()):
+            raise ValueError("an ICD-10-CM description contains the index separator \\x1f")
+        cached = CodeTable.from_mapping(codes), derive_manifestations(codes)
         _write_index(cached_path, *cached)
     _loaded_indexes[key] = cached
     return cached
 
 
-_loaded_indexes: dict[str, tuple[dict[str, tuple[str, bool]], frozenset[str]]] = {}
+_loaded_indexes: dict[str, Icd10Index] = {}
 
 
 # --------------------------------------------------------------------------- curated tables

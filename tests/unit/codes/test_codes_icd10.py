@@ -38,6 +38,10 @@ def test_seventh_character_extensions_are_billable_codes(code_sets: CodeSets) ->
     fracture = code_sets.icd10.lookup("S72.001A")
     assert fracture is not None and fracture.billable
     assert "initial encounter for closed fracture" in fracture.description
+    # CMS titles the alternative extension by its first wording only, without the package's tab.
+    open_fracture = code_sets.icd10.lookup("S72001B")
+    assert open_fracture is not None
+    assert open_fracture.description.endswith("initial encounter for open fracture type I or II")
     parent = code_sets.icd10.lookup("S72001")
     assert parent is not None and not parent.billable
 
