@@ -15,7 +15,6 @@ pyx12 is the reference the test suite compares our reader and writers against. I
 from __future__ import annotations
 
 import io
-import json
 import logging
 import tempfile
 from dataclasses import dataclass, field
@@ -95,7 +94,7 @@ def judge_file(path: str | Path) -> Pyx12Verdict:
 
 def _run(path: Path, notes: list[str]) -> Pyx12Verdict:
     # Imported lazily: pyx12 loads XML maps and is only needed by tests and the judge CLI.
-    import pyx12.error_handler
+    import pyx12.errh_json
     import pyx12.params
     import pyx12.x12n_document
 
@@ -104,14 +103,19 @@ def _run(path: Path, notes: list[str]) -> Pyx12Verdict:
     saved = (logger.level, logger.propagate, list(logger.handlers))
     logger.handlers = [logging.NullHandler()]
     logger.propagate = False
-    sink = io.StringIO()
+    collector = _Collector()
+    original_visitor = pyx12.errh_json.errh_json_visitor
+    # x12n_document builds its error tree internally and only hands it to visitors; its JSON
+    # visitor skips element errors on ISA/GS/ST (e.g. "ST03 is marked as Not Used"), so our
+    # own visitor takes its place for the duration of the call.
+    pyx12.errh_json.errh_json_visitor = lambda fd, *a, **k: collector  # type: ignore[assignment]
     try:
         returned = pyx12.x12n_document.x12n_document(
             param=pyx12.params.params(),
             src_file=str(path),
             fd_997=None,
             fd_html=None,
-            fd_json=sink,
+            fd_json=io.StringIO(),
         )
     except Exception as exc:  # noqa: BLE001 - pyx12 failures become a verdict, not a crash
         # "Map not found" (270/271/276/277 X212, 837 X222A2...) is not a judgement on the
@@ -123,10 +127,11 @@ def _run(path: Path, notes: list[str]) -> Pyx12Verdict:
             notes,
         )
     finally:
+        pyx12.errh_json.errh_json_visitor = original_visitor  # type: ignore[misc]
         logger.setLevel(saved[0])
         logger.propagate = saved[1]
         logger.handlers = saved[2]
-    errors = _collect(sink.getvalue())
+    errors = collector.errors
     if not errors and not returned:
         # pyx12 refused the document without recording a node error (e.g. "does not look
         # like an X12 data file"): still a failure, said so explicitly.
@@ -134,38 +139,61 @@ def _run(path: Path, notes: list[str]) -> Pyx12Verdict:
     return Pyx12Verdict(not errors, errors, notes)
 
 
-def _collect(doc_json: str) -> list[Pyx12Error]:
-    """Flatten pyx12's JSON error tree into a list, in document order."""
-    if not doc_json.strip():
-        return []
-    doc: dict[str, Any] = json.loads(doc_json)
-    out: list[Pyx12Error] = []
-    for isa in doc.get("interchanges", []):
-        for e in isa.get("errors", []):
-            out.append(Pyx12Error("ISA", "ISA", isa.get("cur_line"), None, str(e["err_cde"]), e["err_str"]))
-        for gs in isa.get("groups", []):
-            for e in gs.get("errors", []):
-                out.append(Pyx12Error("GS", "GS", gs.get("cur_line"), None, str(e["err_cde"]), e["err_str"]))
-            for st in gs.get("transactions", []):
-                for e in st.get("errors", []):
-                    out.append(
-                        Pyx12Error("ST", "ST", st.get("cur_line"), None, str(e["err_cde"]), e["err_str"])
-                    )
-                for seg in st.get("segments", []):
-                    seg_id = seg.get("seg_id")
-                    line = seg.get("cur_line")
-                    for e in seg.get("errors", []):
-                        out.append(
-                            Pyx12Error("SEG", seg_id, line, None, str(e["err_cde"]), e["err_str"], e.get("err_val"))
-                        )
-                    for ele in seg.get("elements", []):
-                        pos = f"{int(ele['ele_pos']):02d}"
-                        if ele.get("subele_pos"):
-                            pos += f"-{ele['subele_pos']}"
-                        for e in ele.get("errors", []):
-                            out.append(
-                                Pyx12Error(
-                                    "ELE", seg_id, line, pos, str(e["err_cde"]), e["err_str"], e.get("err_val")
-                                )
-                            )
-    return out
+def _element_position(ele: Any) -> str:
+    pos = f"{int(ele.ele_pos):02d}"
+    if ele.subele_pos:
+        pos += f"-{ele.subele_pos}"
+    return pos
+
+
+class _Collector:
+    """pyx12 error-tree visitor that flattens every error, envelope element errors included."""
+
+    def __init__(self) -> None:
+        self.errors: list[Pyx12Error] = []
+        self._seg_id: str | None = None
+        self._seg_line: int | None = None
+
+    def _envelope(self, level: str, node: Any) -> None:
+        line = node.get_cur_line()
+        for cde, msg in node.errors:
+            self.errors.append(Pyx12Error(level, level, line, None, str(cde), msg))
+        for ele in getattr(node, "elements", []):
+            for cde, msg, value in ele.errors:
+                self.errors.append(Pyx12Error("ELE", level, line, _element_position(ele), str(cde), msg, value))
+
+    def visit_root_pre(self, errh: Any) -> None:
+        pass
+
+    def visit_root_post(self, errh: Any) -> None:
+        pass
+
+    def visit_isa_pre(self, node: Any) -> None:
+        self._envelope("ISA", node)
+
+    def visit_isa_post(self, node: Any) -> None:
+        pass
+
+    def visit_gs_pre(self, node: Any) -> None:
+        self._envelope("GS", node)
+
+    def visit_gs_post(self, node: Any) -> None:
+        pass
+
+    def visit_st_pre(self, node: Any) -> None:
+        self._envelope("ST", node)
+
+    def visit_st_post(self, node: Any) -> None:
+        pass
+
+    def visit_seg(self, node: Any) -> None:
+        self._seg_id = node.seg_id
+        self._seg_line = node.get_cur_line()
+        for cde, msg, value in node.errors:
+            self.errors.append(Pyx12Error("SEG", node.seg_id, self._seg_line, None, str(cde), msg, value))
+
+    def visit_ele(self, node: Any) -> None:
+        for cde, msg, value in node.errors:
+            self.errors.append(
+                Pyx12Error("ELE", self._seg_id, self._seg_line, _element_position(node), str(cde), msg, value)
+            )
