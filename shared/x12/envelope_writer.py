@@ -63,6 +63,8 @@ class TransactionSet:
     code: str  # ST01: 837, 835, 270, 271, 276, 277, 999
     implementation: str  # ST03 (and GS08): e.g. 005010X222A1
     body: Sequence[Segment] = field(default_factory=tuple)
+    # The 835 guide (X221A1) predates ST03 and marks it Not Used; every other guide wants it.
+    write_st03: bool = True
 
 
 def _stamp(created_at: datetime) -> datetime:
@@ -133,7 +135,7 @@ def build_interchange(
     ]
     for tx, st02 in zip(sets, st02s, strict=True):
         control = f"{st02:04d}"
-        out.append(segment("ST", tx.code, control, tx.implementation))
+        out.append(segment("ST", tx.code, control, tx.implementation if tx.write_st03 else None))
         out.extend(tx.body)
         out.append(segment("SE", str(len(tx.body) + 2), control))
     out.append(segment("GE", str(len(sets)), str(gs06)))
