@@ -279,10 +279,18 @@ def _check_segment(seg: Segment, kind: str, comp: str, issues: list[Issue]) -> N
             )
     elif sid in ("ST", "SE", "AK2") and get(2) and not 4 <= len(get(2)) <= 9:
         issues.append(Issue("element_length", f"{sid}02 control number must be 4 to 9 characters", pos, sid, 2))
+    elif sid == "GS" and get(5) and not _valid_time(get(5)):
+        issues.append(Issue("invalid_time", f"GS05 {get(5)[:10]!r} is not a valid HHMM[SS] time", pos, sid, 5))
     elif sid == "BHT" and kind in BHT01 and get(1) != BHT01[kind]:
         issues.append(Issue("invalid_code", f"BHT01 must be {BHT01[kind]} for a {kind}", pos, sid, 1))
     elif sid == "HL" and kind in HL03 and get(3) and get(3) not in HL03[kind]:
         issues.append(Issue("invalid_code", f"HL03 {get(3)[:10]!r} is not a level of the {kind} guide", pos, sid, 3))
+
+
+def _valid_time(text: str) -> bool:
+    if len(text) not in (4, 6, 7, 8) or not text.isdigit():
+        return False
+    return text[:2] < "24" and text[2:4] < "60" and (len(text) < 6 or text[4:6] < "60")
 
 
 def _valid_date(text: str) -> bool:
@@ -327,6 +335,8 @@ def _check_transaction(t: ParsedTransaction, default_comp: str, issues: list[Iss
     if model is None:
         return
     st = t.envelope.st
+    if t.kind == "835" and st.get(3):
+        issues.append(Issue("not_used_element", "ST03 is not used in the 835 guide", st.position, "ST", 3))
     if t.kind in HL03:
         _check_hl(t.envelope.segments, issues)
     check = _TRANSACTION_CHECKS.get(t.kind)

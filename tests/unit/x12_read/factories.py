@@ -27,7 +27,7 @@ def remittance_835(
 ) -> str:
     """A small, valid 005010X221A1 835 (two claims) with hooks to break one rule at a time."""
     body = [
-        f"ST*835*{st02}*005010X221A1~",
+        f"ST*835*{st02}~",  # ST03 is not used in the 835 guide
         f"BPR*C*{bpr_amount}*C*ACH*CCP*01*999999992*DA*123456*1512345678**01*999988880*DA*98765*20240105~",
         "TRN*1*12345*1512345678~",
         "DTM*405*20240104~",
