@@ -10,7 +10,7 @@ from typing import Any
 from shared.claim_model import Claim, ClaimKind, ServiceLine
 from shared.scrubber import edits as _edits  # noqa: F401  (registers the edits)
 from shared.scrubber.context import Scrubbing, ScrubContext
-from shared.scrubber.model import Category, Edit, EditSpec, Finding, Severity
+from shared.scrubber.model import Category, Check, Edit, EditSpec, Finding, Severity
 from shared.scrubber.registry import REGISTRY, register
 from shared.scrubber.rules import REQUIRABLE_FIELDS, Action, CompiledRule, PayerRules
 
@@ -85,25 +85,28 @@ class ScrubResult:
         return tuple(e for e in self.edits if e.severity is Severity.WARNING)
 
 
-_checks_cache: dict[tuple[ClaimKind, int], list[EditSpec]] = {}
+_checks_cache: dict[tuple[ClaimKind, int], list[tuple[Check, EditSpec]]] = {}
 
 
-def _checks_for(kind: ClaimKind) -> list[EditSpec]:
+def _checks_for(kind: ClaimKind) -> list[tuple[Check, EditSpec]]:
     key = (kind, len(REGISTRY))
-    specs = _checks_cache.get(key)
-    if specs is None:
-        specs = [s for s in REGISTRY.values() if s.check is not None and kind in s.kinds]
-        _checks_cache[key] = specs
-    return specs
+    checks = _checks_cache.get(key)
+    if checks is None:
+        checks = [
+            (spec.check, spec)
+            for spec in REGISTRY.values()
+            if spec.check is not None and kind in spec.kinds
+        ]
+        _checks_cache[key] = checks
+    return checks
 
 
 def scrub_claim(claim: Claim, context: ScrubContext) -> ScrubResult:
     """Apply the payer rules' corrections, then judge the corrected claim."""
     corrected, edits = apply_corrections(claim, context.rules)
     scrubbing = Scrubbing(corrected, context)
-    for spec in _checks_for(corrected.kind):
-        assert spec.check is not None
-        for finding in spec.check(scrubbing):
+    for check, spec in _checks_for(corrected.kind):
+        for finding in check(scrubbing):
             edits.append(spec.edit(finding))
     edits.extend(evaluate_rules(corrected, context.rules))
     return ScrubResult(claim=corrected, edits=tuple(edits))
@@ -121,7 +124,7 @@ def _scope(compiled: CompiledRule, claim: Claim) -> list[int] | None:
     """Lines a rule applies to; None for a claim-level rule; [] when it does not apply."""
     if not compiled.claim_matches(claim):
         return []
-    if compiled.rule.when.has_line_conditions:
+    if compiled.line_scoped:
         return compiled.matching_lines(claim)
     return None
 

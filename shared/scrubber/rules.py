@@ -36,9 +36,11 @@ class PayerRulesError(ValueError):
 class CodePatterns:
     """Codes as a billing office writes them: exact `99213`, prefix `992*`, range `99202-99215`."""
 
-    __slots__ = ("exact", "prefixes", "ranges")
+    __slots__ = ("exact", "prefixes", "ranges", "_memo")
 
     def __init__(self, patterns: list[str]) -> None:
+        # A batch bills a few hundred distinct codes over and over: remember each answer.
+        self._memo: dict[str, bool] = {}
         self.exact: frozenset[str] = frozenset(p for p in patterns if "*" not in p and "-" not in p)
         self.prefixes: tuple[str, ...] = tuple(p[:-1] for p in patterns if p.endswith("*"))
         self.ranges: tuple[tuple[str, str], ...] = tuple(
@@ -48,7 +50,12 @@ class CodePatterns:
     def matches(self, code: str | None) -> bool:
         if code is None:
             return False
-        code = code.replace(".", "").upper()
+        known = self._memo.get(code)
+        if known is None:
+            known = self._memo[code] = self._matches(code.replace(".", "").upper())
+        return known
+
+    def _matches(self, code: str) -> bool:
         if code in self.exact:
             return True
         if self.prefixes and code.startswith(self.prefixes):
@@ -258,7 +265,17 @@ class PayerRulesFile(_Strict):
 class CompiledRule:
     """A rule with its code patterns compiled once, so matching a claim costs little."""
 
-    __slots__ = ("rule", "procedures", "taxonomies", "diagnoses", "payer", "modifiers", "pos")
+    __slots__ = (
+        "rule",
+        "procedures",
+        "taxonomies",
+        "diagnoses",
+        "payer",
+        "modifiers",
+        "pos",
+        "line_scoped",
+        "dated",
+    )
 
     def __init__(self, rule: PayerRule) -> None:
         when = rule.when
@@ -273,6 +290,8 @@ class CompiledRule:
         self.diagnoses = CodePatterns(when.diagnoses) if when.diagnoses else None
         self.modifiers = frozenset(when.modifiers) if when.modifiers else None
         self.pos = frozenset(when.place_of_service) if when.place_of_service else None
+        self.line_scoped = when.has_line_conditions
+        self.dated = when.service_from is not None or when.service_to is not None
 
     def claim_matches(self, claim: Claim) -> bool:
         when = self.rule.when
@@ -321,7 +340,7 @@ class CompiledRule:
                 and (line.place_of_service or claim.place_of_service) not in self.pos
             ):
                 continue
-            if when.service_from is not None or when.service_to is not None:
+            if self.dated:
                 served = line.service_date or claim.statement_from
                 if served is None:
                     continue
@@ -351,14 +370,14 @@ class PayerRules:
             )
         return self._profiles[key]
 
-    def timely_filing_days(self, payer: Payer) -> int:
-        profile = self.profile(payer)
+    def timely_filing_days(self, payer: Payer, profile: PayerProfile | None = None) -> int:
+        profile = profile or self.profile(payer)
         if profile is not None and profile.timely_filing_days is not None:
             return profile.timely_filing_days
         return self.document.defaults.timely_filing_days
 
-    def telehealth(self, payer: Payer) -> TelehealthPolicy:
-        profile = self.profile(payer)
+    def telehealth(self, payer: Payer, profile: PayerProfile | None = None) -> TelehealthPolicy:
+        profile = profile or self.profile(payer)
         if profile is not None and profile.telehealth is not None:
             return profile.telehealth
         return self.document.defaults.telehealth

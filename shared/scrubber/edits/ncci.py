@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 
+from shared.codes.ncci import MueEdit
 from shared.scrubber.context import Scrubbing
 from shared.scrubber.model import Category, Finding, Severity
 from shared.scrubber.registry import PROFESSIONAL, edit
@@ -25,7 +26,18 @@ _X_MODIFIERS = frozenset({"XE", "XS", "XP", "XU"})
 TELEHEALTH_MODIFIERS = frozenset({"95", "93", "GT", "GQ", "FQ"})
 
 
-def _ptp_hits(s: Scrubbing) -> Iterator[tuple[int, int, str, frozenset[str]]]:
+PtpHit = tuple[int, int, str, frozenset[str]]
+
+
+def _ptp_hits(s: Scrubbing) -> list[PtpHit]:
+    """The claim's PTP hits, found once and shared by NC001-NC003."""
+    hits: list[PtpHit] | None = s.memo.get("ptp")
+    if hits is None:
+        hits = s.memo["ptp"] = list(_find_ptp_hits(s))
+    return hits
+
+
+def _find_ptp_hits(s: Scrubbing) -> Iterator[PtpHit]:
     """(column-1 line, column-2 line, indicator, modifiers of both) per PTP edit in effect.
 
     NCCI judges services to one patient on one date of service, so only lines sharing a
@@ -34,7 +46,7 @@ def _ptp_hits(s: Scrubbing) -> Iterator[tuple[int, int, str, frozenset[str]]]:
     ptp = s.codes.ncci.ptp
     lines = s.claim.lines
     dated = [
-        (index, line.procedure_code, s.line_date(index))
+        (index, line.procedure_code, s.line_dates[index])
         for index, line in enumerate(lines)
         if line.procedure_code
     ]
@@ -120,6 +132,18 @@ def ptp_prefer_x_modifier(s: Scrubbing) -> Iterator[Finding]:
             )
 
 
+def _mue_limits(s: Scrubbing) -> list[MueEdit | None]:
+    """Each line's MUE in effect on its date (None: no code, no date or no MUE), found once."""
+    limits: list[MueEdit | None] | None = s.memo.get("mue")
+    if limits is None:
+        mue = s.codes.ncci.mue
+        limits = s.memo["mue"] = [
+            mue(line.procedure_code, day) if line.procedure_code and day is not None else None
+            for line, day in zip(s.claim.lines, s.line_dates, strict=True)
+        ]
+    return limits
+
+
 @edit(
     "NC004",
     E,
@@ -131,12 +155,9 @@ def ptp_prefer_x_modifier(s: Scrubbing) -> Iterator[Finding]:
     "split per payer instructions.",
 )
 def mue_line(s: Scrubbing) -> Iterator[Finding]:
-    mue = s.codes.ncci.mue
+    limits = _mue_limits(s)
     for index, line in enumerate(s.claim.lines):
-        day = s.line_date(index)
-        if not line.procedure_code or day is None:
-            continue
-        limit = mue(line.procedure_code, day)
+        limit = limits[index]
         if (
             limit is not None
             and str(limit.adjudication_indicator) == "1"
@@ -159,21 +180,21 @@ def mue_line(s: Scrubbing) -> Iterator[Finding]:
     fix="Check the units billed for that date; indicator 2 is an absolute limit.",
 )
 def mue_day(s: Scrubbing) -> Iterator[Finding]:
-    mue = s.codes.ncci.mue
+    limits = _mue_limits(s)
     totals: dict[tuple[str, date], Decimal] = defaultdict(Decimal)
     last_line: dict[tuple[str, date], int] = {}
+    per_day: dict[tuple[str, date], MueEdit] = {}
     for index, line in enumerate(s.claim.lines):
-        day = s.line_date(index)
-        if line.procedure_code and day is not None:
-            totals[(line.procedure_code, day)] += line.units
-            last_line[(line.procedure_code, day)] = index
+        limit, day = limits[index], s.line_dates[index]
+        if limit is None or day is None or not limit.per_date_of_service:
+            continue
+        key = (limit.code, day)
+        totals[key] += line.units
+        last_line[key] = index
+        per_day[key] = limit
     for (code, day), units in totals.items():
-        limit = mue(code, day)
-        if (
-            limit is not None
-            and str(limit.adjudication_indicator) in ("2", "3")
-            and units > limit.units
-        ):
+        limit = per_day[(code, day)]
+        if units > limit.units:
             index = last_line[(code, day)]
             yield Finding(
                 f"lines[{index}].units",
@@ -222,7 +243,7 @@ def telehealth_modifier_in_person(s: Scrubbing) -> Iterator[Finding]:
     policy = s.telehealth
     if not policy.modifier_requires_telehealth_pos:
         return
-    for index, line in enumerate(s.claim.lines):
+    for index, line in s.modified_lines:
         if TELEHEALTH_MODIFIERS.isdisjoint(line.modifiers):
             continue
         pos = s.line_pos(index)

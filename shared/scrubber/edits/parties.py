@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 
 from shared.claim_model import Provider
-from shared.codes.npi import is_valid_npi
+from shared.codes.npi import is_valid_npi as _is_valid_npi
 from shared.codes.taxonomy import is_taxonomy_format
 from shared.scrubber.context import Scrubbing
 from shared.scrubber.model import Category, Finding, Severity
 from shared.scrubber.registry import edit
 
 E, W = Severity.ERROR, Severity.WARNING
+
+# An organization bills under a handful of NPIs: check each once, not on every claim.
+is_valid_npi = lru_cache(maxsize=65536)(_is_valid_npi)
 
 _EIN = re.compile(r"^\d{9}$")
 _ZIP9 = re.compile(r"^\d{9}$")
@@ -153,22 +157,32 @@ def billing_address(s: Scrubbing) -> Iterator[Finding]:
         )
 
 
-def _providers(s: Scrubbing) -> Iterator[tuple[str, Provider]]:
-    """Every provider on the claim with its field path, lines included."""
-    claim = s.claim
-    for name in (
-        "billing_provider",
-        "rendering_provider",
-        "referring_provider",
-        "attending_provider",
-        "service_facility",
-    ):
-        provider = getattr(claim, name)
-        if provider is not None:
-            yield name, provider
-    for index, line in enumerate(claim.lines):
-        if line.rendering_provider is not None:
-            yield f"lines[{index}].rendering_provider", line.rendering_provider
+_PROVIDER_FIELDS = (
+    "billing_provider",
+    "rendering_provider",
+    "referring_provider",
+    "attending_provider",
+    "service_facility",
+)
+
+
+def _providers(s: Scrubbing) -> list[tuple[str, Provider]]:
+    """Every provider on the claim with its field path, lines included (found once)."""
+    found: list[tuple[str, Provider]] | None = s.memo.get("providers")
+    if found is None:
+        claim = s.claim
+        found = [
+            (name, provider)
+            for name in _PROVIDER_FIELDS
+            if (provider := getattr(claim, name)) is not None
+        ]
+        found.extend(
+            (f"lines[{index}].rendering_provider", line.rendering_provider)
+            for index, line in enumerate(claim.lines)
+            if line.rendering_provider is not None
+        )
+        s.memo["providers"] = found
+    return found
 
 
 @edit(

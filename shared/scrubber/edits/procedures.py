@@ -6,8 +6,9 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 from decimal import Decimal
+from functools import lru_cache
 
-from shared.codes.procedures import procedure_code_kind
+from shared.codes.procedures import procedure_code_kind as _procedure_code_kind
 from shared.scrubber.context import Scrubbing
 from shared.scrubber.model import Category, Finding, Severity
 from shared.scrubber.registry import PROFESSIONAL, edit
@@ -23,6 +24,9 @@ UNIT_TYPES = {"professional": frozenset({"UN", "MJ"}), "institutional": frozense
 # Repeat-procedure modifiers: a second identical line is legitimate with one of these.
 _REPEAT_MODIFIERS = frozenset({"76", "77", "91", "59", "XE", "XS", "XP", "XU"})
 _ZERO = Decimal("0")
+
+# Codes repeat across a batch: remember the format verdict per code.
+procedure_code_kind = lru_cache(maxsize=65536)(_procedure_code_kind)
 
 
 @edit(
@@ -71,7 +75,7 @@ def procedure_format(s: Scrubbing) -> Iterator[Finding]:
 )
 def modifier_unknown(s: Scrubbing) -> Iterator[Finding]:
     known = s.codes.modifiers
-    for index, line in enumerate(s.claim.lines):
+    for index, line in s.modified_lines:
         for position, modifier in enumerate(line.modifiers):
             if not _MODIFIER.match(modifier) or modifier not in known:
                 yield Finding(
@@ -81,7 +85,7 @@ def modifier_unknown(s: Scrubbing) -> Iterator[Finding]:
 
 
 def _conflict(s: Scrubbing, first: str, others: frozenset[str], why: str) -> Iterator[Finding]:
-    for index, line in enumerate(s.claim.lines):
+    for index, line in s.modified_lines:
         modifiers = line.modifiers
         if first in modifiers and not others.isdisjoint(modifiers):
             other = next(m for m in modifiers if m in others)
@@ -138,7 +142,9 @@ def bilateral_and_side(s: Scrubbing) -> Iterator[Finding]:
     fix="Remove the repeated modifier.",
 )
 def modifier_repeated(s: Scrubbing) -> Iterator[Finding]:
-    for index, line in enumerate(s.claim.lines):
+    for index, line in s.modified_lines:
+        if len(line.modifiers) == 1:
+            continue
         seen: set[str] = set()
         for position, modifier in enumerate(line.modifiers):
             if modifier in seen:
@@ -274,7 +280,7 @@ def pointers_distinct(s: Scrubbing) -> Iterator[Finding]:
 )
 def line_date_present(s: Scrubbing) -> Iterator[Finding]:
     for index, line in enumerate(s.claim.lines):
-        if s.line_date(index) is None:
+        if s.line_dates[index] is None:
             yield Finding(
                 f"lines[{index}].service_date", f"line {line.line_number} has no date of service"
             )
@@ -364,7 +370,10 @@ def place_of_service(s: Scrubbing) -> Iterator[Finding]:
     fix="Number the lines 1, 2, 3...",
 )
 def line_numbers_unique(s: Scrubbing) -> Iterator[Finding]:
-    counts = Counter(line.line_number for line in s.claim.lines)
+    numbers = [line.line_number for line in s.claim.lines]
+    if len(set(numbers)) == len(numbers):
+        return
+    counts = Counter(numbers)
     for index, line in enumerate(s.claim.lines):
         if counts[line.line_number] > 1:
             yield Finding(
@@ -387,7 +396,7 @@ def repeated_line(s: Scrubbing) -> Iterator[Finding]:
     for index, line in enumerate(s.claim.lines):
         if not line.procedure_code:
             continue
-        key = (line.procedure_code, line.revenue_code, line.modifiers, s.line_date(index))
+        key = (line.procedure_code, line.revenue_code, line.modifiers, s.line_dates[index])
         if key in seen and _REPEAT_MODIFIERS.isdisjoint(line.modifiers):
             yield Finding(
                 f"lines[{index}]",
