@@ -157,8 +157,11 @@ def _correct(
 ) -> tuple[Claim, list[Finding]]:
     rule = compiled.rule
     changes: list[Finding] = []
+    assert rule.field is not None  # set and map rules are validated to name a field
     field = rule.field
     why = f"payer rule {rule.id}"
+    old: str | None
+    new: str | None
     if field == "claim_filing_indicator":
         old = claim.payer.claim_filing_indicator
         new = _new_value(compiled, old)

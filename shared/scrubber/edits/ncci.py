@@ -56,7 +56,7 @@ def _find_ptp_hits(s: Scrubbing) -> Iterator[PtpHit]:
         for j, code_j, day_j in dated[a + 1 :]:
             if day_j != day_i or code_i == code_j:
                 continue
-            pair = ptp(code_i, code_j, day_i)  # type: ignore[arg-type]
+            pair = ptp(code_i, code_j, day_i)
             if pair is None:
                 continue
             col1, col2 = (i, j) if pair.column1 == code_i else (j, i)
