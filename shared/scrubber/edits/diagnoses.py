@@ -18,13 +18,6 @@ _ICD10 = re.compile(r"^[A-Z][0-9][0-9A-Z]{1,5}$")
 MAX_DIAGNOSES = {"professional": 12, "institutional": 25}
 
 
-def _known(s: Scrubbing) -> Iterator[tuple[int, str]]:
-    """Indexes and codes of the diagnoses found in ICD-10-CM (other edits report the rest)."""
-    for index, (code, entry) in enumerate(zip(s.claim.diagnoses, s.diagnosis_codes, strict=True)):
-        if entry is not None:
-            yield index, code
-
-
 @edit(
     "DX001",
     E,
@@ -78,7 +71,11 @@ def diagnosis_unknown(s: Scrubbing) -> Iterator[Finding]:
 )
 def diagnosis_not_billable(s: Scrubbing) -> Iterator[Finding]:
     for index, entry in enumerate(s.diagnosis_codes):
-        if entry is not None and not entry.billable:
+        if entry is None or entry.billable:
+            continue
+        # A code expanded into subcodes was billable before the expansion: judge on the date.
+        on = s.diagnosis_date
+        if on is None or not s.codes.icd10.valid_on(entry.code, on):
             yield Finding(f"diagnoses[{index}]", f"{entry.code} is a header code, not billable")
 
 
@@ -96,9 +93,10 @@ def diagnosis_not_valid_on_date(s: Scrubbing) -> Iterator[Finding]:
     if on is None:
         return
     valid_on = s.codes.icd10.valid_on
-    for index, code in _known(s):
-        if not valid_on(code, on):
-            yield Finding(f"diagnoses[{index}]", f"{code} is not valid on {on.isoformat()}")
+    for index, entry in enumerate(s.diagnosis_codes):
+        # Header codes are DX004's to report; this edit is about billable codes' dates.
+        if entry is not None and entry.billable and not valid_on(entry.code, on):
+            yield Finding(f"diagnoses[{index}]", f"{entry.code} is not valid on {on.isoformat()}")
 
 
 @edit(

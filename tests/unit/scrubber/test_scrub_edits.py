@@ -546,3 +546,24 @@ def test_other_payer_secondary_claim_with_distinct_primary_passes(context: Scrub
     claim = professional_claim_secondary()
     assert isinstance(claim.other_payers[0], OtherPayer)
     assert "PY004" not in {e.code for e in scrub(claim, context)}
+
+
+def _diagnosis_edits(code: str, served: date, context: ScrubContext) -> set[str]:
+    claim = lines(line(service_date=served), diagnoses=(code,))
+    return {e.code for e in scrub(claim, context)} & {"DX003", "DX004", "DX005"}
+
+
+def test_header_code_is_reported_once_as_not_billable(context: ScrubContext) -> None:
+    assert _diagnosis_edits("E11", SERVICE_DATE, context) == {"DX004"}
+
+
+def test_deleted_code_is_valid_before_its_deletion_only(context: ScrubContext) -> None:
+    # S301XXA was deleted after 2025-09-30 (FY2026 update).
+    assert _diagnosis_edits("S301XXA", date(2025, 9, 30), context) == set()
+    assert _diagnosis_edits("S301XXA", date(2025, 10, 1), context) == {"DX005"}
+
+
+def test_expanded_code_is_billable_before_its_expansion(context: ScrubContext) -> None:
+    # B880 became a header with subcodes B8801/B8809 on 2025-10-01.
+    assert _diagnosis_edits("B880", date(2025, 9, 1), context) == set()
+    assert _diagnosis_edits("B880", date(2025, 10, 2), context) == {"DX004"}
