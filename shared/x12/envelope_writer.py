@@ -26,6 +26,7 @@ __all__ = [
     "build_interchange",
     "write_interchange",
     "DEFAULT_DELIMITERS",
+    "hierarchy_problems",
 ]
 
 DEFAULT_DELIMITERS = Delimiters(element="*", component=":", repetition="^", segment="~")
@@ -170,3 +171,31 @@ def write_interchange(
         component_separator=delimiters.component,
     )
     return serialize(segments, delimiters, newline)
+
+
+def hierarchy_problems(body: Sequence[Segment]) -> list[str]:
+    """HL structure checks for a writer's body: ids 1..n in order, parents earlier, HL04 true.
+
+    An empty list means the hierarchy is sound. Writers of guides pyx12 has no map for
+    (270, 271, 276) run this on their own output as their structural self-check.
+    """
+    problems: list[str] = []
+    seen: dict[str, int] = {}
+    has_children: dict[str, bool] = {}
+    levels = [s for s in body if s.id == "HL"]
+    for expected, hl in enumerate(levels, start=1):
+        hl_id, parent = hl.get(1), hl.get(2)
+        if hl_id != str(expected):
+            problems.append(f"HL01 {hl_id!r} should be {expected}")
+        if parent:
+            if parent not in seen:
+                problems.append(f"HL {hl_id}: parent {parent!r} is not an earlier HL")
+            has_children[parent] = True
+        elif expected != 1:
+            problems.append(f"HL {hl_id}: only the first HL may have no parent")
+        seen[hl_id] = expected
+    for hl in levels:
+        code = hl.get(4)
+        if code and code != ("1" if has_children.get(hl.get(1)) else "0"):
+            problems.append(f"HL {hl.get(1)}: HL04 {code!r} does not match its children")
+    return problems

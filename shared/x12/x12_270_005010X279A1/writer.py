@@ -1,0 +1,193 @@
+"""Write 270 (005010X279A1) eligibility inquiries: is this member covered for this service?
+
+One 270 per payer: information source (2000A, the payer), information receiver (2000B, the
+provider asking), subscriber (2000C) and, when the patient is a dependent, 2000D. The
+inquiry (DTP*291, EQ) sits at the patient's level. pyx12 has no X279A1 map, so the writer
+checks its own hierarchy (`hierarchy_problems`) and the tests read the file back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from shared.claim_model import Claim, Payer, Person, Provider, Relationship, Subscriber
+from shared.x12.control_numbers import ControlNumberSource
+from shared.x12.envelope_writer import (
+    DEFAULT_DELIMITERS,
+    Party,
+    TransactionSet,
+    hierarchy_problems,
+    write_interchange,
+)
+from shared.x12.segments import Delimiters, Segment, segment
+from shared.x12.x12_837_005010X222A1.writer import address_segments, d8, person_name
+
+__all__ = [
+    "IMPLEMENTATION",
+    "EligibilityWriteError",
+    "EligibilityInquiry",
+    "inquiry_for_claim",
+    "build_270_body",
+    "write_270",
+    "source_and_receiver",
+]
+
+IMPLEMENTATION = "005010X279A1"
+
+
+class EligibilityWriteError(ValueError):
+    """The inquiry (or response) cannot be written as a valid X279A1 transaction."""
+
+
+@dataclass(frozen=True, slots=True)
+class EligibilityInquiry:
+    """One member (and possibly dependent) asked about, for one date of service."""
+
+    trace_number: str  # TRN02: echoed back in the 271
+    payer: Payer
+    provider: Provider
+    subscriber: Subscriber
+    service_date: date
+    patient: Person | None = None  # a dependent; None when the subscriber is the patient
+    relationship: Relationship = Relationship.SELF
+    service_types: tuple[str, ...] = ("30",)  # EQ01: 30 health benefit plan coverage
+    originator_id: str = "9000000000"  # TRN03: '1' or '9' + 9-digit id of the asker
+
+
+def inquiry_for_claim(claim: Claim, trace_number: str) -> EligibilityInquiry:
+    """The 270 question intake asks before billing `claim`."""
+    provider = claim.billing_provider
+    if provider is None or not provider.npi:
+        raise EligibilityWriteError("the claim's billing provider NPI is needed for a 270")
+    service_date = claim.first_service_date
+    if service_date is None:
+        raise EligibilityWriteError("the claim has no service date to ask about")
+    return EligibilityInquiry(
+        trace_number=trace_number,
+        payer=claim.payer,
+        provider=provider,
+        subscriber=claim.subscriber,
+        service_date=service_date,
+        patient=claim.patient if claim.relationship is not Relationship.SELF else None,
+        relationship=claim.relationship,
+        originator_id="1" + provider.tax_id if provider.tax_id else "9000000000",
+    )
+
+
+def source_and_receiver(payer: Payer, provider: Provider) -> list[Segment]:
+    """Loops 2000A/2100A (payer) and 2000B/2100B (provider): HL 1 and HL 2."""
+    if provider.organization_name:
+        provider_nm1 = segment(
+            "NM1", "1P", "2", provider.organization_name, None, None, None, None, "XX", provider.npi
+        )
+    else:
+        provider_nm1 = segment(
+            "NM1", "1P", "1", provider.last_name, provider.first_name, None, None, None,
+            "XX", provider.npi,
+        )  # fmt: skip
+    return [
+        segment("HL", "1", None, "20", "1"),
+        segment("NM1", "PR", "2", payer.name, None, None, None, None, "PI", payer.payer_id),
+        segment("HL", "2", "1", "21", "1"),
+        provider_nm1,
+    ]
+
+
+def _inquiry_segments(inquiry: EligibilityInquiry) -> list[Segment]:
+    return [
+        segment("DTP", "291", "D8", d8(inquiry.service_date)),
+        *[segment("EQ", code) for code in inquiry.service_types],
+    ]
+
+
+def _demographics(person: Person) -> list[Segment]:
+    if person.birth_date is None:
+        return []
+    return [segment("DMG", "D8", d8(person.birth_date), person.sex.value if person.sex else None)]
+
+
+def build_270_body(
+    inquiries: Sequence[EligibilityInquiry], *, reference: str, created_at: datetime
+) -> list[Segment]:
+    """The segments of one 270 transaction set (one payer, one provider) between ST and SE."""
+    if not inquiries:
+        raise EligibilityWriteError("a 270 needs at least one inquiry")
+    first = inquiries[0]
+    for inquiry in inquiries:
+        if inquiry.payer.payer_id != first.payer.payer_id:
+            raise EligibilityWriteError("one 270 asks one payer")
+        if inquiry.provider.npi != first.provider.npi:
+            raise EligibilityWriteError("one 270 asks for one provider (2000B)")
+        if not inquiry.trace_number or len(inquiry.trace_number) > 50:
+            raise EligibilityWriteError("TRN02 trace number must be 1..50 characters")
+    out = [
+        segment(
+            "BHT",
+            "0022",
+            "13",
+            reference,
+            created_at.strftime("%Y%m%d"),
+            created_at.strftime("%H%M"),
+        ),  # fmt: skip
+        *source_and_receiver(first.payer, first.provider),
+    ]
+    counter = 2
+    for inquiry in inquiries:
+        counter += 1
+        subscriber_hl = counter
+        dependent = inquiry.patient is not None and inquiry.relationship is not Relationship.SELF
+        trn = segment("TRN", "1", inquiry.trace_number, inquiry.originator_id)
+        subscriber = inquiry.subscriber
+        out.append(segment("HL", str(subscriber_hl), "2", "22", "1" if dependent else "0"))
+        if not dependent:
+            out.append(trn)
+        out.append(person_name("IL", subscriber, "MI", subscriber.member_id))
+        if not dependent:
+            out += address_segments(subscriber.address)
+            out += _demographics(subscriber)
+            out += _inquiry_segments(inquiry)
+            continue
+        patient = inquiry.patient
+        assert patient is not None
+        counter += 1
+        out += [
+            segment("HL", str(counter), str(subscriber_hl), "23", "0"),
+            trn,
+            person_name("03", patient, "", None),
+            *_demographics(patient),
+            segment("INS", "N", inquiry.relationship.value),
+            *_inquiry_segments(inquiry),
+        ]
+    problems = hierarchy_problems(out)
+    if problems:  # pragma: no cover - a writer bug, never the caller's input
+        raise EligibilityWriteError("; ".join(problems))
+    return out
+
+
+def write_270(
+    inquiries: Sequence[EligibilityInquiry],
+    *,
+    sender: Party,
+    receiver: Party,
+    created_at: datetime,
+    numbers: ControlNumberSource,
+    reference: str | None = None,
+    usage: str = "P",
+    delimiters: Delimiters = DEFAULT_DELIMITERS,
+) -> str:
+    """One 270 file for `inquiries` (one payer, one provider)."""
+    body = build_270_body(
+        inquiries, reference=reference or created_at.strftime("%Y%m%d%H%M%S"), created_at=created_at
+    )
+    return write_interchange(
+        [TransactionSet("270", IMPLEMENTATION, body)],
+        functional_id="HS",
+        sender=sender,
+        receiver=receiver,
+        created_at=created_at,
+        numbers=numbers,
+        usage=usage,
+        delimiters=delimiters,
+    )
