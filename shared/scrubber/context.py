@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -19,14 +20,15 @@ if TYPE_CHECKING:
 class ScrubContext:
     """Everything an edit may consult, passed in: the scrubber reads no clock, file or database.
 
-    `accepted_claims` maps the fingerprint (see `claim_fingerprint`) of each claim the
-    organization already submitted to that claim's id; the caller builds it from its store.
+    `accepted_claims` holds the fingerprint (see `claim_fingerprint`) of each claim the
+    organization already submitted: a mapping to that claim's id (named in the edit), or a
+    plain set. The caller builds it from its store.
     """
 
     today: date
     codes: CodeSets
     rules: PayerRules
-    accepted_claims: Mapping[str, str] = field(default_factory=dict)
+    accepted_claims: Mapping[str, str] | AbstractSet[str] = field(default_factory=dict)
     timely_filing_warning_days: int = 30
 
 

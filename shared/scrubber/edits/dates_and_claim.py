@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import date, timedelta
 
 from shared.claim_model import Frequency
@@ -138,9 +138,13 @@ def duplicate_claim(s: Scrubbing) -> Iterator[Finding]:
     accepted = s.context.accepted_claims
     if not accepted or s.claim.frequency is not Frequency.ORIGINAL:
         return  # replacements and voids repeat the original on purpose
-    original = accepted.get(claim_fingerprint(s.claim))
-    if original is not None and original != s.claim.claim_id:
-        yield Finding("claim_id", f"duplicate of claim {original} already submitted")
+    fingerprint = claim_fingerprint(s.claim)
+    if isinstance(accepted, Mapping):
+        original = accepted.get(fingerprint)
+        if original is not None and original != s.claim.claim_id:
+            yield Finding("claim_id", f"duplicate of claim {original} already submitted")
+    elif fingerprint in accepted:
+        yield Finding("claim_id", "duplicate of a claim already submitted")
 
 
 @edit(

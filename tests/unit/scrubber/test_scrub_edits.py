@@ -392,6 +392,12 @@ CASES: list[Case] = [
         "claim_id",
         context=lambda claim: {"accepted_claims": {claim_fingerprint(claim): "CLM-000123"}},
     ),
+    Case(
+        "CL001",
+        lambda: pro(),
+        "claim_id",
+        context=lambda claim: {"accepted_claims": frozenset({claim_fingerprint(claim)})},
+    ),
     Case("CL002", lambda: pro(frequency=Frequency.REPLACEMENT), "original_payer_claim_number"),
     Case("CL002", lambda: pro(frequency=Frequency.VOID), "original_payer_claim_number"),
     Case("CL003", lambda: pro(original_payer_claim_number="2026061000123"), "frequency"),
