@@ -137,6 +137,7 @@ def scrub_file(
     ] = None,
 ) -> None:
     """Scrub claims: print each claim's edits; exit 1 when any claim is held, 2 on bad input."""
+    from shared.codes.errors import CodeFileError
     from shared.scrubber import PayerRulesError, default_context, load_payer_rules, scrub_claim
 
     err = Console(stderr=True, soft_wrap=True)
@@ -148,7 +149,7 @@ def scrub_file(
     try:
         claims = load_claims(file)
         context = default_context(as_of, rules=load_payer_rules(rules))
-    except (InputError, PayerRulesError) as exc:
+    except (InputError, PayerRulesError, CodeFileError) as exc:
         err.print(str(exc), markup=False, highlight=False)
         raise typer.Exit(EXIT_UNREADABLE) from None
     results = [(loaded, scrub_claim(loaded.claim, context)) for loaded in claims]

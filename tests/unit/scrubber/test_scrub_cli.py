@@ -123,3 +123,16 @@ def test_bad_today_exits_two(tmp_path: Path) -> None:
 
 def test_scrub_docs_check_passes_on_the_checked_in_file() -> None:
     assert runner.invoke(app, ["scrub-docs", "--check"]).exit_code == 0
+
+
+def test_broken_code_set_file_exits_two_naming_it(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from shared.codes.errors import CodeFileError
+
+    def broken(data_dir: Path | None = None) -> None:
+        raise CodeFileError(tmp_path / "modifiers.csv", 7, "expected 3 columns")
+
+    monkeypatch.setattr("shared.codes.load_code_sets", broken)
+    path = _write(tmp_path, "claim.json", _claim_json())
+    result = runner.invoke(app, ["scrub", str(path), *TODAY])
+    assert result.exit_code == 2
+    assert "modifiers.csv:7: expected 3 columns" in result.output
