@@ -11,6 +11,7 @@ import os
 import re
 import sys
 import tempfile
+import warnings
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -312,7 +313,10 @@ def parse_cms_order_file(path: Path) -> dict[str, tuple[str, bool]]:
 def _codes_from_package() -> dict[str, tuple[str, bool]]:
     # Importing simple_icd_10_cm parses the whole tabular XML (~3 s); it only happens when
     # the on-disk index for this package version is missing.
-    import simple_icd_10_cm as icd  # type: ignore[import-untyped]
+    with warnings.catch_warnings():
+        # The package reads its data with importlib.resources' legacy API (deprecated).
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import simple_icd_10_cm as icd  # type: ignore[import-untyped]
 
     codes: dict[str, tuple[str, bool]] = {}
     for code in icd.get_all_codes(False):

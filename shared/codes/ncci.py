@@ -4,7 +4,13 @@ published quarterly, read as-is (tab-delimited or CSV after CMS's header lines),
 from __future__ import annotations
 
 import csv
+import hashlib
+import marshal
+import os
 import re
+import tempfile
+from array import array
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -12,6 +18,7 @@ from pathlib import Path
 from typing import Literal
 
 from shared.codes.errors import CodeFileError
+from shared.codes.icd10 import cache_dir
 
 ModifierIndicator = Literal["0", "1", "9"]
 
@@ -29,6 +36,7 @@ MODIFIER_INDICATORS: dict[str, str] = {
 }
 _PROCEDURE = re.compile(r"[0-9A-Z]{4}[0-9A-Z]")
 _YYYYMMDD = re.compile(r"\d{8}")
+_PTP_INDEX_SCHEMA = 1
 _FILE_EFFECTIVE = re.compile(r"eff(?:ective)?[_ -]?(\d{2})[-_](\d{2})[-_](\d{4})", re.IGNORECASE)
 
 
@@ -90,17 +98,138 @@ class NcciFileInfo:
     as_of: date | None
 
 
+_PAIR_MEMO_LIMIT = 200_000
+_INDICATORS = ("0", "1", "9")
+# Packed edit value, most significant first: effective ordinal (22 bits), deletion ordinal
+# (22 bits, 0 = not deleted), indicator position (2), prior-1996 (1), rationale number (10).
+_RATIONALE_BITS = 10
+_VALUE_SHIFT = 57
+_CODE_SPACE = 36**5  # a five-character code read as a base-36 number
+
+
+def _pack_pair(column1: str, column2: str) -> int:
+    return int(column1, 36) * _CODE_SPACE + int(column2, 36)
+
+
+class PtpIndex:
+    """One PTP file's edits as two sorted arrays: pair keys and packed edits; a lookup is a
+    binary search (about 21 steps for two million edits) and unpacks only what it finds."""
+
+    __slots__ = ("_keys", "_values", "_rationales")
+
+    def __init__(self, keys: array[int], values: array[int], rationales: list[str]) -> None:
+        self._keys = keys
+        self._values = values
+        self._rationales = rationales
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    @classmethod
+    def build(cls, rows: Iterable[tuple[int, int]], rationales: list[str]) -> PtpIndex:
+        # Sort (key, value) once as single integers: far less memory than tuples.
+        combined = sorted((key << _VALUE_SHIFT) | value for key, value in rows)
+        mask = (1 << _VALUE_SHIFT) - 1
+        keys = array("Q", (c >> _VALUE_SHIFT for c in combined))
+        values = array("Q", (c & mask for c in combined))
+        return cls(keys, values, rationales)
+
+    @classmethod
+    def from_edits(cls, edits: Iterable[PtpEdit]) -> PtpIndex:
+        rationales: dict[str, int] = {}
+        rows = []
+        for edit in edits:
+            number = rationales.setdefault(edit.rationale, len(rationales))
+            rows.append(
+                (
+                    _pack_pair(edit.column1, edit.column2),
+                    _pack_edit(
+                        edit.effective.toordinal(),
+                        edit.deletion.toordinal() if edit.deletion else 0,
+                        _INDICATORS.index(edit.modifier_indicator),
+                        edit.prior_1996,
+                        number,
+                    ),
+                )
+            )
+        return cls.build(rows, list(rationales))
+
+    def edits(self, column1: str, column2: str) -> list[PtpEdit]:
+        """Edits published with exactly this column 1 and column 2, oldest first."""
+        if len(column1) != 5 or len(column2) != 5 or not (column1 + column2).isalnum():
+            return []
+        try:
+            key = _pack_pair(column1, column2)
+        except ValueError:
+            return []
+        found = []
+        position = bisect_left(self._keys, key)
+        while position < len(self._keys) and self._keys[position] == key:
+            found.append(self._unpack(column1, column2, self._values[position]))
+            position += 1
+        return found
+
+    def _unpack(self, column1: str, column2: str, value: int) -> PtpEdit:
+        rationale = value & ((1 << _RATIONALE_BITS) - 1)
+        value >>= _RATIONALE_BITS
+        prior = bool(value & 1)
+        value >>= 1
+        indicator = _INDICATORS[value & 3]
+        value >>= 2
+        deletion = value & ((1 << 22) - 1)
+        effective = value >> 22
+        return PtpEdit(
+            column1=column1,
+            column2=column2,
+            effective=date.fromordinal(effective),
+            deletion=date.fromordinal(deletion) if deletion else None,
+            modifier_indicator=indicator,  # type: ignore[arg-type]
+            prior_1996=prior,
+            rationale=self._rationales[rationale],
+        )
+
+    @property
+    def newest_effective(self) -> date | None:
+        if not self._values:
+            return None
+        return date.fromordinal(max(self._values) >> (_RATIONALE_BITS + 3 + 22))
+
+    def pack(self) -> tuple[bytes, bytes, list[str]]:
+        return self._keys.tobytes(), self._values.tobytes(), self._rationales
+
+    @classmethod
+    def unpack(cls, packed: tuple[bytes, bytes, list[str]]) -> PtpIndex:
+        keys, values = array("Q"), array("Q")
+        keys.frombytes(packed[0])
+        values.frombytes(packed[1])
+        if len(keys) != len(values):
+            raise ValueError("PTP index arrays differ in length")
+        return cls(keys, values, list(packed[2]))
+
+
+def _pack_edit(effective: int, deletion: int, indicator: int, prior: bool, rationale: int) -> int:
+    return (
+        (((effective << 22 | deletion) << 2 | indicator) << 1 | int(prior)) << _RATIONALE_BITS
+    ) | rationale
+
+
 @dataclass
 class NcciTables:
-    """All loaded PTP edits and MUE files. Lookups are dict probes."""
+    """All loaded PTP edits and MUE files. PTP pairs sit in compact sorted indexes (16 bytes
+    an edit: CMS's files hold millions); pairs already asked about are memoized."""
 
-    _ptp: dict[tuple[str, str], list[PtpEdit]] = field(default_factory=dict)
+    _ptp_indexes: list[PtpIndex] = field(default_factory=list)
     _mue_files: list[MueFile] = field(default_factory=list)
     files: list[NcciFileInfo] = field(default_factory=list)
+    _pair_memo: dict[tuple[str, str], tuple[PtpEdit, ...]] = field(default_factory=dict)
+
+    def add_ptp_index(self, index: PtpIndex) -> None:
+        self._ptp_indexes.append(index)
+        self._pair_memo.clear()
 
     def add_ptp(self, edits: Iterable[PtpEdit]) -> None:
-        for edit in edits:
-            self._ptp.setdefault((edit.column1, edit.column2), []).append(edit)
+        """Add edits built in code (tests, payer-specific pairs) as one more index."""
+        self.add_ptp_index(PtpIndex.from_edits(edits))
 
     def add_mue_file(self, mue_file: MueFile) -> None:
         self._mue_files.append(mue_file)
@@ -109,25 +238,38 @@ class NcciTables:
 
     @property
     def ptp_count(self) -> int:
-        return sum(len(v) for v in self._ptp.values())
+        return sum(len(index) for index in self._ptp_indexes)
 
     @property
     def mue_count(self) -> int:
         return sum(len(f.edits) for f in self._mue_files)
 
+    def _edits(self, column1: str, column2: str) -> tuple[PtpEdit, ...]:
+        key = (column1, column2)
+        found = self._pair_memo.get(key)
+        if found is None:
+            found = tuple(
+                edit
+                for pair in (key, (column2, column1))
+                for index in self._ptp_indexes
+                for edit in index.edits(*pair)
+            )
+            if len(self._pair_memo) >= _PAIR_MEMO_LIMIT:
+                self._pair_memo.clear()
+            self._pair_memo[key] = found
+        return found
+
     def ptp(self, column1: str, column2: str, on: date) -> PtpEdit | None:
         """The PTP edit between two codes in effect on `on`, in either order; the result keeps
         column 1 / column 2 as CMS published them (column 2 is the one denied)."""
-        for key in ((column1, column2), (column2, column1)):
-            for edit in self._ptp.get(key, ()):
-                if edit.active_on(on):
-                    return edit
+        for edit in self._edits(column1, column2):
+            if edit.active_on(on):
+                return edit
         return None
 
     def ptp_history(self, column1: str, column2: str) -> list[PtpEdit]:
         """Every edit ever published for the pair (either order), oldest first."""
-        found = [*self._ptp.get((column1, column2), ()), *self._ptp.get((column2, column1), ())]
-        return sorted(found, key=lambda e: e.effective)
+        return sorted(self._edits(column1, column2), key=lambda e: e.effective)
 
     def mue(self, code: str, on: date) -> MueEdit | None:
         """The MUE for `code` from the latest MUE file in effect on `on` (None: no edit)."""
@@ -195,17 +337,19 @@ def _is_ptp_data_row(cells: list[str]) -> bool:
     )
 
 
-def read_ptp_file(path: Path) -> list[PtpEdit]:
-    """Read a CMS practitioner or hospital PTP file: after the copyright and header lines,
+def _parse_ptp(path: Path) -> PtpIndex:
+    """Parse a CMS practitioner or hospital PTP file: after the copyright and header lines,
     Column 1, Column 2, '*' (in existence prior to 1996), Effective Date, Deletion Date
     (YYYYMMDD or '*'), Modifier indicator (0/1/9), PTP Edit Rationale."""
-    edits: list[PtpEdit] = []
+    rows: list[tuple[int, int]] = []
+    rationales: dict[str, int] = {}
     header_seen = False
+    procedure = _PROCEDURE.fullmatch
     for number, cells in _split_lines(path):
         if not header_seen:
             header_seen = _is_ptp_header(cells)
             continue
-        if not edits and not _is_ptp_data_row(cells):
+        if not rows and not _is_ptp_data_row(cells):
             # CMS spreads its header over more than one row in some formats.
             continue
         if len(cells) < 6:
@@ -217,9 +361,10 @@ def read_ptp_file(path: Path) -> list[PtpEdit]:
                 f"got {len(cells)}",
             )
         column1, column2, prior, effective_text, deletion_text, indicator = cells[:6]
-        for label, code in (("column 1", column1), ("column 2", column2)):
-            if not _PROCEDURE.fullmatch(code):
-                raise CodeFileError(path, number, f"{label} {code!r} is not a CPT/HCPCS code")
+        if procedure(column1) is None:
+            raise CodeFileError(path, number, f"column 1 {column1!r} is not a CPT/HCPCS code")
+        if procedure(column2) is None:
+            raise CodeFileError(path, number, f"column 2 {column2!r} is not a CPT/HCPCS code")
         if prior not in ("", "*"):
             raise CodeFileError(
                 path, number, f"prior-1996 column must be '*' or empty, got {prior!r}"
@@ -236,24 +381,75 @@ def read_ptp_file(path: Path) -> list[PtpEdit]:
                 number,
                 f"deletion date {deletion_text} is before effective date {effective_text}",
             )
-        if indicator not in ("0", "1", "9"):
+        if indicator not in _INDICATORS:
             raise CodeFileError(
                 path, number, f"modifier indicator must be 0, 1 or 9, got {indicator!r}"
             )
-        edits.append(
-            PtpEdit(
-                column1=column1,
-                column2=column2,
-                effective=effective,
-                deletion=deletion,
-                modifier_indicator=indicator,  # type: ignore[arg-type]
-                prior_1996=prior == "*",
-                rationale=cells[6] if len(cells) > 6 else "",
+        rationale = cells[6] if len(cells) > 6 else ""
+        rationale_number = rationales.setdefault(rationale, len(rationales))
+        if rationale_number >= 1 << _RATIONALE_BITS:
+            raise CodeFileError(path, number, "more than 1024 distinct PTP edit rationales")
+        rows.append(
+            (
+                _pack_pair(column1, column2),
+                _pack_edit(
+                    effective.toordinal(),
+                    deletion.toordinal() if deletion else 0,
+                    _INDICATORS.index(indicator),
+                    prior == "*",
+                    rationale_number,
+                ),
             )
         )
     if not header_seen:
         raise CodeFileError(path, None, "no PTP header line ('Column 1', 'Column 2', ...) found")
-    return edits
+    return PtpIndex.build(rows, list(rationales))
+
+
+def load_ptp_file(path: Path) -> PtpIndex:
+    """A PTP file's index, parsed once and then read from the on-disk cache (keyed by the
+    file's path, size and modification time): CMS's quarterly files hold millions of rows."""
+    stat = path.stat()
+    text = "|".join(
+        str(p) for p in (_PTP_INDEX_SCHEMA, path.resolve(), stat.st_size, stat.st_mtime_ns)
+    )
+    cached_path = cache_dir() / f"ncci-ptp-{hashlib.sha256(text.encode()).hexdigest()[:20]}.marshal"
+    try:
+        with cached_path.open("rb") as handle:
+            return PtpIndex.unpack(marshal.load(handle))
+    except (OSError, EOFError, ValueError, TypeError, IndexError):
+        pass  # not built yet, or unreadable: parse the file
+    index = _parse_ptp(path)
+    try:
+        cached_path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(dir=cached_path.parent, prefix=cached_path.name, suffix=".tmp")
+        with os.fdopen(fd, "wb") as handle:
+            marshal.dump(index.pack(), handle)
+        os.replace(temp, cached_path)
+    except OSError:
+        pass  # a read-only cache dir only costs speed
+    return index
+
+
+def read_ptp_file(path: Path) -> list[PtpEdit]:
+    """Every edit of a PTP file as PtpEdit values, in pair order (for inspection and tests)."""
+    index = _parse_ptp(path)
+    return [
+        index._unpack(*_unpack_pair(index._keys[i]), index._values[i]) for i in range(len(index))
+    ]
+
+
+def _unpack_pair(key: int) -> tuple[str, str]:
+    return _base36(key // _CODE_SPACE), _base36(key % _CODE_SPACE)
+
+
+def _base36(number: int) -> str:
+    digits = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    out = []
+    for _ in range(5):
+        number, remainder = divmod(number, 36)
+        out.append(digits[remainder])
+    return "".join(reversed(out))
 
 
 def read_mue_file(path: Path) -> dict[str, MueEdit]:
@@ -335,10 +531,9 @@ def load_ncci_dir(directory: Path, effective_dates: dict[str, date] | None = Non
     for path in files:
         kind = detect_kind(path)
         if kind == "ptp":
-            edits = read_ptp_file(path)
-            tables.add_ptp(edits)
-            as_of = max((e.effective for e in edits), default=None)
-            tables.files.append(NcciFileInfo(path, "ptp", len(edits), as_of))
+            index = load_ptp_file(path)
+            tables.add_ptp_index(index)
+            tables.files.append(NcciFileInfo(path, "ptp", len(index), index.newest_effective))
         elif kind == "mue":
             effective = effective_dates.get(path.name) or effective_from_file_name(path)
             if effective is None:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from shared.codes import CodeFileError, CodeSets
-from shared.codes.ncci import detect_kind, load_ncci_dir, read_mue_file, read_ptp_file
+from shared.codes import CodeFileError, CodeSets, ncci
+from shared.codes.ncci import PtpEdit, detect_kind, load_ncci_dir, read_mue_file, read_ptp_file
 
 ON = date(2026, 2, 10)
 
@@ -160,3 +160,69 @@ def test_file_that_is_neither_ptp_nor_mue_is_refused(tmp_path: Path) -> None:
     assert detect_kind(path) is None
     with pytest.raises(CodeFileError, match="not an NCCI PTP or MUE file"):
         load_ncci_dir(tmp_path)
+
+
+def test_every_field_survives_the_compact_index(tmp_path: Path) -> None:
+    path = tmp_path / "ptp.txt"
+    path.write_text(
+        PTP_HEADER
+        + "97110\t97530\t*\t19960101\t*\t1\tMisuse of column two code with column one code\n"
+        + "G0471\t36415\t\t20200101\t20201231\t9\tHCPCS/CPT procedure code definition\n"
+    )
+    tables = load_ncci_dir(tmp_path)
+    assert read_ptp_file(path) == [
+        tables.ptp_history("97110", "97530")[0],
+        tables.ptp_history("G0471", "36415")[0],
+    ]
+    first = tables.ptp("97530", "97110", date(2026, 1, 1))
+    assert first == PtpEdit(
+        "97110",
+        "97530",
+        date(1996, 1, 1),
+        None,
+        "1",
+        True,
+        "Misuse of column two code with column one code",
+    )
+
+
+def test_pair_deleted_then_published_again_with_another_indicator(tmp_path: Path) -> None:
+    (tmp_path / "ptp.txt").write_text(
+        PTP_HEADER
+        + "29881\t29880\t\t20150101\t20201231\t1\tMutually exclusive procedures\n"
+        + "29881\t29880\t\t20220101\t*\t0\tMutually exclusive procedures\n"
+    )
+    tables = load_ncci_dir(tmp_path)
+    old = tables.ptp("29881", "29880", date(2019, 5, 1))
+    new = tables.ptp("29880", "29881", date(2023, 5, 1))
+    assert old is not None and old.modifier_indicator == "1"
+    assert tables.ptp("29881", "29880", date(2021, 6, 1)) is None
+    assert new is not None and new.modifier_indicator == "0"
+    assert len(tables.ptp_history("29881", "29880")) == 2
+
+
+def test_parsed_ptp_file_is_read_from_the_cache_until_the_file_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    directory = tmp_path / "ncci"
+    directory.mkdir()
+    path = directory / "ccipra-v321r0-f1.txt"
+    path.write_text(PTP_HEADER + "80053\t82947\t\t20000101\t*\t0\tCPT Manual\n")
+    assert load_ncci_dir(directory).ptp_count == 1
+
+    def refuse(_: Path) -> None:
+        raise AssertionError("parsed again")
+
+    monkeypatch.setattr(ncci, "_parse_ptp", refuse)
+    assert load_ncci_dir(directory).ptp("82947", "80053", ON) is not None
+    path.write_text(path.read_text() + "80048\t82947\t\t20000101\t*\t0\tCPT Manual\n")
+    with pytest.raises(AssertionError, match="parsed again"):
+        load_ncci_dir(directory)
+
+
+def test_edits_added_in_code_join_the_file_tables(code_sets: CodeSets) -> None:
+    tables = load_ncci_dir(code_sets.sources["ncci"].path)  # type: ignore[arg-type]
+    tables.add_ptp([PtpEdit("0591T", "0592T", date(2026, 1, 1), None, "1")])
+    assert tables.ptp("0592T", "0591T", ON) is not None
+    assert tables.ptp("80053", "82947", ON) is not None
+    assert tables.ptp("badcode", "0591T", ON) is None
