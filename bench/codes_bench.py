@@ -1,6 +1,6 @@
 """Benchmark: code-set load time (cold, in fresh subprocesses) and lookup rates on one core.
 
-Run:  .venv/bin/python bench/codes_bench.py [--runs 5] [--lookups 200000]
+Run:  .venv/bin/python bench/codes_bench.py [--runs 5] [--lookups 200000] [--ptp-rows 500000]
 """
 
 from __future__ import annotations
@@ -60,6 +60,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=5, help="cold loads with a built index")
     parser.add_argument("--lookups", type=int, default=200_000)
+    parser.add_argument(
+        "--ptp-rows", type=int, default=500_000, help="rows of a synthetic CMS-layout PTP file"
+    )
     args = parser.parse_args()
     env = {k: v for k, v in os.environ.items() if k != "REVCYCLE_CODES_DIR"}
 
@@ -130,11 +133,66 @@ def main() -> None:
         _rate("is_valid_npi", lambda: [is_valid_npi(x) for x in npis], n),
         _rate("is_cpt", lambda: [is_cpt(x) for x in procedures], n),
     ]
+    ptp_rows = _bench_big_ptp(args.ptp_rows)
+    rows.extend(ptp_rows)
     print("\n## Lookups (one core, in process)")
     print("| operation | lookups/s | µs each |")
     print("|---|---:|---:|")
     for label, per_second, micros in rows:
         print(f"| {label} | {per_second:,.0f} | {micros:.2f} |")
+
+
+def _bench_big_ptp(count: int) -> list[tuple[str, float, float]]:
+    """Load a CMS-sized PTP file (synthetic pairs, CMS layout): first parse, then from cache."""
+    from shared.codes.ncci import load_ncci_dir
+
+    rng = random.Random(11)
+    codes = [f"{i:05d}" for i in range(10000, 99999, 7)] + [f"J{i:04d}" for i in range(0, 9999, 13)]
+    pairs: set[tuple[str, str]] = set()
+    with tempfile.TemporaryDirectory() as work:
+        directory = Path(work) / "ncci"
+        directory.mkdir()
+        path = directory / "ccipra-v999r0-f1.txt"
+        with path.open("w") as out:
+            out.write("CPT only copyright American Medical Association\n")
+            out.write(
+                "Column 1\tColumn 2\t*=in existence prior to 1996\tEffective Date\t"
+                "Deletion Date *=no data\tModifier\tPTP Edit Rationale\n"
+            )
+            while len(pairs) < count:
+                a, b = rng.choice(codes), rng.choice(codes)
+                if a == b or (a, b) in pairs:
+                    continue
+                pairs.add((a, b))
+                deletion = "*" if rng.random() < 0.8 else "20251231"
+                out.write(
+                    f"{a}\t{b}\t\t20{rng.randrange(10, 25)}0101\t{deletion}\t"
+                    f"{rng.choice('019')}\tStandards of medical / surgical services\n"
+                )
+        os.environ["REVCYCLE_CODES_CACHE_DIR"] = str(Path(work) / "cache")
+        started = time.perf_counter()
+        load_ncci_dir(directory)
+        parsed = time.perf_counter() - started
+        started = time.perf_counter()
+        tables = load_ncci_dir(directory)
+        cached = time.perf_counter() - started
+        print(f"\n## PTP file of {count:,} rows ({path.stat().st_size / 1e6:.0f} MB)")
+        print("| load | s |\n|---|---:|")
+        print(f"| first (parse, build index, write cache) | {parsed:.2f} |")
+        print(f"| later (from cache) | {cached:.3f} |")
+        sample = [p for _, p in zip(range(50_000), pairs, strict=False)]
+        on = date(2026, 2, 10)
+        first = _rate(
+            f"ncci.ptp on {count:,} edits, first ask per pair",
+            lambda: [tables.ptp(b, a, on) for a, b in sample],
+            len(sample),
+        )
+        again = _rate(
+            f"ncci.ptp on {count:,} edits, pair asked before",
+            lambda: [tables.ptp(b, a, on) for a, b in sample],
+            len(sample),
+        )
+        return [first, again]
 
 
 if __name__ == "__main__":
