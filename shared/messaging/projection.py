@@ -122,6 +122,43 @@ def apply_one(
     return Outcome.APPLIED
 
 
+def _apply_batch(
+    conn: Connection, projection: Projection, decode: PayloadDecoder, deliveries: Sequence[Delivery]
+) -> BatchResult:
+    """apply_one for a whole batch, with one tracking lookup and one tracking insert."""
+    result = BatchResult()
+    ids = [d.envelope.event_id for d in deliveries if d.envelope is not None]
+    seen = tracking.applied_among(conn, projection.name, ids)
+    rows: list[dict[str, object]] = []
+    for delivery in deliveries:
+        if delivery.envelope is None:
+            raise delivery.decode_error or Undecodable("undecodable message")
+        envelope = delivery.envelope
+        if envelope.event_id in seen:
+            result.skipped += 1  # applied before (redelivery), or twice in this batch
+            continue
+        handler = projection.handlers.get(envelope.type)
+        if handler is None:
+            result.ignored += 1
+            continue
+        handler(conn, decode(envelope), envelope)
+        seen.add(envelope.event_id)
+        rows.append(
+            tracking.row(
+                projection.name,
+                envelope.event_id,
+                Outcome.APPLIED,
+                position=delivery.position if delivery.position is not None else envelope.position,
+                topic=delivery.topic,
+                partition=delivery.partition,
+                offset=delivery.offset,
+            )
+        )
+        result.applied += 1
+    tracking.record_many(conn, rows)
+    return result
+
+
 @dataclass
 class BatchResult:
     applied: int = 0
@@ -157,11 +194,9 @@ def apply_deliveries(
     """Apply a batch atomically with its tracking; isolate failures one by one."""
     if not deliveries:
         return BatchResult()
-    result = BatchResult()
     try:
         with engine.begin() as conn:
-            for delivery in deliveries:
-                result.add(apply_one(conn, projection, decode, delivery))
+            result = _apply_batch(conn, projection, decode, deliveries)
             finish(conn, deliveries)
         return result
     except _INFRASTRUCTURE_ERRORS:

@@ -82,6 +82,31 @@ def is_applied(conn: Connection, projection: str, event_id: UUID) -> bool:
     return row is not None
 
 
+def row(
+    projection: str,
+    event_id: UUID,
+    outcome: Outcome,
+    *,
+    position: int | None = None,
+    topic: str | None = None,
+    partition: int | None = None,
+    offset: int | None = None,
+) -> dict[str, object]:
+    return {
+        "projection": projection,
+        "event_id": str(event_id),
+        "outcome": outcome.value,
+        "position": position,
+        "topic": topic,
+        "partition": partition,
+        "offset": offset,
+        "applied_at": datetime.now(UTC),
+    }
+
+
+_INSERT_APPLIED = applied_events.insert()
+
+
 def record(
     conn: Connection,
     projection: str,
@@ -94,18 +119,38 @@ def record(
     offset: int | None = None,
 ) -> None:
     """Insert the tracking row; a concurrent duplicate violates the primary key and rolls back."""
-    conn.execute(
-        applied_events.insert().values(
-            projection=projection,
-            event_id=str(event_id),
-            outcome=outcome.value,
-            position=position,
-            topic=topic,
-            partition=partition,
-            offset=offset,
-            applied_at=datetime.now(UTC),
-        )
+    record_many(
+        conn,
+        [
+            row(
+                projection,
+                event_id,
+                outcome,
+                position=position,
+                topic=topic,
+                partition=partition,
+                offset=offset,
+            )
+        ],
     )
+
+
+def record_many(conn: Connection, rows: list[dict[str, object]]) -> None:
+    if rows:
+        conn.execute(_INSERT_APPLIED, rows)
+
+
+def applied_among(conn: Connection, projection: str, event_ids: list[UUID]) -> set[UUID]:
+    """Which of these events this projection has already applied (one query per batch)."""
+    if not event_ids:
+        return set()
+    found = conn.execute(
+        sa.select(applied_events.c.event_id).where(
+            applied_events.c.projection == projection,
+            applied_events.c.event_id.in_([str(e) for e in event_ids]),
+        )
+    ).scalars()
+    return {UUID(e) for e in found}
 
 
 def save_offset(
