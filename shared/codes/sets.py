@@ -236,11 +236,29 @@ class _Resolver:
         self.override = override
         self.defaults = _read_sources_yaml(DEFAULT_DATA_DIR / SOURCES_FILE)
         self.overrides = _read_sources_yaml(override / SOURCES_FILE) if override else {}
+        unknown = sorted(set(self.overrides) - set(self.defaults))
+        if override is not None and unknown:
+            # A misspelt set name would otherwise leave the packaged file silently in use.
+            raise CodeFileError(
+                override / SOURCES_FILE,
+                None,
+                f"unknown code set(s) {', '.join(unknown)}; known: {', '.join(self.defaults)}",
+            )
 
     def file(self, name: str) -> tuple[Path, SourceInfo]:
         default = self.defaults[name]
         own = self.overrides.get(name, {})
         file_name = own.get("file") or default["file"]
+        if (
+            self.override is not None
+            and own.get("file")
+            and not (self.override / file_name).exists()
+        ):
+            raise CodeFileError(
+                self.override / SOURCES_FILE,
+                None,
+                f"{name}: file {file_name} is not in {self.override}",
+            )
         if self.override is not None and (self.override / file_name).exists():
             path = self.override / file_name
             # A replaced file must say where it came from: its own entry or header lines,

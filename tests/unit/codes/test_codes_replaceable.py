@@ -179,3 +179,28 @@ def test_office_ncci_files_replace_the_demo_tables(office_dir: Path) -> None:
 def test_missing_codes_dir_is_refused(tmp_path: Path) -> None:
     with pytest.raises(CodeFileError, match="codes directory does not exist"):
         load_code_sets(tmp_path / "nowhere")
+
+
+def test_sources_yaml_naming_an_unknown_set_is_refused(office_dir: Path) -> None:
+    (office_dir / "sources.yaml").write_text("cark:\n  source: x\n  as_of: 2026-01-01\n")
+    with pytest.raises(CodeFileError, match="unknown code set\\(s\\) cark") as raised:
+        load_code_sets(office_dir)
+    assert raised.value.path == office_dir / "sources.yaml"
+
+
+def test_sources_yaml_naming_a_missing_file_is_refused(office_dir: Path) -> None:
+    (office_dir / "sources.yaml").write_text(
+        "carc:\n  file: carc_2026.csv\n  source: x\n  as_of: 2026-01-01\n"
+    )
+    with pytest.raises(CodeFileError, match="carc: file carc_2026.csv is not in"):
+        load_code_sets(office_dir)
+
+
+def test_replaced_file_under_another_name_is_used(office_dir: Path) -> None:
+    (office_dir / "carc_2026.csv").write_text("code,description\n1,Deductible amount\n")
+    (office_dir / "sources.yaml").write_text(
+        "carc:\n  file: carc_2026.csv\n  source: X12 CARC 2026\n  as_of: 2026-03-01\n"
+    )
+    replaced = load_code_sets(office_dir)
+    assert replaced.carc == {"1": "Deductible amount"}
+    assert replaced.sources["carc"].path == office_dir / "carc_2026.csv"
