@@ -170,7 +170,28 @@ def write_interchange(
         repetition_separator=delimiters.repetition,
         component_separator=delimiters.component,
     )
+    _refuse_delimiters_in_values(segments, delimiters)
     return serialize(segments, delimiters, newline)
+
+
+def _refuse_delimiters_in_values(segments: Sequence[Segment], delimiters: Delimiters) -> None:
+    """A value holding a delimiter would silently shift every later element: refuse it.
+
+    The error names the segment and element, never the value (it may be patient data).
+    """
+    reserved = {delimiters.element, delimiters.component, delimiters.segment}
+    reserved.add(delimiters.repetition)
+    for position, seg in enumerate(segments, start=1):
+        if seg.id == "ISA":
+            continue  # ISA11/ISA16 *are* the separators
+        for index, value in enumerate(seg.elements, start=1):
+            parts = value if isinstance(value, tuple) else (value,)
+            for part in parts:
+                if any(ch in reserved for ch in part) or "\n" in part or "\r" in part:
+                    raise EnvelopeError(
+                        f"segment {position} ({seg.id}) element {seg.id}{index:02d} contains a "
+                        "delimiter or line break; clean the value before writing"
+                    )
 
 
 def hierarchy_problems(body: Sequence[Segment]) -> list[str]:

@@ -162,3 +162,14 @@ def test_a_replacement_without_the_payer_claim_number_is_refused() -> None:
 def test_an_institutional_claim_is_not_written_as_837p() -> None:
     with pytest.raises(ClaimWriteError, match="is institutional"):
         _837p([institutional_claim()])
+
+
+def test_a_value_holding_a_delimiter_is_refused_without_echoing_it() -> None:
+    from shared.x12.envelope_writer import EnvelopeError
+
+    subscriber = professional_claim().subscriber.model_copy(update={"last_name": "O*Brien"})
+    with pytest.raises(
+        EnvelopeError, match=r"\(NM1\) element NM103 contains a delimiter"
+    ) as caught:
+        _837p([professional_claim(subscriber=subscriber)])
+    assert "O*Brien" not in str(caught.value)
