@@ -44,6 +44,7 @@ __all__ = [
     "institutional_claim",
     "institutional_claim_secondary",
     "random_professional_claims",
+    "random_institutional_claims",
     "PROFESSIONAL_VARIANTS",
     "INSTITUTIONAL_VARIANTS",
 ]
@@ -583,3 +584,65 @@ def random_professional_claims(n: int, seed: int = 0) -> Iterator[Claim]:
             )
             overrides["relationship"] = Relationship.CHILD
         yield professional_claim(**overrides)
+
+
+# (revenue code, procedure or None, typical charge, unit basis)
+_REVENUE_LINES = (
+    ("0300", "80053", "185.00", "UN"),
+    ("0301", "85025", "42.00", "UN"),
+    ("0250", None, "52.10", "UN"),
+    ("0450", "99284", "1250.00", "UN"),
+    ("0320", "71046", "310.00", "UN"),
+    ("0636", "J1885", "36.40", "UN"),
+    ("0730", "93005", "76.56", "UN"),
+    ("0420", "97110", "160.00", "UN"),
+)
+
+
+def random_institutional_claims(n: int, seed: int = 0) -> Iterator[Claim]:
+    """`n` varied, valid outpatient (013x) and inpatient (011x) claims; seeded."""
+    rng = random.Random(seed)
+    for index in range(n):
+        inpatient = rng.random() < 0.3
+        start = date(2026, rng.randint(1, 10), rng.randint(1, 20))
+        end = date(start.year, start.month, start.day + rng.randint(1, 6)) if inpatient else start
+        diagnoses = tuple(rng.sample(_DIAGNOSES, rng.randint(1, 5)))
+        lines = []
+        if inpatient:
+            days = Decimal((end - start).days)
+            lines.append(
+                ServiceLine(
+                    line_number=1, revenue_code="0120", units=days, unit_type="DA",
+                    charge=Decimal("1800.00") * days, service_date=start, service_date_end=end,
+                )
+            )  # fmt: skip
+        for _ in range(rng.randint(1, 5)):
+            revenue, procedure, price, basis = rng.choice(_REVENUE_LINES)
+            units = Decimal(rng.choice((1, 1, 2)))
+            lines.append(
+                ServiceLine(
+                    line_number=len(lines) + 1, revenue_code=revenue, procedure_code=procedure,
+                    units=units, unit_type=basis, charge=Decimal(price) * units,
+                    service_date=start,
+                )
+            )  # fmt: skip
+        overrides: dict[str, Any] = {
+            "patient_control_number": f"I{seed}-{index:06d}",
+            "subscriber": _subscriber(
+                last_name=rng.choice(_LAST), first_name=rng.choice(_FIRST), middle_name=None,
+                member_id=f"M{rng.randrange(10**10):010d}",
+            ),
+            "diagnoses": diagnoses,
+            "lines": tuple(lines),
+            "statement_from": start,
+            "statement_to": end,
+            "type_of_bill": "011" if inpatient else "013",
+        }  # fmt: skip
+        if not inpatient:
+            overrides.update(
+                admission_date=None, admission_type=None, admission_source=None,
+                discharge_status="01", drg=None, admitting_diagnosis=None,
+            )  # fmt: skip
+        else:
+            overrides.update(admission_date=start)
+        yield institutional_claim(**overrides)

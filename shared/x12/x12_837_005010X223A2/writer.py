@@ -102,12 +102,12 @@ def _institutional_claim_segments(claim: Claim) -> list[Segment]:
     ]
     if claim.admission_date is not None:
         out.append(segment("DTP", "435", "D8", d8(claim.admission_date)))
-    if claim.admission_type or claim.admission_source or claim.discharge_status:
-        if not claim.discharge_status:
-            raise ClaimWriteError(claim, "patient status is required with CL1 (CL103)")
-        out.append(
-            segment("CL1", claim.admission_type, claim.admission_source, claim.discharge_status)
-        )
+    # CL1 is required on every institutional claim; its CL103 (patient status) always.
+    if not claim.discharge_status:
+        raise ClaimWriteError(claim, "patient status (discharge_status, CL103) is required")
+    out.append(
+        segment("CL1", claim.admission_type, claim.admission_source, claim.discharge_status)
+    )
     out += claim_references(claim)
     out += _diagnosis_segments(claim)
     if claim.attending_provider is not None:

@@ -19,6 +19,7 @@ from shared.testing.claims import (
     INSTITUTIONAL_VARIANTS,
     PROFESSIONAL_VARIANTS,
     professional_claim,
+    random_institutional_claims,
     random_professional_claims,
 )
 from shared.testing.x12 import CREATED_AT, RECEIVER, SUBMITTER
@@ -71,6 +72,11 @@ def test_a_random_batch_round_trips_in_order() -> None:
     # The reader yields a subscriber's own claims before its dependents'; one claim per
     # subscriber here, so file order is claim order.
     assert back == [_as_837_carries_it(c) for c in claims]
+
+
+def test_a_random_institutional_batch_round_trips() -> None:
+    claims = list(random_institutional_claims(30, seed=9))
+    assert translate_837(_write(claims)) == [_as_837_carries_it(c) for c in claims]
 
 
 def test_a_bad_element_is_named_with_its_segment_position() -> None:

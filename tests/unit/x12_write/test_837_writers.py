@@ -15,6 +15,7 @@ from shared.testing.claims import (
     professional_claim,
     professional_claim_child_patient,
     professional_claim_secondary,
+    random_institutional_claims,
     random_professional_claims,
 )
 from shared.testing.x12 import CREATED_AT, RECEIVER, SUBMITTER
@@ -81,6 +82,16 @@ def test_a_seeded_batch_of_random_claims_is_one_valid_837p(
     pyx12_clean(text)
     assert len(_segments(text, "CLM")) == 60
     assert len(_segments(text, "ST")) == 1
+
+
+def test_a_seeded_batch_of_random_institutional_claims_is_one_valid_837i(
+    pyx12_clean: Callable[[str], object],
+) -> None:
+    claims = list(random_institutional_claims(40, seed=2026))
+    text = _837i(claims)
+    pyx12_clean(text)
+    assert len(_segments(text, "CLM")) == 40
+    assert {s.split("*")[5][:2] for s in _segments(text, "CLM")} == {"11", "13"}
 
 
 def test_all_professional_variants_in_one_batch_are_valid(
@@ -173,3 +184,8 @@ def test_a_value_holding_a_delimiter_is_refused_without_echoing_it() -> None:
     ) as caught:
         _837p([professional_claim(subscriber=subscriber)])
     assert "O*Brien" not in str(caught.value)
+
+
+def test_an_institutional_claim_without_patient_status_is_refused() -> None:
+    with pytest.raises(ClaimWriteError, match="CL103"):
+        _837i([institutional_claim(discharge_status=None)])
