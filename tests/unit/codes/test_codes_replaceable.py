@@ -204,3 +204,45 @@ def test_replaced_file_under_another_name_is_used(office_dir: Path) -> None:
     replaced = load_code_sets(office_dir)
     assert replaced.carc == {"1": "Deductible amount"}
     assert replaced.sources["carc"].path == office_dir / "carc_2026.csv"
+
+
+def test_history_rows_from_two_order_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from shared.codes.history import main as history_main
+
+    old, new = tmp_path / "icd10cm_order_2026.txt", tmp_path / "icd10cm_order_2027.txt"
+    old.write_text(
+        _order_line(1, "E78", False, "Disorders of lipoprotein metabolism")
+        + _order_line(2, "E7801", True, "Familial hypercholesterolemia")
+        + _order_line(3, "S301XXA", True, "Contusion of abdominal wall, initial encounter")
+        + _order_line(4, "E119", True, "Type 2 diabetes mellitus without complications")
+    )
+    new.write_text(
+        _order_line(1, "E78", False, "Disorders of lipoprotein metabolism")
+        + _order_line(2, "E7801", False, "Familial hypercholesterolemia")
+        + _order_line(3, "E78010", True, "Homozygous familial hypercholesterolemia")
+        + _order_line(4, "E119", True, "Type 2 diabetes mellitus without complications")
+    )
+    assert history_main([str(old), str(new), "--effective", "2026-10-01", "--header"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "code,change,valid_from,valid_to,description",
+        "E7801,expanded,,2026-09-30,Familial hypercholesterolemia",
+        "E78010,added,2026-10-01,,Homozygous familial hypercholesterolemia",
+        'S301XXA,deleted,,2026-09-30,"Contusion of abdominal wall, initial encounter"',
+    ]
+
+
+def test_summary_command_lists_sources_or_the_file_error(
+    office_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from shared.codes.__main__ import main as summary_main
+
+    assert summary_main([]) == 0
+    out = capsys.readouterr().out
+    assert "icd10cm " in out and "FY2026" in out and "place_of_service" in out
+    (office_dir / "carc.csv").write_text(
+        "# source: x\n# as_of: 2026-01-01\ncode,description\n!,x\n"
+    )
+    assert summary_main([str(office_dir)]) == 1
+    assert f"{office_dir / 'carc.csv'}:4:" in capsys.readouterr().err
