@@ -81,7 +81,7 @@ def save(
             key=key,
             request_fingerprint=request_fingerprint,
             status_code=status_code,
-            response_body=json.dumps(body, sort_keys=True),
+            response_body=json.dumps(body),  # key order kept: replays are byte-identical
             claim_id=claim_id,
             created_at=at,
         )
