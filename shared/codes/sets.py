@@ -351,7 +351,9 @@ def _load_ncci(resolver: _Resolver) -> tuple[NcciTables, dict[str, SourceInfo]]:
     own = resolver.overrides.get("ncci", {})
     directory_name = own.get("directory") or default.get("directory", "ncci")
     candidate = resolver.override / directory_name if resolver.override else None
-    uses_override = candidate is not None and candidate.is_dir() and any(candidate.iterdir())
+    # The office's ncci/ directory, even empty, replaces the demo tables: an empty one is how
+    # an office that applies no NCCI edits (no Medicare or Medicaid business) says so.
+    uses_override = candidate is not None and candidate.is_dir()
     directory = candidate if uses_override and candidate else DEFAULT_DATA_DIR / directory_name
     meta = own if uses_override else default
     effective_raw = meta.get("effective") or {}
@@ -376,7 +378,9 @@ def _load_ncci(resolver: _Resolver) -> tuple[NcciTables, dict[str, SourceInfo]]:
         newest = max((i.as_of for i in tables.files if i.as_of), default=None)
         sources["ncci"] = SourceInfo(
             "ncci",
-            f"CMS NCCI files in {directory}: " + ", ".join(i.path.name for i in tables.files),
+            f"CMS NCCI files in {directory}: " + ", ".join(i.path.name for i in tables.files)
+            if tables.files
+            else f"no NCCI files in {directory}: no NCCI edits applied",
             newest or date.min,
             directory,
             "",

@@ -246,3 +246,12 @@ def test_summary_command_lists_sources_or_the_file_error(
     )
     assert summary_main([str(office_dir)]) == 1
     assert f"{office_dir / 'carc.csv'}:4:" in capsys.readouterr().err
+
+
+def test_empty_office_ncci_directory_means_no_ncci_edits(office_dir: Path) -> None:
+    (office_dir / "ncci").mkdir()
+    replaced = load_code_sets(office_dir)
+    assert replaced.ncci.ptp_count == 0 and replaced.ncci.mue_count == 0
+    assert replaced.ncci.ptp("80053", "82947", date(2026, 1, 2)) is None
+    assert "no NCCI edits applied" in replaced.sources["ncci"].source
+    assert load_code_sets().ncci.ptp("80053", "82947", date(2026, 1, 2)) is not None
