@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 from dataclasses import dataclass
 from datetime import date
@@ -20,9 +19,6 @@ from shared.claim_model import Claim
 app = typer.Typer(no_args_is_help=True, help="Scrub claims before they go to the payer.")
 
 EXIT_CLEAN, EXIT_HELD, EXIT_UNREADABLE = 0, 1, 2
-# Function names the 837 intake adapter may expose (it is built in parallel to this command).
-_X12_ADAPTER = "services.intake.adapters.x12_837"
-_X12_FUNCTIONS = ("claims_from_837", "parse_837", "read_837", "translate_837", "claims_from_x12")
 
 
 class InputError(Exception):
@@ -82,23 +78,17 @@ def load_claims(path: Path) -> list[LoadedClaim]:
 
 def _load_837(path: Path, text: str) -> list[LoadedClaim]:
     try:
-        adapter = importlib.import_module(_X12_ADAPTER)
-    except ImportError as exc:
-        raise InputError(
-            f"{path} is an X12 file but the 837 intake adapter is not installed"
-        ) from exc
-    convert = next((getattr(adapter, n) for n in _X12_FUNCTIONS if hasattr(adapter, n)), None)
-    if convert is None:
-        raise InputError(f"{_X12_ADAPTER} offers none of {', '.join(_X12_FUNCTIONS)}")
-    try:
-        claims = list(convert(text))
-    except ValidationError as exc:
-        raise InputError(_validation_message(f"an 837 claim in {path}", exc)) from exc
-    except ValueError as exc:  # the adapter's own parse errors name segment and element
-        raise InputError(f"{path} is not a readable 837: {exc}") from exc
-    if not claims:
+        from services.intake.adapters.x12_837 import translate_837_report
+    except ImportError as exc:  # the intake service is optional for this command
+        raise InputError(f"{path} is an X12 file but the 837 intake adapter is missing") from exc
+    translation = translate_837_report(text)
+    if translation.issues:
+        # The whole file is refused, as intake would: every problem, by segment and element.
+        problems = "; ".join(f"{issue.where()}: {issue.message}" for issue in translation.issues)
+        raise InputError(f"{path} is not a usable 837: {problems}")
+    if not translation.claims:
         raise InputError(f"{path} holds no claims")
-    return [LoadedClaim(f"837 claim {n}", c) for n, c in enumerate(claims, start=1)]
+    return [LoadedClaim(f"837 claim {n}", c) for n, c in enumerate(translation.claims, start=1)]
 
 
 def _print_tables(console: Console, results: list[tuple[LoadedClaim, Any]]) -> None:
