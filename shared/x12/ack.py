@@ -17,6 +17,7 @@ returned as `interchange_issues` for the caller to show.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -39,6 +40,7 @@ __all__ = ["AckError", "AckResult", "assess", "acknowledge"]
 
 # Envelope issue codes about the set's own ST/SE: reported through IK5 codes, not IK3.
 _SET_LEVEL_CODES = {"control_mismatch", "count_mismatch", "missing_se", "st_elements"}
+_SEGMENT_ID = re.compile(r"[A-Z0-9]{2,3}")
 _SUPPORTED_SETS = {"837", "835", "270", "271", "276", "277", "999"}
 
 
@@ -123,7 +125,8 @@ def _segment_errors(ts: ReceivedSet, issues: list[Issue]) -> list[SegmentError]:
     for position in sorted(grouped):
         seg = by_position.get(position)
         found = grouped[position]
-        segment_id = seg.id if seg is not None else (found[0].segment_id or "ST")
+        raw_id = seg.id if seg is not None else (found[0].segment_id or "ST")
+        segment_id = _reportable_segment_id(raw_id)
         in_set = ts.position_in_set(seg) if seg is not None else position - ts.st.position + 1
         element_issues = [i for i in found if i.element]
         elements = tuple(
@@ -137,6 +140,9 @@ def _segment_errors(ts: ReceivedSet, issues: list[Issue]) -> list[SegmentError]:
         )
         segment_level = [i for i in found if not i.element]
         code = _segment_code(segment_level[0]) if segment_level else "8"
+        if segment_id != raw_id:
+            # Not a segment id at all (garbage between terminators): unrecognized, no IK4.
+            code, elements = "1", ()
         loop = next((i.loop for i in found if i.loop), None)
         out.append(
             SegmentError(segment_id, max(in_set, 1), code, loop, claim_at.get(position), elements)
@@ -144,11 +150,21 @@ def _segment_errors(ts: ReceivedSet, issues: list[Issue]) -> list[SegmentError]:
     return out
 
 
+def _reportable_segment_id(raw: str) -> str:
+    """IK301 must be 2-3 upper-case letters/digits; garbage is reduced to that shape."""
+    if _SEGMENT_ID.fullmatch(raw):
+        return raw
+    cleaned = "".join(ch for ch in raw.upper() if ch.isascii() and ch.isalnum())[:3]
+    return cleaned.ljust(2, "X")
+
+
 def _bad_value(value: str) -> str | None:
     # IK404 is at most 99 characters; an empty value is a missing element, nothing to copy;
     # a value holding one of our own delimiters cannot be copied into our 999 safely.
     if not value or any(d in value for d in "*:^~"):
         return None
+    if not all(" " <= ch <= "~" for ch in value):
+        return None  # control or non-ASCII characters are not allowed in an X12 element
     return value[:99]
 
 

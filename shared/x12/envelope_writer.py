@@ -187,10 +187,10 @@ def _refuse_delimiters_in_values(segments: Sequence[Segment], delimiters: Delimi
         for index, value in enumerate(seg.elements, start=1):
             parts = value if isinstance(value, tuple) else (value,)
             for part in parts:
-                if any(ch in reserved for ch in part) or "\n" in part or "\r" in part:
+                if any(ch in reserved or ch < " " or ch == "\x7f" for ch in part):
                     raise EnvelopeError(
                         f"segment {position} ({seg.id}) element {seg.id}{index:02d} contains a "
-                        "delimiter or line break; clean the value before writing"
+                        "delimiter or control character; clean the value before writing"
                     )
 
 

@@ -567,6 +567,11 @@ def translate_837_report(source: str | bytes | Path) -> Translation:
                 translation.claims.append(_claim(context, kind, declared))
             except _Problem as problem:
                 translation.issues.append(problem.issue)
+            except ValidationError as exc:
+                # A value the model refuses below the claim (a line number of 0, say).
+                clm = context.claim.segments[0]
+                message = f"claim does not fit the intake model: {_first_error(exc)}"
+                translation.issues.append(Issue("claim_translation", message, clm.position, clm.id))
     if not found:
         translation.issues.append(
             Issue("not_837", "the file holds no 837P/837I transaction set", None, "ST", 1)

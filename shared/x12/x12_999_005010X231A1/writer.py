@@ -8,6 +8,7 @@ IK4 an element in it, IK5 the set's verdict, AK9 the group's. Deciding *what* is
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -89,6 +90,7 @@ AK905_CODES = {
     "5": "Number of included transaction sets does not match actual count",
     "6": "Group control number violates syntax",
 }
+_SEGMENT_ID = re.compile(r"[A-Z0-9]{2,3}")
 _SET_STATUS = {"A", "E", "M", "R", "W", "X"}
 _GROUP_STATUS = {"A", "E", "M", "P", "R", "W", "X"}
 
@@ -127,6 +129,8 @@ class SegmentError:
     def __post_init__(self) -> None:
         if self.code not in IK304_CODES:
             raise AckWriteError(f"IK304 code {self.code!r} is not in the X231A1 code list")
+        if not _SEGMENT_ID.fullmatch(self.segment_id):
+            raise AckWriteError("IK301 segment id must be 2-3 upper-case letters or digits")
         if self.position < 1:
             raise AckWriteError("IK302 segment position must be at least 1")
 
