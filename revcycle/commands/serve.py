@@ -89,4 +89,5 @@ def serve(
 
     embedded = build_embedded_app()
     typer.echo(f"revcycle API on http://{host}:{port}/docs (database {embedded.engine.url})")
-    uvicorn.run(embedded.app, host=host, port=port, log_level="info")
+    # No access log: request paths carry claim and patient-account numbers (identifiers).
+    uvicorn.run(embedded.app, host=host, port=port, log_level="info", access_log=False)
