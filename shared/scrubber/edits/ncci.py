@@ -132,13 +132,31 @@ def ptp_prefer_x_modifier(s: Scrubbing) -> Iterator[Finding]:
             )
 
 
+def _mue_for_claim_kind(limit: MueEdit | None, professional: bool) -> MueEdit | None:
+    """The MUE only if it was published for this kind of claim.
+
+    CMS publishes separate MUE files for practitioner services (837P) and for outpatient
+    hospital services (837I); a practitioner limit says nothing about a hospital's claim.
+    A file that does not say which it is applies to both.
+    """
+    if limit is None or not limit.service_type:
+        return limit
+    kind = limit.service_type.lower()
+    if professional:
+        return limit if "practitioner" in kind else None
+    return limit if "outpatient" in kind or "facility" in kind else None
+
+
 def _mue_limits(s: Scrubbing) -> list[MueEdit | None]:
     """Each line's MUE in effect on its date (None: no code, no date or no MUE), found once."""
     limits: list[MueEdit | None] | None = s.memo.get("mue")
     if limits is None:
         mue = s.codes.ncci.mue
+        professional = s.professional
         limits = s.memo["mue"] = [
-            mue(line.procedure_code, day) if line.procedure_code and day is not None else None
+            _mue_for_claim_kind(mue(line.procedure_code, day), professional)
+            if line.procedure_code and day is not None
+            else None
             for line, day in zip(s.claim.lines, s.line_dates, strict=True)
         ]
     return limits
@@ -150,7 +168,8 @@ def _mue_limits(s: Scrubbing) -> list[MueEdit | None]:
     Category.NCCI,
     "Units above the MUE on a line",
     "The line's units exceed the Medically Unlikely Edit for the code (MUE adjudication "
-    "indicator 1: judged line by line).",
+    "indicator 1: judged line by line). Practitioner MUEs judge 837P claims, outpatient "
+    "hospital MUEs 837I claims.",
     fix="Check the units; bill only what was provided, or document medical necessity and "
     "split per payer instructions.",
 )

@@ -573,3 +573,24 @@ def test_expanded_code_is_billable_before_its_expansion(context: ScrubContext) -
     # B880 became a header with subcodes B8801/B8809 on 2025-10-01.
     assert _diagnosis_edits("B880", date(2025, 9, 1), context) == set()
     assert _diagnosis_edits("B880", date(2025, 10, 2), context) == {"DX004"}
+
+
+def test_practitioner_mue_does_not_judge_an_institutional_claim(context: ScrubContext) -> None:
+    base = institutional_claim()
+    lab = base.lines[1].model_copy(update={"units": Decimal("3")})  # 80053: practitioner MUE 1
+    claim = inst(lines=(base.lines[0], lab, *base.lines[2:]))
+    assert {"NC004", "NC005"}.isdisjoint(e.code for e in scrub(claim, context))
+
+
+def test_mue_files_apply_by_the_kind_of_claim_they_were_published_for() -> None:
+    from shared.codes.ncci import MueEdit
+    from shared.scrubber.edits.ncci import _mue_for_claim_kind
+
+    def mue(service_type: str) -> MueEdit:
+        return MueEdit("80053", 1, "2", "CMS Policy", service_type=service_type)
+
+    assert _mue_for_claim_kind(mue("Practitioner Services"), professional=True) is not None
+    assert _mue_for_claim_kind(mue("Practitioner Services"), professional=False) is None
+    assert _mue_for_claim_kind(mue("Outpatient Hospital Services"), professional=False)
+    assert _mue_for_claim_kind(mue("Outpatient Hospital Services"), professional=True) is None
+    assert _mue_for_claim_kind(mue(""), professional=False) is not None
