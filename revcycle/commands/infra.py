@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -10,7 +10,7 @@ import typer
 app = typer.Typer(no_args_is_help=True, help="Start, stop and check local Kafka and PostgreSQL.")
 
 
-class Server(str, Enum):
+class Server(StrEnum):
     kafka = "kafka"
     postgres = "postgres"
 

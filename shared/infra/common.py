@@ -159,9 +159,7 @@ def run_with_heartbeat(
     if result.returncode != 0:
         tail = "\n".join(result.stdout.splitlines()[-25:])
         where = f" (full output in {log_file})" if log_file else ""
-        raise InfraError(
-            f"{label} failed with exit code {result.returncode}{where}:\n{tail}"
-        )
+        raise InfraError(f"{label} failed with exit code {result.returncode}{where}:\n{tail}")
 
 
 def tail_file(path: Path, lines: int = 20) -> str:

@@ -54,8 +54,9 @@ def kafka_healthy(bootstrap: str = KAFKA_BOOTSTRAP, timeout_s: float = 10.0) -> 
     host, _, port = bootstrap.rpartition(":")
     if not port_open(host or KAFKA_HOST, int(port)):
         return False
-    from kafka import KafkaAdminClient  # imported late: `revcycle --help` should stay fast
-    from kafka.errors import KafkaError
+    # Imported late: `revcycle --help` should stay fast. kafka-python ships no type hints.
+    from kafka import KafkaAdminClient  # type: ignore[import-untyped,unused-ignore]
+    from kafka.errors import KafkaError  # type: ignore[import-untyped,unused-ignore]
 
     # kafka-python logs connection failures at ERROR while the broker is still starting.
     logging.getLogger("kafka").setLevel(logging.CRITICAL)

@@ -27,7 +27,9 @@ from shared.infra.common import (
 POSTGRES_HOST = "127.0.0.1"
 POSTGRES_PORT = 55432
 POSTGRES_USER = "postgres"
-POSTGRES_ADMIN_URL = f"postgresql+psycopg://{POSTGRES_USER}@{POSTGRES_HOST}:{POSTGRES_PORT}/postgres"
+POSTGRES_ADMIN_URL = (
+    f"postgresql+psycopg://{POSTGRES_USER}@{POSTGRES_HOST}:{POSTGRES_PORT}/postgres"
+)
 SERVER_OS_USER = "postgres"  # the Debian package's account; root may not run the server
 START_TIMEOUT_S = 90
 # Unix socket paths are limited to ~107 bytes; a deep checkout falls back to /tmp.
@@ -131,7 +133,11 @@ class LocalPostgres:
             )
         if port_open(POSTGRES_HOST, POSTGRES_PORT):
             return ServerStatus(
-                self.name, False, None, self.address, f"port {POSTGRES_PORT} taken by another server"
+                self.name,
+                False,
+                None,
+                self.address,
+                f"port {POSTGRES_PORT} taken by another server",
             )
         return ServerStatus(self.name, False, None, self.address, "not running")
 

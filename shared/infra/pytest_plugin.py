@@ -29,12 +29,15 @@ from shared.infra.resolve import (
     with_database,
 )
 
-SERVER_FIXTURES = frozenset({"kafka_bootstrap_servers", "postgres_server_url", "postgres_url", "new_topic"})
+SERVER_FIXTURES = frozenset(
+    {"kafka_bootstrap_servers", "postgres_server_url", "postgres_url", "new_topic"}
+)
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
-        "markers", "integration: needs real Kafka and/or PostgreSQL (see README, Local infrastructure)"
+        "markers",
+        "integration: needs real Kafka and/or PostgreSQL (see README, Local infrastructure)",
     )
 
 
@@ -99,8 +102,8 @@ NewTopic = Callable[..., str]
 @pytest.fixture
 def new_topic(kafka_bootstrap_servers: str, request: pytest.FixtureRequest) -> Iterator[NewTopic]:
     """Factory: new_topic(partitions=3, configs=None) -> name of a fresh topic, deleted after."""
-    from kafka import KafkaAdminClient
-    from kafka.admin import NewTopic as KafkaNewTopic
+    from kafka import KafkaAdminClient  # type: ignore[import-untyped,unused-ignore]
+    from kafka.admin import NewTopic as KafkaNewTopic  # type: ignore[import-untyped,unused-ignore]
 
     admin: KafkaAdminClient | None = None
     created: list[str] = []
@@ -152,4 +155,6 @@ def _wait_for_leaders(admin: Any, name: str, partitions: int, timeout_s: float =
         if len(parts) == partitions and all(p.get("leader_id", -1) >= 0 for p in parts):
             return
         time.sleep(0.1)
-    raise TimeoutError(f"topic {name} has no leader for all {partitions} partitions after {timeout_s}s")
+    raise TimeoutError(
+        f"topic {name} has no leader for all {partitions} partitions after {timeout_s}s"
+    )

@@ -75,7 +75,9 @@ def docker_engine_answers(env: Mapping[str, str], timeout_s: float = 2.0) -> boo
                 reply = sock.recv(256)
             return reply.startswith(b"HTTP/1.") and b" 200 " in reply.split(b"\r\n", 1)[0]
         if parsed.scheme in {"tcp", "http"} and parsed.hostname:
-            conn = http.client.HTTPConnection(parsed.hostname, parsed.port or 2375, timeout=timeout_s)
+            conn = http.client.HTTPConnection(
+                parsed.hostname, parsed.port or 2375, timeout=timeout_s
+            )
             try:
                 conn.request("GET", "/_ping")
                 return conn.getresponse().status == 200
@@ -90,12 +92,12 @@ def start_container(kind: Kind) -> Resolved:
     """Start a throwaway container with testcontainers (optional extra, imported lazily)."""
     try:
         if kind == "kafka":
-            from testcontainers.kafka import KafkaContainer
+            from testcontainers.kafka import KafkaContainer  # type: ignore[import-not-found,unused-ignore]
 
             kafka = KafkaContainer().with_kraft()
             kafka.start()
             return Resolved(kind, kafka.get_bootstrap_server(), "testcontainers", "", kafka.stop)
-        from testcontainers.postgres import PostgresContainer
+        from testcontainers.postgres import PostgresContainer  # type: ignore[import-not-found,unused-ignore]
 
         postgres = PostgresContainer("postgres:16-alpine", driver="psycopg")
         postgres.start()
@@ -103,7 +105,10 @@ def start_container(kind: Kind) -> Resolved:
         return Resolved(kind, url, "testcontainers", "", postgres.stop)
     except ImportError:
         return Resolved(
-            kind, None, "testcontainers", "testcontainers is not installed (pip install '.[containers]')"
+            kind,
+            None,
+            "testcontainers",
+            "testcontainers is not installed (pip install '.[containers]')",
         )
     except Exception as exc:  # noqa: BLE001 - any container failure means "try the next way"
         return Resolved(kind, None, "testcontainers", f"testcontainers failed: {exc}")

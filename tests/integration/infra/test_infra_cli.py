@@ -17,9 +17,7 @@ CLI = [sys.executable, "-c", "from revcycle.cli import main; main()", "infra"]
 
 
 def _infra(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*CLI, *args], capture_output=True, text=True, timeout=600, check=False
-    )
+    return subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=600, check=False)
 
 
 def _pids(status_output: str) -> dict[str, int]:

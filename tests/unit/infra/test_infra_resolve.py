@@ -88,7 +88,10 @@ def test_local_servers_when_container_start_fails() -> None:
 
 def test_local_mode_never_probes_docker() -> None:
     found = resolve_server(
-        "kafka", {"REVCYCLE_TEST_INFRA": "local"}, docker_answers=_never, container=_never,
+        "kafka",
+        {"REVCYCLE_TEST_INFRA": "local"},
+        docker_answers=_never,
+        container=_never,
         local=_local,
     )
     assert found.value == "local-kafka"
@@ -106,7 +109,10 @@ def test_nothing_available_gives_every_reason() -> None:
 
 def test_unknown_mode_is_an_error_not_a_guess() -> None:
     found = resolve_server(
-        "kafka", {"REVCYCLE_TEST_INFRA": "dokcer"}, docker_answers=_never, container=_never,
+        "kafka",
+        {"REVCYCLE_TEST_INFRA": "dokcer"},
+        docker_answers=_never,
+        container=_never,
         local=_never,
     )
     assert not found.available and "dokcer" in found.reason
@@ -134,7 +140,9 @@ def test_url_helpers_keep_server_and_swap_database() -> None:
     assert admin_conninfo(url).startswith("postgresql://postgres:pw@127.0.0.1:55432/postgres")
 
 
-def _run_inner_pytest(tmp_path: Path, extra_env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def _run_inner_pytest(
+    tmp_path: Path, extra_env: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
     test_file = tmp_path / "test_needs_kafka.py"
     test_file.write_text(
         textwrap.dedent(
@@ -154,10 +162,24 @@ def _run_inner_pytest(tmp_path: Path, extra_env: dict[str, str]) -> subprocess.C
     env.update(extra_env)
     return subprocess.run(
         [
-            sys.executable, "-m", "pytest", "-p", "shared.infra.pytest_plugin",
-            "-p", "no:cacheprovider", "-q", "--rootdir", str(tmp_path), str(test_file),
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "shared.infra.pytest_plugin",
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            "--rootdir",
+            str(tmp_path),
+            str(test_file),
         ],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120, check=False,
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 
