@@ -41,6 +41,7 @@ __all__ = [
     "professional_claim_secondary",
     "professional_claim_replacement",
     "professional_claim_void",
+    "professional_claim_line_details",
     "institutional_claim",
     "institutional_claim_secondary",
     "random_professional_claims",
@@ -82,6 +83,7 @@ RENDERING_NPI = npi_with_check_digit("192837465")
 REFERRING_NPI = npi_with_check_digit("167890123")
 ATTENDING_NPI = npi_with_check_digit("145678901")
 FACILITY_NPI = npi_with_check_digit("156789012")
+SECOND_RENDERING_NPI = npi_with_check_digit("178901234")
 HOSPITAL_NPI = npi_with_check_digit("134567890")
 
 SERVICE_DATE = date(2026, 3, 10)
@@ -261,6 +263,46 @@ def professional_claim_modifiers(**overrides: Any) -> Claim:
         "patient_control_number": "PCN26031003",
         "diagnoses": ("I10", "M5450"),
         "lines": lines,
+    }
+    values.update(overrides)
+    return professional_claim(**values)
+
+
+def professional_claim_line_details(**overrides: Any) -> Claim:
+    """Claim and line details: onset date, referral, service facility (2310C), a line with
+    its own rendering provider (2420A), a drug line with its NDC (2410) and a date range."""
+    lines = (
+        ServiceLine(
+            line_number=1, procedure_code="99214", charge=Decimal("210.00"),
+            diagnosis_pointers=(1, 2), service_date=SERVICE_DATE,
+            rendering_provider=Provider(
+                npi=SECOND_RENDERING_NPI, last_name="Castellane", first_name="Ines",
+                taxonomy="207Q00000X",
+            ),
+        ),
+        ServiceLine(
+            line_number=2, procedure_code="J1885", units=Decimal("2"), charge=Decimal("45.50"),
+            diagnosis_pointers=(2,), service_date=SERVICE_DATE, ndc="00409379501",
+        ),
+        ServiceLine(
+            line_number=3, procedure_code="97110", units=Decimal("4"), charge=Decimal("192.00"),
+            diagnosis_pointers=(2,), service_date=SERVICE_DATE,
+            service_date_end=date(2026, 3, 13),
+        ),
+    )  # fmt: skip
+    values: dict[str, Any] = {
+        "patient_control_number": "PCN26031008",
+        "diagnoses": ("E119", "M5450"),
+        "lines": lines,
+        "onset_date": date(2026, 2, 27),
+        "referral_number": "REF7781",
+        "service_facility": Provider(
+            npi=FACILITY_NPI,
+            organization_name="Riverbend Therapy Annex",
+            address=Address(
+                line1="1210 Harbor View Drive", city="Tampa", state="FL", postal_code="336021234"
+            ),
+        ),
     }
     values.update(overrides)
     return professional_claim(**values)
@@ -492,6 +534,7 @@ PROFESSIONAL_VARIANTS = {
     "secondary": professional_claim_secondary,
     "replacement": professional_claim_replacement,
     "void": professional_claim_void,
+    "line_details": professional_claim_line_details,
 }
 """Every professional variant by name: tests parametrize over this."""
 
