@@ -189,3 +189,29 @@ def test_a_value_holding_a_delimiter_is_refused_without_echoing_it() -> None:
 def test_an_institutional_claim_without_patient_status_is_refused() -> None:
     with pytest.raises(ClaimWriteError, match="CL103"):
         _837i([institutional_claim(discharge_status=None)])
+
+
+def test_two_billing_providers_get_two_provider_levels(
+    pyx12_clean: Callable[[str], object],
+) -> None:
+    from shared.testing.claims import professional_claim_line_details
+
+    first = professional_claim()
+    other = first.billing_provider.model_copy(  # type: ignore[union-attr]
+        update={
+            "npi": "1871234563",
+            "organization_name": "Bayside Pediatrics",
+            "tax_id": "592223333",
+        }
+    )
+    claims = [
+        first,
+        professional_claim_line_details(billing_provider=other),
+        professional_claim_child_patient(),
+    ]
+    text = _837p(claims)
+    pyx12_clean(text)
+    hl = _segments(text, "HL")
+    assert [s for s in hl if s.endswith("*20*1")] == ["HL*1**20*1", "HL*5**20*1"]
+    # Claims are grouped under their own billing provider, whatever their order in the batch.
+    assert _segments(text, "CLM")[1].startswith("CLM*PCN26031004*")

@@ -200,3 +200,24 @@ def test_cli_writes_the_999_with_persistent_control_numbers(
         assert failed.exit_code == 1
     finally:
         get_settings.cache_clear()
+
+
+def test_two_interchanges_in_one_file_get_one_999_interchange_each(
+    pyx12_clean: Callable[[str], object],
+) -> None:
+    numbers = InMemoryControlNumbers()
+    files = [
+        write_837p(
+            [professional_claim()],
+            submitter=SUBMITTER,
+            receiver=RECEIVER,
+            created_at=CREATED_AT,
+            numbers=numbers,
+        )  # fmt: skip
+        for _ in range(2)
+    ]
+    result = _ack(files[0] + files[1])
+    pyx12_clean(result.text)
+    assert len(_lines(result.text, "ISA")) == 2
+    assert [g.control_number for g in result.groups] == ["1", "2"]
+    assert result.accepted
