@@ -9,6 +9,15 @@ from shared.config import REPO_ROOT
 from shared.scrubber import engine as _engine  # noqa: F401  (registers the payer-rule edits)
 from shared.scrubber.model import Category, EditSpec
 from shared.scrubber.registry import REGISTRY
+from shared.scrubber.rules import (
+    MAPPABLE_FIELDS,
+    REQUIRABLE_FIELDS,
+    SETTABLE_FIELDS,
+    Action,
+    Conditions,
+    PayerProfile,
+    TelehealthPolicy,
+)
 
 DOCS_PATH = REPO_ROOT / "docs" / "scrub-edits.md"
 
@@ -55,7 +64,55 @@ def render_markdown() -> str:
             for s in in_category
         ]
         out.append("")
+    out += _rules_section()
     return "\n".join(out)
+
+
+def _fields_table(
+    model: type[Conditions] | type[PayerProfile] | type[TelehealthPolicy],
+) -> list[str]:
+    rows = ["| Key | Meaning |", "|---|---|"]
+    for name, info in model.model_fields.items():
+        rows.append(f"| `{name}` | {_cell(info.description or '')} |")
+    return rows
+
+
+def _rules_section() -> list[str]:
+    """The payer rules file's vocabulary, from the models that validate it."""
+    line_fields = sorted(f for f, is_line in REQUIRABLE_FIELDS.items() if is_line)
+    claim_fields = sorted(f for f, is_line in REQUIRABLE_FIELDS.items() if not is_line)
+    return [
+        "## The payer rules file",
+        "",
+        "`version: 1`, then `defaults` (timely filing days, telehealth policy), `payers` "
+        "(profiles matched by `payer_id`, `payer_name` or `claim_filing_indicator`) and "
+        "`rules`. Each rule has an `id`, optional `when` conditions (all must hold), an "
+        "`action` and what the action needs. Codes may be exact (`99213`), a prefix (`992*`) "
+        "or a range (`99202-99215`). A broken file is refused on load with its line and "
+        "the reason.",
+        "",
+        "Conditions (`when`):",
+        "",
+        *_fields_table(Conditions),
+        "",
+        f"Actions: {', '.join(f'`{a.value}`' for a in Action)}. `hold` and `warn` need a "
+        "`message`; `require` needs a `field`; `set` a `field` and a `value`; `map` a "
+        "`field` and a `mapping`. `set` and `map` return a corrected claim (edit PR004).",
+        "",
+        f"- `require` fields on the claim: {', '.join(f'`{f}`' for f in claim_fields)}",
+        f"- `require` fields on each matching line: {', '.join(f'`{f}`' for f in line_fields)}",
+        f"- `set` fields: {', '.join(f'`{f}`' for f in sorted(SETTABLE_FIELDS))}",
+        f"- `map` fields: {', '.join(f'`{f}`' for f in sorted(MAPPABLE_FIELDS))}",
+        "",
+        "Payer profiles (`payers`):",
+        "",
+        *_fields_table(PayerProfile),
+        "",
+        "Telehealth policy (`telehealth`, in `defaults` or a profile):",
+        "",
+        *_fields_table(TelehealthPolicy),
+        "",
+    ]
 
 
 def write_docs(path: Path | None = None) -> Path:

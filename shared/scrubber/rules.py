@@ -107,7 +107,9 @@ class PayerMatch(_Strict):
 class TelehealthPolicy(_Strict):
     """What a payer wants on a telehealth line (POS 02 or 10)."""
 
-    place_of_service: list[str] = ["02", "10"]
+    place_of_service: list[str] = Field(
+        default=["02", "10"], description="Places of service that mean telehealth"
+    )
     required_modifiers: list[str] = Field(
         default=["95", "93", "GT"],
         description="One of these on each telehealth line; empty: the payer requires none",
@@ -126,27 +128,53 @@ class Defaults(_Strict):
 class PayerProfile(_Strict):
     """Standing facts about one payer: filing limit and telehealth policy."""
 
-    name: str
-    match: PayerMatch
-    timely_filing_days: Annotated[int, Field(ge=1, le=3650)] | None = None
-    telehealth: TelehealthPolicy | None = None
+    name: str = Field(description="A label for people reading the file")
+    match: PayerMatch = Field(
+        description="`payer_id` list, `payer_name` part, or `claim_filing_indicator` list"
+    )
+    timely_filing_days: Annotated[int, Field(ge=1, le=3650)] | None = Field(
+        default=None, description="Days from the date of service (discharge, 837I) to file"
+    )
+    telehealth: TelehealthPolicy | None = Field(
+        default=None, description="This payer's telehealth policy (else the default)"
+    )
 
 
 class Conditions(_Strict):
     """All given conditions must hold. Line conditions (codes, modifiers, POS, dates) pick lines."""
 
-    payer_id: list[str] | None = None
-    payer_name: str | None = None
-    claim_filing_indicator: list[str] | None = None
-    kind: ClaimKind | None = None
-    procedure_codes: list[str] | None = None
-    modifiers: list[str] | None = None
-    place_of_service: list[str] | None = None
-    provider_npi: list[str] | None = Field(default=None, description="Billing or rendering NPI")
-    provider_taxonomy: list[str] | None = None
-    diagnoses: list[str] | None = None
-    service_from: date | None = None
-    service_to: date | None = None
+    payer_id: list[str] | None = Field(default=None, description="Payer ids (claim)")
+    payer_name: str | None = Field(
+        default=None, description="Part of the payer's name, any case (claim)"
+    )
+    claim_filing_indicator: list[str] | None = Field(
+        default=None, description="SBR09 codes, e.g. MB, MC, CI (claim)"
+    )
+    kind: ClaimKind | None = Field(default=None, description="professional or institutional")
+    procedure_codes: list[str] | None = Field(
+        default=None, description="CPT/HCPCS codes, prefixes, ranges (lines)"
+    )
+    modifiers: list[str] | None = Field(
+        default=None, description="Any of these modifiers on the line (lines)"
+    )
+    place_of_service: list[str] | None = Field(
+        default=None, description="Line's or claim's place of service (lines)"
+    )
+    provider_npi: list[str] | None = Field(
+        default=None, description="Billing or rendering NPI, claim or line (claim)"
+    )
+    provider_taxonomy: list[str] | None = Field(
+        default=None, description="Billing or rendering taxonomy codes/prefixes (claim)"
+    )
+    diagnoses: list[str] | None = Field(
+        default=None, description="Any diagnosis matching these codes/prefixes/ranges (claim)"
+    )
+    service_from: date | None = Field(
+        default=None, description="Lines served on or after this date (lines)"
+    )
+    service_to: date | None = Field(
+        default=None, description="Lines served on or before this date (lines)"
+    )
 
     @field_validator("procedure_codes", "provider_taxonomy", "diagnoses")
     @classmethod
