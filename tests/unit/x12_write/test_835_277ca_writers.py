@@ -221,3 +221,23 @@ def test_277ca_refuses_a_status_that_is_not_an_acknowledgment() -> None:
         ClaimStatus(
             "PCN1", Decimal("1.00"), "X", None, "M1", (("F1", "65", None),), date(2026, 3, 1)
         )
+
+
+def test_277ca_for_a_factory_batch_with_one_rejection(pyx12_clean: Callable[[str], object]) -> None:
+    from shared.testing.acknowledgments import claim_acknowledgment
+
+    claims = [f() for f in PROFESSIONAL_VARIANTS.values()] + [institutional_claim()]
+    ack = claim_acknowledgment(
+        claims,
+        batch_reference="20260311093000",
+        processed=date(2026, 3, 11),
+        rejections={"PCN26031004": ("A7", "562", "85", "ENTITY NOT ELIGIBLE")},
+    )
+    text = write_277ca(
+        [ack], sender=Party("CLEARX"), receiver=PROVIDER, created_at=CREATED_AT,
+        numbers=InMemoryControlNumbers(),
+    )  # fmt: skip
+    pyx12_clean(text)
+    lines = text.splitlines()
+    assert f"QTY*90*{len(claims) - 1}~" in lines and "QTY*AA*1~" in lines
+    assert "REF*BLT*111~" in lines
