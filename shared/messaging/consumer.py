@@ -21,9 +21,9 @@ from datetime import UTC, datetime
 from types import FrameType
 from typing import Any
 
-from kafka import KafkaConsumer, KafkaProducer, TopicPartition
-from kafka.errors import CommitFailedError
-from kafka.structs import OffsetAndMetadata
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition  # type: ignore[import-untyped,unused-ignore]
+from kafka.errors import CommitFailedError  # type: ignore[import-untyped,unused-ignore]
+from kafka.structs import OffsetAndMetadata  # type: ignore[import-untyped,unused-ignore]
 from pydantic import ValidationError
 from sqlalchemy.engine import Connection, Engine
 

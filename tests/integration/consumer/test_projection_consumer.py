@@ -207,3 +207,51 @@ def test_sigterm_finishes_what_is_in_hand_commits_and_exits(
     assert committed_total(kafka_bootstrap_servers, group) == applied
     assert charges == Decimal(applied)
     assert end_offsets(kafka_bootstrap_servers, topic) == total
+
+
+def test_two_consumers_in_one_group_share_partitions_and_survive_one_being_killed(
+    engine: Engine, kafka_bootstrap_servers: str, new_topic, start_worker: WorkerFactory
+) -> None:
+    topic, dlq = new_topic(partitions=3), new_topic(partitions=1)
+    group = _group()
+    total = 3000
+    produce(
+        kafka_bootstrap_servers,
+        topic,
+        [claim_created(i, f"PCN-{i % 7}", "2.50") for i in range(1, total + 1)],
+    )
+    args = [
+        "--projection",
+        BALANCES_PROJECTION,
+        "--topic",
+        topic,
+        "--group",
+        group,
+        "--dead-letter-topic",
+        dlq,
+    ]
+    first, second = start_worker(*args), start_worker(*args)
+
+    def applied() -> int:
+        with engine.connect() as conn:
+            return tracking.count_applied(conn, BALANCES_PROJECTION)
+
+    deadline = time.monotonic() + 90
+    while applied() < 300 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    first.kill()  # SIGKILL: no offset commit, no leave-group; the group must rebalance
+    first.wait(timeout=10)
+    deadline = time.monotonic() + 150
+    while applied() < total and time.monotonic() < deadline:
+        time.sleep(0.2)
+    second.send_signal(signal.SIGTERM)
+    output, _ = second.communicate(timeout=60)
+    assert second.returncode == 0, output
+
+    assert applied() == total
+    per_account = {f"{ORG}:PCN-{k}": Decimal("0.00") for k in range(7)}
+    for i in range(1, total + 1):
+        per_account[f"{ORG}:PCN-{i % 7}"] += Decimal("2.50")
+    assert balances(engine) == per_account
+    assert committed_total(kafka_bootstrap_servers, group) == total
+    assert read_topic(kafka_bootstrap_servers, dlq, expected=1, timeout_s=3) == []
