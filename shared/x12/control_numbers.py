@@ -155,4 +155,3 @@ class InMemoryControlNumbers:
             value = count if value + count > MAX_CONTROL_NUMBER else value + count
             self._values[sequence] = value
         return _block(value, count)
-

@@ -105,9 +105,7 @@ def _institutional_claim_segments(claim: Claim) -> list[Segment]:
     # CL1 is required on every institutional claim; its CL103 (patient status) always.
     if not claim.discharge_status:
         raise ClaimWriteError(claim, "patient status (discharge_status, CL103) is required")
-    out.append(
-        segment("CL1", claim.admission_type, claim.admission_source, claim.discharge_status)
-    )
+    out.append(segment("CL1", claim.admission_type, claim.admission_source, claim.discharge_status))
     out += claim_references(claim)
     out += _diagnosis_segments(claim)
     if claim.attending_provider is not None:
