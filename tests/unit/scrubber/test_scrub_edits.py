@@ -594,3 +594,15 @@ def test_mue_files_apply_by_the_kind_of_claim_they_were_published_for() -> None:
     assert _mue_for_claim_kind(mue("Outpatient Hospital Services"), professional=False)
     assert _mue_for_claim_kind(mue("Outpatient Hospital Services"), professional=True) is None
     assert _mue_for_claim_kind(mue(""), professional=False) is not None
+
+
+def test_ncci_modifier_indicator_9_is_not_an_edit(context: ScrubContext, codes) -> None:  # type: ignore[no-untyped-def]
+    # The demo table's 99211/36415 pair carries indicator 9 (deleted retroactively).
+    day = date(2025, 1, 1)
+    pair = codes.ncci.ptp("99211", "36415", day)
+    assert pair is not None and pair.modifier_indicator == "9"
+    claim = lines(
+        line(1, procedure_code="99211", service_date=day),
+        line(2, procedure_code="36415", charge=Decimal("18.00"), service_date=day),
+    )
+    assert {"NC001", "NC002", "NC003"}.isdisjoint(e.code for e in scrub(claim, context))
