@@ -41,7 +41,8 @@ def demo(
     settings = get_settings()
     folder = data_dir or settings.data_dir
     folder.mkdir(parents=True, exist_ok=True)
-    database = folder / "demo.sqlite"
+    # The same file `revcycle serve` uses by default, so the API shows the demo claims.
+    database = folder / "revcycle.sqlite"
     if fresh:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{database}{suffix}").unlink(missing_ok=True)
@@ -145,3 +146,7 @@ def demo(
             ),
         )
     console.print(balance_table)
+    console.print(
+        "Next: [bold]revcycle serve[/bold] serves these through the API "
+        "(GET /v1/claims/{id}, /v1/accounts/{id}; docs at /docs)."
+    )

@@ -6,6 +6,7 @@ import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 
 import typer
 from fastapi import FastAPI
@@ -15,7 +16,13 @@ from services.followup import bootstrap as followup_bootstrap
 from services.followup.config import FollowupSettings
 from services.intake import bootstrap as intake_bootstrap
 from services.intake.config import IntakeSettings
-from shared.auth import TokenVerifier
+from shared.auth import (
+    ROLE_ACCOUNTS_READ,
+    ROLE_CLAIMS_READ,
+    ROLE_CLAIMS_WRITE,
+    TokenVerifier,
+    issue_token,
+)
 from shared.config import BaseServiceSettings, get_settings
 from shared.db import create_db_engine
 from shared.eventstore.sql import SqlEventStore
@@ -87,7 +94,23 @@ def serve(
     """Run the HTTP API with the embedded projector (SQLite under var/ unless DATABASE_URL)."""
     import uvicorn
 
-    embedded = build_embedded_app()
+    settings = get_settings()
+    embedded = build_embedded_app(settings)
     typer.echo(f"revcycle API on http://{host}:{port}/docs (database {embedded.engine.url})")
+    if settings.auth_jwt_secret == BaseServiceSettings.model_fields["auth_jwt_secret"].default:
+        # Convenience for a laptop demo only: with the built-in secret anyone can mint tokens.
+        token = issue_token(
+            subject="local-demo-user",
+            organization_id=settings.organization_id,
+            roles=[ROLE_CLAIMS_WRITE, ROLE_CLAIMS_READ, ROLE_ACCOUNTS_READ],
+            secret=settings.auth_jwt_secret,
+            audience=settings.auth_jwt_audience,
+            lifetime=timedelta(hours=8),
+        )
+        typer.echo(
+            "WARNING: AUTH_JWT_SECRET is the built-in development secret; set your own "
+            "(or AUTH_JWT_PUBLIC_KEY with AUTH_JWT_ALGORITHM=RS256) before real use.\n"
+            f"Development token (8 h, all roles, org {settings.organization_id}):\n{token}"
+        )
     # No access log: request paths carry claim and patient-account numbers (identifiers).
     uvicorn.run(embedded.app, host=host, port=port, log_level="info", access_log=False)

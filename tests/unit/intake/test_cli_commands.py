@@ -35,7 +35,7 @@ def test_the_demo_creates_sample_claims_once_and_fresh_starts_over(tmp_path: Pat
     assert first.exit_code == 0, first.output
     assert "6 claims created" in first.output
     assert "4,206.05" in first.output  # total charges of the six samples
-    database = tmp_path / "demo.sqlite"
+    database = tmp_path / "revcycle.sqlite"
     events, balances = _state(database)
     assert events == 6 and len(balances) == 5
 
@@ -54,7 +54,7 @@ def test_projections_rebuild_replays_the_event_table(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assert runner.invoke(app, ["demo", "--data-dir", str(tmp_path)]).exit_code == 0
-    database = tmp_path / "demo.sqlite"
+    database = tmp_path / "revcycle.sqlite"
     before = _state(database)
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{database}")
     monkeypatch.delenv("KAFKA_BOOTSTRAP_SERVERS", raising=False)
