@@ -319,6 +319,10 @@ def check_batch(claims: Sequence[Claim], kind: ClaimKind) -> None:
             raise ClaimWriteError(claim, "billing provider address is required (2010AA N3/N4)")
         if not claim.billing_provider.tax_id:
             raise ClaimWriteError(claim, "billing provider tax id is required (2010AA REF*EI)")
+        if claim.relationship is not Relationship.SELF and claim.patient is None:
+            raise ClaimWriteError(
+                claim, f"relationship {claim.relationship.value} needs the patient (2010CA)"
+            )
         if claim.total_charge != claim.line_total:
             raise ClaimWriteError(
                 claim, f"CLM02 {claim.total_charge} differs from the line total {claim.line_total}"

@@ -215,3 +215,10 @@ def test_two_billing_providers_get_two_provider_levels(
     assert [s for s in hl if s.endswith("*20*1")] == ["HL*1**20*1", "HL*5**20*1"]
     # Claims are grouped under their own billing provider, whatever their order in the batch.
     assert _segments(text, "CLM")[1].startswith("CLM*PCN26031004*")
+
+
+def test_a_dependent_relationship_without_the_patient_is_refused() -> None:
+    from shared.claim_model import Relationship
+
+    with pytest.raises(ClaimWriteError, match="relationship 19 needs the patient"):
+        _837p([professional_claim(relationship=Relationship.CHILD)])
