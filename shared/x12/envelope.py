@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from shared.x12.loops import is_digits
 from shared.x12.errors import Issue, Severity, X12EnvelopeError
 from shared.x12.segments import Delimiters, Segment
 from shared.x12.tokenizer import Source, Tokenizer
@@ -294,7 +295,7 @@ class _EnvelopeReader:
         for index, width in expected.items():
             if len(isa.get(index)) != width:
                 self.issues.append(_err("isa_width", f"ISA{index:02d} must be {width} characters (fixed width)", isa, index))
-        if not isa.get(13).isdigit():
+        if not is_digits(isa.get(13)):
             self.issues.append(_err("isa_control", "ISA13 interchange control number must be 9 digits", isa, 13))
         if isa.get(15) not in ("P", "T"):
             self.issues.append(_err("isa_usage", "ISA15 usage indicator must be P or T", isa, 15))
@@ -319,7 +320,7 @@ class _EnvelopeReader:
 
 
 def _int(text: str) -> int | None:
-    return int(text) if text.isdigit() else None
+    return int(text) if is_digits(text) else None
 
 
 def iter_transaction_sets(source: Source, issues: list[Issue] | None = None) -> Iterator[TransactionSet]:

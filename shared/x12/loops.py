@@ -176,6 +176,11 @@ def _add(loop: Loop, seg: Segment, ctx: LoopContext) -> None:
 # -- element helpers (never raise: bad values become None and validation reports them) ----
 
 
+def is_digits(text: str) -> bool:
+    """ASCII digits only: str.isdigit() also accepts '³' or '①', which int() then refuses."""
+    return text.isascii() and text.isdigit()
+
+
 def to_decimal(text: str) -> Decimal | None:
     """Money/quantity element as Decimal; None when empty or not a number."""
     if not text:
@@ -189,7 +194,7 @@ def to_decimal(text: str) -> Decimal | None:
 
 def to_date(text: str) -> date | None:
     """CCYYMMDD element as a date; None when empty or not a valid date."""
-    if len(text) != 8 or not text.isdigit():
+    if len(text) != 8 or not is_digits(text):
         return None
     try:
         return date(int(text[:4]), int(text[4:6]), int(text[6:]))
@@ -199,7 +204,7 @@ def to_date(text: str) -> date | None:
 
 def to_date6(text: str) -> date | None:
     """YYMMDD (ISA09, TA103) as a date in 20YY."""
-    if len(text) != 6 or not text.isdigit():
+    if len(text) != 6 or not is_digits(text):
         return None
     try:
         return date(2000 + int(text[:2]), int(text[2:4]), int(text[4:]))
@@ -209,10 +214,10 @@ def to_date6(text: str) -> date | None:
 
 def to_time(text: str) -> time | None:
     """HHMM[SS[d..]] as a time; None when invalid."""
-    if len(text) < 4 or not text[:4].isdigit():
+    if len(text) < 4 or not is_digits(text[:4]):
         return None
     try:
-        seconds = int(text[4:6]) if len(text) >= 6 and text[4:6].isdigit() else 0
+        seconds = int(text[4:6]) if len(text) >= 6 and is_digits(text[4:6]) else 0
         return time(int(text[:2]), int(text[2:4]), seconds)
     except ValueError:
         return None

@@ -150,7 +150,7 @@ class Tokenizer:
             )
         head = head.lstrip(_BOM + " \t\r\n")
         if not head:
-            raise X12SyntaxError("empty document: no X12 segments", position=None)
+            raise X12SyntaxError("empty document: no X12 segments", position=1)
         delimiters, self.has_isa = detect_delimiters(head)
         self.delimiters = delimiters
         if not self.has_isa:

@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from shared.x12.errors import Issue, X12Error
-from shared.x12.loops import Loop
+from shared.x12.loops import Loop, is_digits
 from shared.x12.reader import ParsedTransaction, ParseResult, parse
 from shared.x12.segments import Segment
 from shared.x12.tokenizer import Source
@@ -223,7 +223,7 @@ def _component_separator(t: ParsedTransaction, default: str, issues: list[Issue]
 def _check_segment(seg: Segment, kind: str, comp: str, issues: list[Issue]) -> None:
     sid = seg.id
     pos = seg.position
-    if not (2 <= len(sid) <= 3 and sid.isalnum() and sid.isupper()):
+    if not (2 <= len(sid) <= 3 and sid.isascii() and sid.isalnum() and sid.isupper()):
         issues.append(Issue("bad_segment_id", f"{sid[:10]!r} is not a segment id", pos, sid[:3] or None))
         return
     get = seg.get
@@ -288,13 +288,13 @@ def _check_segment(seg: Segment, kind: str, comp: str, issues: list[Issue]) -> N
 
 
 def _valid_time(text: str) -> bool:
-    if len(text) not in (4, 6, 7, 8) or not text.isdigit():
+    if len(text) not in (4, 6, 7, 8) or not is_digits(text):
         return False
     return text[:2] < "24" and text[2:4] < "60" and (len(text) < 6 or text[4:6] < "60")
 
 
 def _valid_date(text: str) -> bool:
-    if len(text) != 8 or not text.isdigit():
+    if len(text) != 8 or not is_digits(text):
         return False
     year = int(text[:4])
     if year < 1800:
@@ -314,7 +314,7 @@ def _check_dtp(seg: Segment, issues: list[Issue]) -> None:
     if fmt == "D8":
         ok = _valid_date(value)
     elif fmt == "DT":
-        ok = len(value) == 12 and _valid_date(value[:8]) and value[8:].isdigit() and value[8:10] < "24" and value[10:] < "60"
+        ok = len(value) == 12 and _valid_date(value[:8]) and is_digits(value[8:]) and value[8:10] < "24" and value[10:] < "60"
     elif fmt == "RD8":
         a, sep, b = value.partition("-")
         ok = bool(sep) and _valid_date(a) and _valid_date(b) and a <= b

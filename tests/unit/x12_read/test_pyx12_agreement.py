@@ -8,6 +8,7 @@ they really differ, so the list cannot go stale.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -30,6 +31,7 @@ KNOWN_DIFFERENCES: dict[str, str] = {
 }
 # pyx12 needs ~5 s on the 330 KB stress file: only in the slow run.
 SLOW = {"837P/x12_many_claims.txt"}
+SLOW_OPT_IN = pytest.mark.skipif(os.environ.get("X12_SLOW") != "1", reason="opt-in: X12_SLOW=1")
 
 
 def pyx12_blames(verdict: Pyx12Verdict) -> set[str]:
@@ -89,7 +91,7 @@ def test_pyx12_maps_cover_the_expected_samples(samples_dir: Path) -> None:
 
 @pytest.mark.parametrize(
     "path",
-    [pytest.param(p, marks=pytest.mark.slow) if sample_id(p) in SLOW else p for p in MAPPED],
+    [pytest.param(p, marks=[pytest.mark.slow, SLOW_OPT_IN]) if sample_id(p) in SLOW else p for p in MAPPED],
     ids=[sample_id(p) for p in MAPPED],
 )
 def test_verdict_matches_pyx12(samples_dir: Path, path: Path) -> None:
