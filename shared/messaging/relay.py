@@ -149,7 +149,10 @@ class Relay:
     def release_leadership(self) -> None:
         if self._leader is not None:
             try:
-                self._leader.close()  # closing the session releases the advisory lock
+                # Returning it to the pool would keep the session, and so the lock, alive:
+                # invalidate closes the database session itself, which releases the lock.
+                self._leader.invalidate()
+                self._leader.close()
             finally:
                 self._leader = None
 
