@@ -74,13 +74,18 @@ def service_before_birth(s: Scrubbing) -> Iterator[Finding]:
         )
 
 
-def _filing_deadline(s: Scrubbing) -> tuple[int, date] | None:
+def _filing_deadline(s: Scrubbing) -> tuple[int, date, str] | None:
+    """(limit in days, last day to file, field the limit runs from), or None without dates."""
     first = s.service_date
     if first is None:
         return None
-    # Institutional limits run from the discharge (statement through) date.
-    start = s.claim.statement_to if not s.professional and s.claim.statement_to else first
-    return s.timely_filing_days, start + timedelta(days=s.timely_filing_days)
+    days = s.timely_filing_days
+    if not s.professional and s.claim.statement_to:
+        # Institutional limits run from the discharge (statement through) date.
+        return days, s.claim.statement_to + timedelta(days=days), "statement_to"
+    dated = [(day, index) for index, day in enumerate(s.line_dates) if day is not None]
+    field = f"lines[{min(dated)[1]}].service_date" if dated else "statement_from"
+    return days, first + timedelta(days=days), field
 
 
 @edit(
@@ -98,12 +103,9 @@ def timely_filing_passed(s: Scrubbing) -> Iterator[Finding]:
     limit = _filing_deadline(s)
     if limit is None:
         return
-    days, deadline = limit
+    days, deadline, field = limit
     if s.today > deadline:
-        yield Finding(
-            "lines[0].service_date" if s.claim.lines[0].service_date else "statement_from",
-            f"the {days}-day filing limit passed on {deadline}",
-        )
+        yield Finding(field, f"the {days}-day filing limit passed on {deadline}")
 
 
 @edit(
@@ -118,10 +120,10 @@ def timely_filing_near(s: Scrubbing) -> Iterator[Finding]:
     limit = _filing_deadline(s)
     if limit is None:
         return
-    days, deadline = limit
+    days, deadline, field = limit
     warn_from = deadline - timedelta(days=s.context.timely_filing_warning_days)
     if warn_from <= s.today <= deadline:
-        yield Finding("lines[0].service_date", f"the {days}-day filing limit falls on {deadline}")
+        yield Finding(field, f"the {days}-day filing limit falls on {deadline}")
 
 
 @edit(

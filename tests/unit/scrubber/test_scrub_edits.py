@@ -380,6 +380,16 @@ CASES: list[Case] = [
         context=lambda claim: {"today": date(2027, 3, 11)},
     ),  # fmt: skip
     Case(
+        "DT004",
+        lambda: lines(
+            line(1, service_date=date(2026, 4, 1)),
+            line(2, procedure_code="36415", charge=Decimal("18.00"), service_date=date(2026, 2, 1)),
+        ),
+        "lines[1].service_date",
+        context=lambda claim: {"today": date(2027, 3, 1)},
+    ),
+    Case("DT004", lambda: inst(), "statement_to", context=lambda c: {"today": date(2027, 2, 20)}),
+    Case(
         "DT005",
         lambda: pro(),
         "lines[0].service_date",
