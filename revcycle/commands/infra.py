@@ -73,10 +73,10 @@ def status(servers: ServersArg = None) -> None:
 
 
 def _print_env() -> None:
-    from shared.infra import KAFKA_BOOTSTRAP, POSTGRES_ADMIN_URL
+    from shared.infra import LocalKafka, LocalPostgres
 
-    typer.echo(f"export KAFKA_BOOTSTRAP_SERVERS={KAFKA_BOOTSTRAP}")
-    typer.echo(f"export DATABASE_URL={POSTGRES_ADMIN_URL}")
+    typer.echo(f"export KAFKA_BOOTSTRAP_SERVERS={LocalKafka().address}")
+    typer.echo(f"export DATABASE_URL={LocalPostgres().admin_url}")
 
 
 @app.command()

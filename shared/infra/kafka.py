@@ -30,8 +30,8 @@ from shared.infra.common import (
 )
 
 KAFKA_HOST = "127.0.0.1"
-KAFKA_PORT = 19092
-KAFKA_CONTROLLER_PORT = 19093
+KAFKA_PORT = 19092  # default; REVCYCLE_KAFKA_PORT overrides (e.g. a second checkout)
+KAFKA_CONTROLLER_PORT = 19093  # default; REVCYCLE_KAFKA_CONTROLLER_PORT overrides
 KAFKA_BOOTSTRAP = f"{KAFKA_HOST}:{KAFKA_PORT}"
 POM_DIR = REPO_ROOT / "deploy" / "local" / "kafka"
 BROKER_MAIN_CLASS = "kafka.Kafka"
@@ -90,13 +90,17 @@ class LocalKafka:
         self.log_dir = self.root / "logs"
         self.config_dir = self.root / "config"
         self.pid_file = self.root / "kafka.pid"
+        self.port = int(os.environ.get("REVCYCLE_KAFKA_PORT", KAFKA_PORT))
+        self.controller_port = int(
+            os.environ.get("REVCYCLE_KAFKA_CONTROLLER_PORT", KAFKA_CONTROLLER_PORT)
+        )
         pom_hash = hashlib.sha256((POM_DIR / "pom.xml").read_bytes()).hexdigest()[:10]
         # Keyed by version and pom content, so a changed pom resolves a fresh classpath.
         self.lib_dir = cache_dir() / f"kafka-{self.version}-{pom_hash}" / "lib"
 
     @property
     def address(self) -> str:
-        return KAFKA_BOOTSTRAP
+        return f"{KAFKA_HOST}:{self.port}"
 
     # ----------------------------------------------------------------- status
     def _our_pid(self) -> int | None:
@@ -107,17 +111,17 @@ class LocalKafka:
 
     def status(self) -> ServerStatus:
         pid = self._our_pid()
-        if pid and kafka_healthy():
+        if pid and kafka_healthy(self.address):
             return ServerStatus(self.name, True, pid, self.address, f"logs in {self.log_dir}")
         if pid:
             return ServerStatus(self.name, False, pid, self.address, "process up, not healthy yet")
-        if kafka_healthy():
+        if kafka_healthy(self.address):
             return ServerStatus(
                 self.name, True, None, self.address, "answering, but not started from this folder"
             )
-        if port_open(KAFKA_HOST, KAFKA_PORT):
+        if port_open(KAFKA_HOST, self.port):
             return ServerStatus(
-                self.name, False, None, self.address, f"port {KAFKA_PORT} taken by something else"
+                self.name, False, None, self.address, f"port {self.port} taken by something else"
             )
         return ServerStatus(self.name, False, None, self.address, "not running")
 
@@ -126,7 +130,7 @@ class LocalKafka:
         """Start the broker unless a healthy one already answers; idempotent."""
         with exclusive_lock(infra_dir() / ".kafka.lock"):
             pid = self._our_pid()
-            if pid and kafka_healthy():
+            if pid and kafka_healthy(self.address):
                 self.progress(f"kafka already running (pid {pid}) at {self.address}")
                 return self.status()
             if pid:
@@ -134,12 +138,12 @@ class LocalKafka:
                 self.progress(f"kafka pid {pid} is up but not healthy yet; waiting")
                 self._wait_healthy(pid)
                 return self.status()
-            if kafka_healthy():
+            if kafka_healthy(self.address):
                 self.progress(f"a Kafka broker already answers at {self.address}; reusing it")
                 return self.status()
-            if port_open(KAFKA_HOST, KAFKA_PORT) or port_open(KAFKA_HOST, KAFKA_CONTROLLER_PORT):
+            if port_open(KAFKA_HOST, self.port) or port_open(KAFKA_HOST, self.controller_port):
                 raise InfraError(
-                    f"ports {KAFKA_PORT}/{KAFKA_CONTROLLER_PORT} are taken by a process that is "
+                    f"ports {self.port}/{self.controller_port} are taken by a process that is "
                     "not a healthy Kafka broker; stop it or set KAFKA_BOOTSTRAP_SERVERS"
                 )
             java = self._check_java()
@@ -213,8 +217,8 @@ class LocalKafka:
         replacements = {
             "@DATA_DIR@": str(self.data_dir),
             "@LOG_DIR@": str(self.log_dir),
-            "@BROKER_PORT@": str(KAFKA_PORT),
-            "@CONTROLLER_PORT@": str(KAFKA_CONTROLLER_PORT),
+            "@BROKER_PORT@": str(self.port),
+            "@CONTROLLER_PORT@": str(self.controller_port),
         }
         for template, target in (
             ("server.properties.in", "server.properties"),
@@ -295,7 +299,7 @@ class LocalKafka:
                     f"{self.log_dir}:\n{tail_file(self.log_dir / 'server.log')}\n"
                     f"{tail_file(self.log_dir / 'kafka.stdout.log')}"
                 )
-            if kafka_healthy(timeout_s=5.0):
+            if kafka_healthy(self.address, timeout_s=5.0):
                 return
             if time.monotonic() - last_note >= 10:
                 last_note = time.monotonic()

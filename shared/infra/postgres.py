@@ -25,7 +25,7 @@ from shared.infra.common import (
 )
 
 POSTGRES_HOST = "127.0.0.1"
-POSTGRES_PORT = 55432
+POSTGRES_PORT = 55432  # default; REVCYCLE_POSTGRES_PORT overrides (e.g. a second checkout)
 POSTGRES_USER = "postgres"
 POSTGRES_ADMIN_URL = (
     f"postgresql+psycopg://{POSTGRES_USER}@{POSTGRES_HOST}:{POSTGRES_PORT}/postgres"
@@ -36,14 +36,14 @@ START_TIMEOUT_S = 90
 MAX_SOCKET_DIR_LEN = 80
 
 
-def postgres_healthy(timeout_s: int = 3) -> bool:
+def postgres_healthy(port: int = POSTGRES_PORT, timeout_s: int = 3) -> bool:
     """Health check: psycopg connects to the admin database and runs SELECT 1."""
     import psycopg  # imported late: `revcycle --help` should stay fast
 
     try:
         with psycopg.connect(
             host=POSTGRES_HOST,
-            port=POSTGRES_PORT,
+            port=port,
             user=POSTGRES_USER,
             dbname="postgres",
             connect_timeout=timeout_s,
@@ -75,6 +75,7 @@ class LocalPostgres:
     def __init__(self, progress: Progress = stderr_progress) -> None:
         self.progress = progress
         self.is_root = os.geteuid() == 0
+        self.port = int(os.environ.get("REVCYCLE_POSTGRES_PORT", POSTGRES_PORT))
         self.root = self._choose_root()
         self.data_dir = self.root / "data"
         self.log_dir = self.root / "log"
@@ -84,7 +85,11 @@ class LocalPostgres:
 
     @property
     def address(self) -> str:
-        return f"{POSTGRES_HOST}:{POSTGRES_PORT}"
+        return f"{POSTGRES_HOST}:{self.port}"
+
+    @property
+    def admin_url(self) -> str:
+        return f"postgresql+psycopg://{POSTGRES_USER}@{self.address}/postgres"
 
     def _choose_root(self) -> Path:
         preferred = infra_dir() / "postgres"
@@ -122,7 +127,7 @@ class LocalPostgres:
 
     def status(self) -> ServerStatus:
         pid = self._our_pid()
-        healthy = postgres_healthy()
+        healthy = postgres_healthy(self.port)
         if pid and healthy:
             return ServerStatus(self.name, True, pid, self.address, f"log {self.log_file}")
         if pid:
@@ -131,13 +136,13 @@ class LocalPostgres:
             return ServerStatus(
                 self.name, True, None, self.address, "answering, but not started from this folder"
             )
-        if port_open(POSTGRES_HOST, POSTGRES_PORT):
+        if port_open(POSTGRES_HOST, self.port):
             return ServerStatus(
                 self.name,
                 False,
                 None,
                 self.address,
-                f"port {POSTGRES_PORT} taken by another server",
+                f"port {self.port} taken by another server",
             )
         return ServerStatus(self.name, False, None, self.address, "not running")
 
@@ -146,15 +151,15 @@ class LocalPostgres:
         """Start the cluster unless a healthy server already answers; idempotent."""
         with exclusive_lock(infra_dir() / ".postgres.lock"):
             pid = self._our_pid()
-            if pid and postgres_healthy():
+            if pid and postgres_healthy(self.port):
                 self.progress(f"postgres already running (pid {pid}) at {self.address}")
                 return self.status()
-            if postgres_healthy():
+            if postgres_healthy(self.port):
                 self.progress(f"a PostgreSQL server already answers at {self.address}; reusing it")
                 return self.status()
-            if pid is None and port_open(POSTGRES_HOST, POSTGRES_PORT):
+            if pid is None and port_open(POSTGRES_HOST, self.port):
                 raise InfraError(
-                    f"port {POSTGRES_PORT} is taken by a process that does not accept "
+                    f"port {self.port} is taken by a process that does not accept "
                     "trust logins as postgres; stop it or set DATABASE_URL"
                 )
             bin_dir = self._ensure_installed()
@@ -245,7 +250,7 @@ class LocalPostgres:
         with (self.data_dir / "postgresql.conf").open("a") as conf:
             conf.write(
                 "\n# --- revcycle local cluster (shared/infra/postgres.py) ---\n"
-                f"port = {POSTGRES_PORT}\n"
+                f"port = {self.port}\n"
                 f"listen_addresses = '{POSTGRES_HOST}'\n"
                 f"unix_socket_directories = '{self.socket_dir}'\n"
                 # Concurrent-writer and consumer tests open many connections at once.
@@ -264,6 +269,9 @@ class LocalPostgres:
                     str(self.data_dir),
                     "-l",
                     str(self.log_file),
+                    # The port is in postgresql.conf too; -p here wins if the override changed.
+                    "-o",
+                    f"-p {self.port}",
                     "-w",
                     "-t",
                     str(START_TIMEOUT_S),
@@ -275,7 +283,7 @@ class LocalPostgres:
             text=True,
             check=False,
         )
-        if result.returncode != 0 or not postgres_healthy(timeout_s=5):
+        if result.returncode != 0 or not postgres_healthy(self.port, timeout_s=5):
             raise InfraError(
                 f"PostgreSQL did not start (pg_ctl exit {result.returncode}): "
                 f"{result.stderr.strip() or result.stdout.strip()}\n"

@@ -116,15 +116,17 @@ def start_container(kind: Kind) -> Resolved:
 
 def start_local(kind: Kind, progress: Progress = stderr_progress) -> Resolved:
     """Use (starting if needed) the project's local server from shared.infra."""
-    from shared.infra.kafka import KAFKA_BOOTSTRAP, LocalKafka
-    from shared.infra.postgres import POSTGRES_ADMIN_URL, LocalPostgres
+    from shared.infra.kafka import LocalKafka
+    from shared.infra.postgres import LocalPostgres
 
     try:
         if kind == "kafka":
-            LocalKafka(progress).up()
-            return Resolved(kind, KAFKA_BOOTSTRAP, "local")
-        LocalPostgres(progress).up()
-        return Resolved(kind, POSTGRES_ADMIN_URL, "local")
+            kafka = LocalKafka(progress)
+            kafka.up()
+            return Resolved(kind, kafka.address, "local")
+        postgres = LocalPostgres(progress)
+        postgres.up()
+        return Resolved(kind, postgres.admin_url, "local")
     except InfraError as exc:
         return Resolved(kind, None, "local", f"local {kind} could not be started: {exc}")
     except OSError as exc:

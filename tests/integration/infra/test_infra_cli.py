@@ -9,6 +9,7 @@ import sys
 
 import pytest
 
+from shared.infra import LocalKafka, LocalPostgres
 from shared.infra.resolve import unavailable_action
 
 pytestmark = pytest.mark.integration
@@ -53,14 +54,27 @@ def test_up_twice_reuses_the_same_processes(local_servers_up: None) -> None:
 def test_status_reports_both_running(local_servers_up: None) -> None:
     result = _infra("status")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert re.search(r"^kafka: running pid=\d+ at 127\.0\.0\.1:19092", result.stdout, re.M)
-    assert re.search(r"^postgres: running pid=\d+ at 127\.0\.0\.1:55432", result.stdout, re.M)
+    kafka, postgres = LocalKafka().address, LocalPostgres().address
+    assert re.search(rf"^kafka: running pid=\d+ at {re.escape(kafka)} ", result.stdout, re.M)
+    assert re.search(rf"^postgres: running pid=\d+ at {re.escape(postgres)} ", result.stdout, re.M)
 
 
-def test_env_prints_exports_for_the_local_servers() -> None:
+def test_env_prints_exports_for_the_local_servers(monkeypatch: pytest.MonkeyPatch) -> None:
+    for variable in ("REVCYCLE_KAFKA_PORT", "REVCYCLE_POSTGRES_PORT"):
+        monkeypatch.delenv(variable, raising=False)
     result = _infra("env")
     assert result.returncode == 0
     assert result.stdout.splitlines() == [
         "export KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:19092",
         "export DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:55432/postgres",
+    ]
+
+
+def test_env_follows_port_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REVCYCLE_KAFKA_PORT", "29092")
+    monkeypatch.setenv("REVCYCLE_POSTGRES_PORT", "56543")
+    result = _infra("env")
+    assert result.stdout.splitlines() == [
+        "export KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:29092",
+        "export DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:56543/postgres",
     ]
