@@ -20,7 +20,7 @@ from typing import Protocol
 
 from sqlalchemy import BigInteger, Column, MetaData, String, Table, create_engine, insert, text
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
 from shared.config import get_settings
 
@@ -101,7 +101,7 @@ class DatabaseControlNumbers:
             return
         try:
             metadata.create_all(self.engine, checkfirst=True)
-        except (OperationalError, IntegrityError):
+        except (OperationalError, IntegrityError, ProgrammingError):
             # Another process created it between our check and our CREATE: fine if it exists.
             metadata.create_all(self.engine, checkfirst=True)
         self._created = True
