@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 
+import sqlalchemy as sa
 from fastapi import FastAPI
 from sqlalchemy.engine import Engine
 
@@ -30,11 +32,22 @@ def projection_named(name: str) -> Projection:
         raise UnknownProjection(name) from None
 
 
-def prepare_database(engine: Engine) -> None:
-    """Read-model, tracking and audit tables (created if missing)."""
-    for projection in PROJECTIONS.values():
-        projection.create_tables(engine)
-    audit_metadata.create_all(engine, checkfirst=True)
+def prepare_database(engine: Engine, attempts: int = 3) -> None:
+    """Read-model, tracking and audit tables (created if missing).
+
+    Several workers starting at once may race to create the same table; PostgreSQL then
+    refuses the loser's CREATE, and the retry finds the tables there.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            for projection in PROJECTIONS.values():
+                projection.create_tables(engine)
+            audit_metadata.create_all(engine, checkfirst=True)
+            return
+        except (sa.exc.ProgrammingError, sa.exc.IntegrityError):
+            if attempt == attempts:
+                raise
+            time.sleep(0.2 * attempt)
 
 
 def bootstrap(

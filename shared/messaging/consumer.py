@@ -54,6 +54,15 @@ H_OFFSET = "dlq.original.offset"
 H_CONSUMER = "dlq.consumer"
 
 
+class MissingTopicError(RuntimeError):
+    def __init__(self, topic: str) -> None:
+        super().__init__(
+            f"Kafka topic {topic!r} does not exist; create the declared topics with "
+            "`revcycle relay topics` (tests: the new_topic fixture)"
+        )
+        self.topic = topic
+
+
 class UndecodableMessage(ValueError):
     """The bytes are not an event envelope; the message names fields, never their values."""
 
@@ -163,6 +172,13 @@ class ProjectionConsumer:
             value_deserializer=None,
             **cfg.extra,
         )
+        # Fail at start, not at the first poison message: with auto topic creation off, a
+        # missing dead-letter topic would otherwise stall the consumer on that message.
+        for topic in (*cfg.topics, cfg.dead_letter_topic):
+            if not self._consumer.partitions_for_topic(topic):
+                self._consumer.close(autocommit=False)
+                self._consumer = None
+                raise MissingTopicError(topic)
         if cfg.replay_from_beginning:
             self._assign_from_beginning(self._consumer)
         self._producer = KafkaProducer(

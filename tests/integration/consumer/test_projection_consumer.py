@@ -7,6 +7,7 @@ import time
 import uuid
 from decimal import Decimal
 
+import pytest
 import sqlalchemy as sa
 from consumer_helpers import (  # type: ignore[import-not-found]
     ORG,
@@ -29,7 +30,7 @@ from services.followup.tables import claims
 from shared.events.claims import ClaimSubmitted
 from shared.events.registry import to_envelope
 from shared.messaging import tracking
-from shared.messaging.consumer import H_ERROR, H_OFFSET, H_PARTITION, H_TOPIC
+from shared.messaging.consumer import H_ERROR, H_OFFSET, H_PARTITION, H_TOPIC, MissingTopicError
 
 
 def _settings(postgres_url: str, bootstrap: str) -> FollowupSettings:
@@ -255,3 +256,20 @@ def test_two_consumers_in_one_group_share_partitions_and_survive_one_being_kille
     assert balances(engine) == per_account
     assert committed_total(kafka_bootstrap_servers, group) == total
     assert read_topic(kafka_bootstrap_servers, dlq, expected=1, timeout_s=3) == []
+
+
+def test_a_missing_dead_letter_topic_stops_the_consumer_at_start_with_its_name(
+    engine: Engine, postgres_url: str, kafka_bootstrap_servers: str, new_topic
+) -> None:
+    topic = new_topic(partitions=1)
+    missing = f"no-such-dlq-{uuid.uuid4().hex[:8]}"
+    consumer = consumer_for(
+        BALANCES_PROJECTION,
+        engine,
+        _settings(postgres_url, kafka_bootstrap_servers),
+        topics=[topic],
+        group_id=_group(),
+        dead_letter_topic=missing,
+    )
+    with pytest.raises(MissingTopicError, match=missing):
+        consumer.open()
