@@ -8,6 +8,7 @@ from decimal import Decimal
 from enum import Enum
 
 from shared.x12.common import (
+    PAD,
     AmtSegment,
     DmgSegment,
     DtpSegment,
@@ -177,7 +178,8 @@ class SbrSegment:
 
     @classmethod
     def read(cls, s: Segment, ctx: LoopContext) -> SbrSegment:
-        return cls(code(SBR01, s.get(1)), s.get(2), s.get(3), s.get(4), s.get(5), code(SBR09, s.get(9)))
+        e = s.elements + PAD
+        return cls(code(SBR01, e[0]), e[1], e[2], e[3], e[4], code(SBR09, e[8]))  # type: ignore[arg-type]
 
 
 @dataclass(slots=True)
@@ -203,10 +205,11 @@ class ClmSegment:
 
     @classmethod
     def read(cls, s: Segment, ctx: LoopContext) -> ClmSegment:
-        loc = components(s.get(5), ctx)
+        e = s.elements + PAD
+        loc = components(e[4], ctx) + PAD  # type: ignore[arg-type]
         return cls(
-            s.get(1), to_decimal(s.get(2)), component(loc, 1), component(loc, 2), code(CLM05_3, component(loc, 3)),
-            s.get(6), s.get(7), s.get(8), s.get(9), s.get(10), [c for c in components(s.get(11), ctx) if c],
+            e[0], to_decimal(e[1]), loc[0], loc[1], code(CLM05_3, loc[2]),  # type: ignore[arg-type]
+            e[5], e[6], e[7], e[8], e[9], [c for c in components(e[10], ctx) if c],  # type: ignore[arg-type]
             s.position,
         )
 

@@ -10,7 +10,11 @@ from enum import Enum
 from shared.x12.loops import LoopContext, components, to_date, to_decimal
 from shared.x12.segments import Segment
 
+# Padding appended to a segment's elements so readers can index without bounds checks.
+PAD: list[str] = [""] * 24
+
 __all__ = [
+    "PAD",
     "AmtSegment",
     "DmgSegment",
     "DtmSegment",
@@ -56,8 +60,8 @@ class Nm1Segment:
 
     @classmethod
     def read(cls, s: Segment, ctx: LoopContext) -> Nm1Segment:
-        g = s.get
-        return cls(g(1), g(2), g(3), g(4), g(5), g(7), g(8), g(9), s.position)
+        e = s.elements + PAD  # hot path: index a padded copy instead of calling get()
+        return cls(e[0], e[1], e[2], e[3], e[4], e[6], e[7], e[8], s.position)  # type: ignore[arg-type]
 
     def __repr__(self) -> str:  # names are patient data: keep them out of reprs and logs
         return f"Nm1Segment({self.entity_identifier}, position={self.position})"
@@ -97,7 +101,8 @@ class N4Segment:
 
     @classmethod
     def read(cls, s: Segment, ctx: LoopContext) -> N4Segment:
-        return cls(s.get(1), s.get(2), s.get(3), s.get(4))
+        e = s.elements + PAD
+        return cls(e[0], e[1], e[2], e[3])  # type: ignore[arg-type]
 
     def __repr__(self) -> str:
         return "N4Segment(<address>)"
@@ -117,7 +122,8 @@ class RefSegment:
 
     @classmethod
     def read(cls, s: Segment, ctx: LoopContext) -> RefSegment:
-        return cls(s.get(1), s.get(2), s.get(3))
+        e = s.elements + PAD
+        return cls(e[0], e[1], e[2])  # type: ignore[arg-type]
 
 
 @dataclass(slots=True)
@@ -134,8 +140,9 @@ class DtmSegment:
 
     @classmethod
     def read(cls, s: Segment, ctx: LoopContext) -> DtmSegment:
-        raw = s.get(2)
-        return cls(s.get(1), to_date(raw), raw)
+        e = s.elements + PAD
+        raw: str = e[1]  # type: ignore[assignment]
+        return cls(e[0], to_date(raw), raw)  # type: ignore[arg-type]
 
 
 @dataclass(slots=True)
@@ -154,13 +161,14 @@ class DtpSegment:
 
     @classmethod
     def read(cls, s: Segment, ctx: LoopContext) -> DtpSegment:
-        fmt = s.get(2)
-        raw = s.get(3)
+        e = s.elements + PAD
+        fmt: str = e[1]  # type: ignore[assignment]
+        raw: str = e[2]  # type: ignore[assignment]
         if fmt == "RD8" and "-" in raw:
             a, _, b = raw.partition("-")
-            return cls(s.get(1), fmt, to_date(a), to_date(b), raw)
+            return cls(e[0], fmt, to_date(a), to_date(b), raw)  # type: ignore[arg-type]
         d = to_date(raw)
-        return cls(s.get(1), fmt, d, d, raw)
+        return cls(e[0], fmt, d, d, raw)  # type: ignore[arg-type]
 
 
 @dataclass(slots=True)
@@ -197,7 +205,8 @@ class HlSegment:
 
     @classmethod
     def read(cls, s: Segment, ctx: LoopContext) -> HlSegment:
-        return cls(s.get(1), s.get(2), s.get(3), s.get(4), s.position)
+        e = s.elements + PAD
+        return cls(e[0], e[1], e[2], e[3], s.position)  # type: ignore[arg-type]
 
 
 @dataclass(slots=True)

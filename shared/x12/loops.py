@@ -67,6 +67,7 @@ class Loop:
     # No __slots__: typed attributes live in __dict__, set directly by the builder.
     _LIST_ATTRS: ClassVar[tuple[str, ...]] = ()
     _SINGLE_ATTRS: ClassVar[tuple[str, ...]] = ()
+    _ROUTES: ClassVar[dict[str, tuple[Any, Any]]] = {}
 
     def __init__(self) -> None:
         self.segments: list[Segment] = []
@@ -85,6 +86,10 @@ class Loop:
                 lists.append(attr)
         cls._LIST_ATTRS = tuple(dict.fromkeys(lists))
         cls._SINGLE_ATTRS = tuple(dict.fromkeys(a for a, many, _ in cls.FIELDS.values() if not many))
+        # One lookup per segment id in the builder's hot loop: (child triggers, own field).
+        cls._ROUTES = {
+            sid: (cls.CHILDREN.get(sid), cls.FIELDS.get(sid)) for sid in set(cls.CHILDREN) | set(cls.FIELDS)
+        }
 
     def walk(self) -> Iterator[Loop]:
         """This loop and every loop below it, depth first in file order."""
@@ -115,36 +120,46 @@ def build_loops(root: L, segments: list[Segment], ctx: LoopContext) -> L:
     issues = ctx.issues
     for seg in segments:
         sid = seg.id
+        elements = seg.elements
         placed = False
         # Search the open loops innermost first: child trigger, else own segment.
-        for depth in range(len(stack) - 1, -1, -1):
+        depth = len(stack) - 1
+        while depth >= 0:
             loop = stack[depth]
-            cls = type(loop)
-            triggers = cls.CHILDREN.get(sid)
-            if triggers is not None:
-                child_cls = None
-                for index, codes, candidate, attr in triggers:
-                    if codes is None or seg.get(index) in codes:
-                        child_cls = candidate
+            route = type(loop)._ROUTES.get(sid)
+            if route is not None:
+                triggers, spec = route
+                if triggers is not None:
+                    child_cls = None
+                    for index, codes, candidate, attr in triggers:
+                        if codes is None or (index <= len(elements) and elements[index - 1] in codes):
+                            child_cls = candidate
+                            break
+                    if child_cls is not None:
+                        del stack[depth + 1 :]
+                        child = child_cls()
+                        loop.children.append(child)
+                        loop.__dict__[attr].append(child)
+                        stack.append(child)
+                        _add(child, seg, ctx)
+                        placed = True
                         break
-                if child_cls is not None:
-                    del stack[depth + 1 :]
-                    child = child_cls()
-                    loop.children.append(child)
-                    loop.__dict__[attr].append(child)
-                    stack.append(child)
-                    _add(child, seg, ctx)
-                    placed = True
-                    break
-            if sid in cls.FIELDS and not (sid == cls.TRIGGER and loop.segments):
-                # A segment the loop holds once (not a list) and already has belongs
-                # further out (e.g. a second DTM*050 closes the claim's dates).
-                attr, many, _ = cls.FIELDS[sid]
-                if many or loop.__dict__.get(attr) is None:
-                    del stack[depth + 1 :]
-                    _add(loop, seg, ctx)
-                    placed = True
-                    break
+                if spec is not None and not (sid == type(loop).TRIGGER and loop.segments):
+                    # A segment the loop holds once (not a list) and already has belongs
+                    # further out (e.g. a second DTM*050 closes the claim's dates).
+                    attr, many, conv = spec
+                    d = loop.__dict__
+                    if many or d[attr] is None:
+                        del stack[depth + 1 :]
+                        loop.segments.append(seg)
+                        value = conv(seg, ctx) if conv is not None else seg
+                        if many:
+                            d[attr].append(value)
+                        else:
+                            d[attr] = value
+                        placed = True
+                        break
+            depth -= 1
         if not placed:
             inner = stack[-1]
             inner.segments.append(seg)

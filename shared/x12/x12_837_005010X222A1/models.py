@@ -27,7 +27,7 @@ from shared.x12.claim837 import (
     SbrSegment,
     line_provider_loop,
 )
-from shared.x12.common import AmtSegment, DtpSegment, HlSegment, PrvSegment, RefSegment
+from shared.x12.common import PAD, AmtSegment, DtpSegment, HlSegment, PrvSegment, RefSegment
 from shared.x12.loops import Loop, LoopContext, components, to_decimal
 from shared.x12.segments import Segment
 
@@ -53,9 +53,10 @@ class Sv1Segment:
 
     @classmethod
     def read(cls, s: Segment, ctx: LoopContext) -> Sv1Segment:
+        e = s.elements + PAD  # hot path: index a padded copy instead of calling get()
         return cls(
-            ProcedureCode.of(s.get(1), ctx), to_decimal(s.get(2)), s.get(3), to_decimal(s.get(4)), s.get(5),
-            [p for p in components(s.get(7), ctx) if p], s.get(9), s.position,
+            ProcedureCode.of(e[0], ctx), to_decimal(e[1]), e[2], to_decimal(e[3]), e[4],  # type: ignore[arg-type]
+            [p for p in components(e[6], ctx) if p], e[8], s.position,  # type: ignore[arg-type]
         )
 
 
