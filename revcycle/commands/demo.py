@@ -33,6 +33,7 @@ def demo(
     from services.intake.handlers import submit_claim
     from services.intake.idempotency import fingerprint
     from services.intake.samples import sample_claims
+    from shared.auth import Principal, record_access
     from shared.config import get_settings
     from shared.db import create_db_engine
 
@@ -67,9 +68,24 @@ def demo(
             created += not result.replayed
         projector = followup_bootstrap.embedded_projector(intake.store, engine)
         totals = projector.run_until_caught_up()
-        with engine.connect() as conn:
+        with engine.begin() as conn:
             claims = queries.list_claims(conn, organization)
             accounts = queries.list_accounts(conn, organization)
+            # Printing claims is a read of patient data like any other: audit it.
+            demo_user = Principal(DEMO_SUBMITTER, organization, frozenset())
+            for resource_type, ids in (
+                ("claim", [c.claim_id for c in claims]),
+                ("account", [a.account_id for a in accounts]),
+            ):
+                for resource_id in ids:
+                    record_access(
+                        conn,
+                        demo_user,
+                        action="list",
+                        resource_type=resource_type,
+                        resource_id=resource_id,
+                        outcome="ok",
+                    )
     finally:
         engine.dispose()
 

@@ -227,3 +227,24 @@ def test_a_duplicate_submission_without_a_key_is_a_new_claim(
     b = client.post("/v1/claims", json=claim_body(), headers=auth()).json()
     assert a["claim_id"] != b["claim_id"]
     assert _events(embedded) == ["claim.created", "claim.created"]
+
+
+def test_the_served_app_projects_in_the_background(
+    settings: Any, auth: TokenFactory, claim_body: BodyFactory
+) -> None:
+    import time
+
+    from revcycle.commands.serve import build_embedded_app
+
+    served = build_embedded_app(settings, run_projector=True)
+    try:
+        with TestClient(served.app) as client:  # the context runs the lifespan: projector on
+            created = client.post("/v1/claims", json=claim_body(), headers=auth()).json()
+            deadline = time.monotonic() + 10
+            status = 404
+            while status == 404 and time.monotonic() < deadline:
+                time.sleep(0.05)
+                status = client.get(created["links"]["self"], headers=auth()).status_code
+            assert status == 200
+    finally:
+        served.engine.dispose()

@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from revcycle.cli import app
 from services.followup.tables import accounts
+from shared.auth import audit_log
 from shared.config import get_settings
 from shared.db import create_db_engine
 from shared.eventstore.sql import SqlEventStore
@@ -38,6 +39,15 @@ def test_the_demo_creates_sample_claims_once_and_fresh_starts_over(tmp_path: Pat
     database = tmp_path / "revcycle.sqlite"
     events, balances = _state(database)
     assert events == 6 and len(balances) == 5
+    engine = create_db_engine(f"sqlite:///{database}")
+    with engine.connect() as conn:
+        audited = conn.execute(
+            sa.select(audit_log.c.resource_type, sa.func.count()).group_by(
+                audit_log.c.resource_type
+            )
+        ).all()
+    engine.dispose()
+    assert sorted(tuple(r) for r in audited) == [("account", 5), ("claim", 6)]
 
     again = runner.invoke(app, ["demo", "--data-dir", str(tmp_path)])
     assert again.exit_code == 0, again.output
