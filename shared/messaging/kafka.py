@@ -6,8 +6,8 @@ import logging
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from kafka import KafkaAdminClient, KafkaProducer
-from kafka.errors import TopicAlreadyExistsError
+from kafka import KafkaAdminClient, KafkaProducer  # type: ignore[import-untyped]
+from kafka.errors import TopicAlreadyExistsError  # type: ignore[import-untyped]
 
 from shared.config import BaseServiceSettings
 from shared.events.topics import ALL_TOPICS, Topic
