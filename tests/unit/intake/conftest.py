@@ -20,8 +20,13 @@ ALL_ROLES = ("claims:write", "claims:read", "accounts:read")
 
 @pytest.fixture
 def settings(tmp_path: Path) -> BaseServiceSettings:
+    # Explicitly embedded: a DATABASE_URL exported for the integration tests must not leak in.
     return BaseServiceSettings(
-        data_dir=tmp_path, auth_jwt_secret=SECRET, organization_id="st-elsewhere"
+        data_dir=tmp_path,
+        database_url="",
+        kafka_bootstrap_servers="",
+        auth_jwt_secret=SECRET,
+        organization_id="st-elsewhere",
     )
 
 
