@@ -73,6 +73,15 @@ def run(
     ] = None,
 ) -> None:
     """Run the Kafka consumers of the projections until SIGTERM (distributed mode)."""
+    import logging
+
     from services.followup.worker import run_worker
 
-    run_worker(name or sorted(PROJECTIONS))
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    names = name or sorted(PROJECTIONS)
+    typer.echo(f"consuming {get_followup_settings().claims_topic} for {', '.join(names)}")
+    for client, stats in run_worker(names).items():
+        typer.echo(
+            f"{client}: applied={stats.applied} skipped={stats.skipped} "
+            f"dead_lettered={stats.dead_lettered}"
+        )

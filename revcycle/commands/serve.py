@@ -91,12 +91,20 @@ def serve(
     host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
     port: int = typer.Option(8000, help="Port to listen on."),
 ) -> None:
-    """Run the HTTP API with the embedded projector (SQLite under var/ unless DATABASE_URL)."""
+    """Run the HTTP API (intake and follow-up) on SQLite under var/, or on DATABASE_URL.
+
+    Without KAFKA_BOOTSTRAP_SERVERS an in-process projector follows the event table; with it,
+    projections are the Kafka workers' job (`revcycle relay run`, `revcycle projections run`).
+    """
     import uvicorn
 
     settings = get_settings()
-    embedded = build_embedded_app(settings)
-    typer.echo(f"revcycle API on http://{host}:{port}/docs (database {embedded.engine.url})")
+    run_projector = not settings.kafka_bootstrap_servers
+    embedded = build_embedded_app(settings, run_projector=run_projector)
+    typer.echo(
+        f"revcycle API on http://{host}:{port}/docs (database {embedded.engine.url!r}; "
+        + ("in-process projector)" if run_projector else "projections by Kafka workers)")
+    )
     if settings.auth_jwt_secret == BaseServiceSettings.model_fields["auth_jwt_secret"].default:
         # Convenience for a laptop demo only: with the built-in secret anyone can mint tokens.
         token = issue_token(
