@@ -12,6 +12,14 @@ from sqlalchemy.pool import StaticPool
 
 from shared.config import get_settings
 
+READ_ONLY_OPTION = "revcycle_read_only"
+"""Execution option: `engine.execution_options(revcycle_read_only=True)` for SQLite readers."""
+
+
+def reader(engine: Engine) -> Engine:
+    """The same engine (same pool) for read-only work: no SQLite write lock is taken."""
+    return engine.execution_options(**{READ_ONLY_OPTION: True})
+
 
 class UnsupportedDatabaseError(ValueError):
     def __init__(self, url: str) -> None:
@@ -51,7 +59,12 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Readers marked READ_ONLY start a deferred transaction: in WAL mode they neither
+        # wait for nor block writers, so a read nested inside a write cannot deadlock.
+        if connection.get_execution_options().get(READ_ONLY_OPTION):
+            connection.exec_driver_sql("BEGIN")
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def create_db_engine(url: str, **kwargs: Any) -> Engine:

@@ -23,7 +23,7 @@ from uuid import UUID
 from sqlalchemy import Connection, Engine, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from shared.db import create_db_engine
+from shared.db import create_db_engine, reader
 from shared.events.envelope import EventEnvelope
 from shared.eventstore.interface import ConcurrencyError, DuplicateEventError, EventStore
 from shared.eventstore.schema import events as events_table
@@ -57,6 +57,7 @@ class SqlEventStore(EventStore):
         # serialize_appends=False exists only so a test can show the ordering harness
         # detects the skip the lock prevents; never turn it off in production.
         self.engine = engine
+        self._reader = reader(engine)
         self._clock = clock
         self._serialize = serialize_appends
         self._table = events_table
@@ -178,7 +179,7 @@ class SqlEventStore(EventStore):
         return int(value or 0)
 
     def stream_version(self, stream_id: str) -> int:
-        with self.engine.connect() as conn:
+        with self._reader.connect() as conn:
             return self._version(conn, stream_id)
 
     def load(self, stream_id: str, after_version: int = 0) -> list[EventEnvelope]:
@@ -188,11 +189,11 @@ class SqlEventStore(EventStore):
             .where(t.c.stream_id == stream_id, t.c.stream_version > after_version)
             .order_by(t.c.stream_version)
         )
-        with self.engine.connect() as conn:
+        with self._reader.connect() as conn:
             return [_envelope(row._mapping) for row in conn.execute(query)]
 
     def read_all(self, after: int = 0, limit: int = 1000) -> list[EventEnvelope]:
-        with self.engine.connect() as conn:
+        with self._reader.connect() as conn:
             return self.read_all_in(conn, after=after, limit=limit)
 
     def read_all_in(
@@ -205,7 +206,7 @@ class SqlEventStore(EventStore):
 
     def head_position(self) -> int:
         """The highest committed position (0 when empty)."""
-        with self.engine.connect() as conn:
+        with self._reader.connect() as conn:
             return int(conn.execute(select(func.max(self._table.c.position))).scalar() or 0)
 
 

@@ -26,6 +26,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import Connection, Engine, func, insert, select, update
 
+from shared.db import reader
 from shared.events.deidentify import deidentify
 from shared.events.envelope import EventEnvelope
 from shared.events.topics import REPORTING_EVENTS, topic_for
@@ -78,7 +79,7 @@ class CheckpointStore:
         self._clock = clock
 
     def get(self, name: str) -> int:
-        with self.engine.connect() as conn:
+        with reader(self.engine).connect() as conn:
             value = conn.execute(
                 select(relay_checkpoints.c.position).where(relay_checkpoints.c.name == name)
             ).scalar()

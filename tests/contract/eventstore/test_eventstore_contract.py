@@ -210,6 +210,17 @@ class SqlContract(EventStoreContract):
         with store.engine.connect() as conn:
             assert conn.execute(select(func.count()).select_from(claims)).scalar() == 1
 
+    def test_reads_during_an_open_append_see_only_committed_events_without_waiting(
+        self, store: SqlEventStore
+    ) -> None:
+        # On SQLite a reader must not queue behind the writer's lock (it would deadlock
+        # when the read happens inside the writer's own request).
+        with store.engine.begin() as conn:
+            store.append_in(conn, "clm-1", 0, write_offs("clm-1", ["1.00"]))
+            assert store.stream_version("clm-1") == 0
+            assert store.read_all() == [] and store.load("clm-1") == []
+        assert store.stream_version("clm-1") == 1
+
     def test_a_rolled_back_caller_leaves_no_event(self, store: SqlEventStore) -> None:
         claims = _claims_table(store)
         with pytest.raises(RuntimeError, match="business rule"):
