@@ -56,14 +56,21 @@ def parse_command(
         f"component {d.component!r} repetition {d.repetition!r} segment {d.segment!r}"
     )
     for ta1 in result.ta1:
-        typer.echo(f"  TA1 for interchange {ta1.control_number}: {_code(ta1.acknowledgment)} note {_code(ta1.note)}")
+        typer.echo(
+            f"  TA1 for interchange {ta1.control_number}: "
+            f"{_code(ta1.acknowledgment)} note {_code(ta1.note)}"
+        )
     for t in result.transactions:
         typer.echo(
-            f"  ST {t.envelope.id} #{t.envelope.control_number} ({t.envelope.implementation or 'no guide id'}) "
+            f"  ST {t.envelope.id} #{t.envelope.control_number} "
+            f"({t.envelope.implementation or 'no guide id'}) "
             f"read as {t.kind}: {_summary(t.kind, t.model)}"
         )
     if result.issues:
-        typer.echo(f"{len(result.issues)} issue(s) while reading (run `revcycle x12 validate` for all checks):")
+        typer.echo(
+            f"{len(result.issues)} issue(s) while reading "
+            "(run `revcycle x12 validate` for all checks):"
+        )
         for issue in result.issues:
             typer.echo(_issue_line(issue))
 
@@ -80,7 +87,8 @@ def _summary(kind: str, model: Any) -> str:
         claims = list(model.claims())
         paid = model.bpr.total_payment if model.bpr else None
         lines = sum(len(c.services) for c in claims)
-        return f"{len(claims)} claim(s), {lines} service line(s), payment {paid}, {len(model.provider_adjustments)} PLB"
+        plb = len(model.provider_adjustments)
+        return f"{len(claims)} claim(s), {lines} service line(s), payment {paid}, {plb} PLB"
     if kind in ("837P", "837I"):
         claims = list(model.claims())
         charge = sum((c.claim.clm.total_charge or 0 for c in claims), 0)
@@ -134,7 +142,9 @@ def validate_command(
         )
     else:
         verdict = "valid" if report.ok else "INVALID"
-        typer.echo(f"{file}: {verdict} ({len(report.errors)} error(s), {len(report.warnings)} warning(s))")
+        typer.echo(
+            f"{file}: {verdict} ({len(report.errors)} error(s), {len(report.warnings)} warning(s))"
+        )
         for issue in report.issues:
             typer.echo(_issue_line(issue))
     raise typer.Exit(0 if report.ok else 1)

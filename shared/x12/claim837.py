@@ -1,11 +1,11 @@
-"""Segments, code lists and loops shared by the 837 Professional (X222A1) and Institutional (X223A2) guides."""
+"""Segments, code lists and loops shared by the 837P (X222A1) and 837I (X223A2) guides."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from enum import Enum
+from enum import StrEnum
 
 from shared.x12.common import (
     PAD,
@@ -24,14 +24,14 @@ from shared.x12.segments import Segment
 from shared.x12.x12_835_005010X221A1.models import CAS01, CasSegment, ProcedureCode
 
 
-class BHT02(str, Enum):
+class BHT02(StrEnum):
     """Transaction Set Purpose Code."""
 
     ORIGINAL = "00"
     REISSUE = "18"
 
 
-class BHT06(str, Enum):
+class BHT06(StrEnum):
     """Claim or Encounter Identifier."""
 
     SUBROGATION_DEMAND = "31"
@@ -39,7 +39,7 @@ class BHT06(str, Enum):
     REPORTING = "RP"
 
 
-class HL03(str, Enum):
+class HL03(StrEnum):
     """Hierarchical Level Code (837)."""
 
     BILLING_PROVIDER = "20"
@@ -47,7 +47,7 @@ class HL03(str, Enum):
     DEPENDENT = "23"
 
 
-class SBR01(str, Enum):
+class SBR01(StrEnum):
     """Payer Responsibility Sequence Number Code."""
 
     PRIMARY = "P"
@@ -67,7 +67,7 @@ class SBR01(str, Enum):
 PayerResponsibilitySequenceNumberCode = SBR01
 
 
-class SBR09(str, Enum):
+class SBR09(StrEnum):
     """Claim Filing Indicator Code."""
 
     OTHER_NON_FEDERAL = "11"
@@ -98,7 +98,7 @@ class SBR09(str, Enum):
 ClaimFilingIndicatorCode = SBR09
 
 
-class CLM05_3(str, Enum):
+class CLM05_3(StrEnum):
     """Claim Frequency Type Code (CLM05-3)."""
 
     ORIGINAL = "1"
@@ -113,7 +113,7 @@ class CLM05_3(str, Enum):
 ClaimFrequencyTypeCode = CLM05_3
 
 
-class HI01_1(str, Enum):
+class HI01_1(StrEnum):
     """Code List Qualifier Codes of the HI composites used by the claim readers."""
 
     ICD10_PRINCIPAL = "ABK"
@@ -158,7 +158,14 @@ class BhtSegment:
 
     @classmethod
     def read(cls, s: Segment, ctx: LoopContext) -> BhtSegment:
-        return cls(s.get(1), code(BHT02, s.get(2)), s.get(3), to_date(s.get(4)), s.get(5), code(BHT06, s.get(6)))
+        return cls(
+            s.get(1),
+            code(BHT02, s.get(2)),
+            s.get(3),
+            to_date(s.get(4)),
+            s.get(5),
+            code(BHT06, s.get(6)),
+        )
 
 
 @dataclass(slots=True)
@@ -208,8 +215,17 @@ class ClmSegment:
         e = s.elements + PAD
         loc = components(e[4], ctx) + PAD  # type: ignore[arg-type]
         return cls(
-            e[0], to_decimal(e[1]), loc[0], loc[1], code(CLM05_3, loc[2]),  # type: ignore[arg-type]
-            e[5], e[6], e[7], e[8], e[9], [c for c in components(e[10], ctx) if c],  # type: ignore[arg-type]
+            e[0],
+            to_decimal(e[1]),
+            loc[0],
+            loc[1],
+            code(CLM05_3, loc[2]),  # type: ignore[arg-type]
+            e[5],
+            e[6],
+            e[7],
+            e[8],
+            e[9],
+            [c for c in components(e[10], ctx) if c],  # type: ignore[arg-type]
             s.position,
         )
 
@@ -243,7 +259,15 @@ class HiSegment:
             if not value:
                 continue
             p = components(value, ctx)  # type: ignore[arg-type]
-            out.append(HealthCareCode(component(p, 1), component(p, 2), component(p, 3), component(p, 4), to_decimal(component(p, 5))))
+            out.append(
+                HealthCareCode(
+                    component(p, 1),
+                    component(p, 2),
+                    component(p, 3),
+                    component(p, 4),
+                    to_decimal(component(p, 5)),
+                )
+            )
         return cls(out, s.position)
 
 
@@ -279,7 +303,14 @@ class SvdSegment:
 
     @classmethod
     def read(cls, s: Segment, ctx: LoopContext) -> SvdSegment:
-        return cls(s.get(1), to_decimal(s.get(2)), ProcedureCode.of(s.get(3), ctx), s.get(4), to_decimal(s.get(5)), s.get(6))
+        return cls(
+            s.get(1),
+            to_decimal(s.get(2)),
+            ProcedureCode.of(s.get(3), ctx),
+            s.get(4),
+            to_decimal(s.get(5)),
+            s.get(6),
+        )
 
 
 @dataclass(slots=True)
@@ -314,7 +345,9 @@ class CtpSegment:
         return cls(to_decimal(s.get(4)), components(s.get(5), ctx)[0] if s.get(5) else "")
 
 
-def _nm1_loop_fields(extra: dict[str, tuple[str, bool, object]] | None = None) -> dict[str, tuple[str, bool, object]]:
+def _nm1_loop_fields(
+    extra: dict[str, tuple[str, bool, object]] | None = None,
+) -> dict[str, tuple[str, bool, object]]:
     fields_: dict[str, tuple[str, bool, object]] = {
         "NM1": ("nm1", False, Nm1Segment.read),
         "N3": ("n3", False, N3Segment.read),
@@ -458,7 +491,11 @@ class Loop2410(Loop):
     LOOP_ID = "2410"
     NAME = "Drug Identification"
     TRIGGER = "LIN"
-    FIELDS = {"LIN": ("lin", False, LinSegment.read), "CTP": ("ctp", False, CtpSegment.read), "REF": ("references", True, RefSegment.read)}
+    FIELDS = {
+        "LIN": ("lin", False, LinSegment.read),
+        "CTP": ("ctp", False, CtpSegment.read),
+        "REF": ("references", True, RefSegment.read),
+    }
     lin: LinSegment
     ctp: CtpSegment | None
     references: list[RefSegment]

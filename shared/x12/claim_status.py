@@ -5,14 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from enum import Enum
+from enum import StrEnum
 
 from shared.x12.loops import LoopContext, code, component, components, to_date, to_decimal
 from shared.x12.segments import Segment
 from shared.x12.x12_835_005010X221A1.models import ProcedureCode
 
 
-class STC01_1(str, Enum):
+class STC01_1(StrEnum):
     """Health Care Claim Status Category Code (the A, F, P, E, R families used in practice)."""
 
     ACK_FORWARDED = "A0"
@@ -87,10 +87,24 @@ class StcSegment:
             value = s.get(index)
             if value:
                 p = components(value, ctx)
-                statuses.append(ClaimStatus(code(STC01_1, component(p, 1)), component(p, 2), component(p, 3), component(p, 4)))
+                statuses.append(
+                    ClaimStatus(
+                        code(STC01_1, component(p, 1)),
+                        component(p, 2),
+                        component(p, 3),
+                        component(p, 4),
+                    )
+                )
         return cls(
-            statuses, to_date(s.get(2)), s.get(3), to_decimal(s.get(4)), to_decimal(s.get(5)), to_date(s.get(6)),
-            s.get(9), s.get(12), s.position,
+            statuses,
+            to_date(s.get(2)),
+            s.get(3),
+            to_decimal(s.get(4)),
+            to_decimal(s.get(5)),
+            to_date(s.get(6)),
+            s.get(9),
+            s.get(12),
+            s.position,
         )
 
 
@@ -110,4 +124,10 @@ class StatusSvcSegment:
 
     @classmethod
     def read(cls, s: Segment, ctx: LoopContext) -> StatusSvcSegment:
-        return cls(ProcedureCode.of(s.get(1), ctx), to_decimal(s.get(2)), to_decimal(s.get(3)), s.get(4), to_decimal(s.get(7)))
+        return cls(
+            ProcedureCode.of(s.get(1), ctx),
+            to_decimal(s.get(2)),
+            to_decimal(s.get(3)),
+            s.get(4),
+            to_decimal(s.get(7)),
+        )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from enum import Enum
+from enum import StrEnum
 
 from shared.x12.loops import LoopContext, components, to_date, to_decimal
 from shared.x12.segments import Segment
@@ -33,7 +33,7 @@ __all__ = [
 ]
 
 
-class EntityTypeQualifier(str, Enum):
+class EntityTypeQualifier(StrEnum):
     """NM102: 1 person, 2 non-person entity."""
 
     PERSON = "1"

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from shared.x12.loops import is_digits
 from shared.x12.errors import Issue, Severity, X12EnvelopeError
+from shared.x12.loops import is_digits
 from shared.x12.segments import Delimiters, Segment
 from shared.x12.tokenizer import Source, Tokenizer
 
@@ -159,7 +159,14 @@ class X12Document:
         return [i for i in self.issues if i.is_error]
 
 
-def _err(code: str, message: str, seg: Segment | None, element: int | None = None, *, position: int | None = None) -> Issue:
+def _err(
+    code: str,
+    message: str,
+    seg: Segment | None,
+    element: int | None = None,
+    *,
+    position: int | None = None,
+) -> Issue:
     return Issue(
         code,
         message,
@@ -200,7 +207,13 @@ class _EnvelopeReader:
                 yield ts
             elif sid == "ST":
                 if ts is not None:
-                    self.issues.append(_err("missing_se", f"transaction set {ts.control_number!r} has no SE before the next ST", seg))
+                    self.issues.append(
+                        _err(
+                            "missing_se",
+                            f"transaction set {ts.control_number!r} has no SE before the next ST",
+                            seg,
+                        )
+                    )
                     self.ts = None
                     yield ts
                 group = self.group
@@ -212,25 +225,44 @@ class _EnvelopeReader:
                     self.ic.groups.append(group)
                     self.group = group
                     if self.ic.isa is not None:
-                        self.issues.append(_err("missing_gs", "ST outside a functional group (no GS)", seg))
+                        self.issues.append(
+                            _err("missing_gs", "ST outside a functional group (no GS)", seg)
+                        )
                 ts = TransactionSet([seg], group, seg)
                 group.transactions.append(ts)
                 self.ts = ts
                 if len(seg.elements) < 2 or not seg.get(1) or not seg.get(2):
-                    self.issues.append(_err("st_elements", "ST needs ST01 (transaction id) and ST02 (control number)", seg, 2 if seg.get(1) else 1))
+                    self.issues.append(
+                        _err(
+                            "st_elements",
+                            "ST needs ST01 (transaction id) and ST02 (control number)",
+                            seg,
+                            2 if seg.get(1) else 1,
+                        )
+                    )
             elif sid == "GS":
                 self._close_open(seg, "GS")
                 if self.ic is None:
-                    self.issues.append(_err("missing_isa", "GS outside an interchange (no ISA)", seg))
+                    self.issues.append(
+                        _err("missing_isa", "GS outside an interchange (no ISA)", seg)
+                    )
                     self.ic = Interchange(None)
                     self.interchanges.append(self.ic)
                 self.group = FunctionalGroup(seg, self.ic)
                 self.ic.groups.append(self.group)
                 if not seg.get(6):
-                    self.issues.append(_err("gs_elements", "GS06 group control number is missing", seg, 6))
+                    self.issues.append(
+                        _err("gs_elements", "GS06 group control number is missing", seg, 6)
+                    )
             elif sid == "GE":
                 if ts is not None:
-                    self.issues.append(_err("missing_se", f"transaction set {ts.control_number!r} has no SE before GE", seg))
+                    self.issues.append(
+                        _err(
+                            "missing_se",
+                            f"transaction set {ts.control_number!r} has no SE before GE",
+                            seg,
+                        )
+                    )
                     self.ts = None
                     yield ts
                 if self.group is None or self.group.gs is None:
@@ -243,7 +275,9 @@ class _EnvelopeReader:
                 self._close_open(seg, "ISA")
                 if self.ic is not None:
                     if self.ic.iea is None and self.ic.isa is not None:
-                        self.issues.append(_err("missing_iea", "interchange has no IEA before the next ISA", seg))
+                        self.issues.append(
+                            _err("missing_iea", "interchange has no IEA before the next ISA", seg)
+                        )
                 self.ic = Interchange(seg)
                 self.interchanges.append(self.ic)
                 self._check_isa(seg)
@@ -263,13 +297,34 @@ class _EnvelopeReader:
         # End of file: anything still open lacks its trailer.
         end = self.last_position
         if self.ts is not None:
-            self.issues.append(_err("missing_se", f"transaction set {self.ts.control_number!r} has no SE (end of file)", None, position=end))
+            self.issues.append(
+                _err(
+                    "missing_se",
+                    f"transaction set {self.ts.control_number!r} has no SE (end of file)",
+                    None,
+                    position=end,
+                )
+            )
             yield self.ts
             self.ts = None
         if self.group is not None and self.group.gs is not None and self.group.ge is None:
-            self.issues.append(_err("missing_ge", f"functional group {self.group.control_number!r} has no GE (end of file)", None, position=end))
+            self.issues.append(
+                _err(
+                    "missing_ge",
+                    f"functional group {self.group.control_number!r} has no GE (end of file)",
+                    None,
+                    position=end,
+                )
+            )
         if self.ic is not None and self.ic.isa is not None and self.ic.iea is None:
-            self.issues.append(_err("missing_iea", f"interchange {self.ic.control_number!r} has no IEA (end of file)", None, position=end))
+            self.issues.append(
+                _err(
+                    "missing_iea",
+                    f"interchange {self.ic.control_number!r} has no IEA (end of file)",
+                    None,
+                    position=end,
+                )
+            )
 
     def _stray(self, seg: Segment, message: str) -> None:
         self.stray.append(seg)
@@ -278,52 +333,139 @@ class _EnvelopeReader:
     def _close_open(self, seg: Segment, opener: str) -> None:
         """A GS/ISA/IEA arrived while a transaction set or group was still open."""
         if self.ts is not None:
-            self.issues.append(_err("missing_se", f"transaction set {self.ts.control_number!r} has no SE before {opener}", seg))
+            self.issues.append(
+                _err(
+                    "missing_se",
+                    f"transaction set {self.ts.control_number!r} has no SE before {opener}",
+                    seg,
+                )
+            )
             self.ts = None
         if self.group is not None:
             if self.group.gs is not None:
-                self.issues.append(_err("missing_ge", f"functional group {self.group.control_number!r} has no GE before {opener}", seg))
+                self.issues.append(
+                    _err(
+                        "missing_ge",
+                        f"functional group {self.group.control_number!r} has no GE before {opener}",
+                        seg,
+                    )
+                )
             self.group = None
 
     # -- checks ---------------------------------------------------------------------------
 
     def _check_isa(self, isa: Segment) -> None:
         if len(isa.elements) != 16:
-            self.issues.append(_err("isa_elements", f"ISA has {len(isa.elements)} elements, expected 16", isa, min(len(isa.elements), 16)))
+            self.issues.append(
+                _err(
+                    "isa_elements",
+                    f"ISA has {len(isa.elements)} elements, expected 16",
+                    isa,
+                    min(len(isa.elements), 16),
+                )
+            )
             return
-        expected = {1: 2, 2: 10, 3: 2, 4: 10, 5: 2, 6: 15, 7: 2, 8: 15, 9: 6, 10: 4, 12: 5, 13: 9, 14: 1, 15: 1}
+        expected = {
+            1: 2,
+            2: 10,
+            3: 2,
+            4: 10,
+            5: 2,
+            6: 15,
+            7: 2,
+            8: 15,
+            9: 6,
+            10: 4,
+            12: 5,
+            13: 9,
+            14: 1,
+            15: 1,
+        }
         for index, width in expected.items():
             if len(isa.get(index)) != width:
-                self.issues.append(_err("isa_width", f"ISA{index:02d} must be {width} characters (fixed width)", isa, index))
+                self.issues.append(
+                    _err(
+                        "isa_width",
+                        f"ISA{index:02d} must be {width} characters (fixed width)",
+                        isa,
+                        index,
+                    )
+                )
         if not is_digits(isa.get(13)):
-            self.issues.append(_err("isa_control", "ISA13 interchange control number must be 9 digits", isa, 13))
+            self.issues.append(
+                _err("isa_control", "ISA13 interchange control number must be 9 digits", isa, 13)
+            )
         if isa.get(15) not in ("P", "T"):
             self.issues.append(_err("isa_usage", "ISA15 usage indicator must be P or T", isa, 15))
 
     def _check_iea(self, ic: Interchange, iea: Segment) -> None:
         if iea.get(2) != ic.control_number:
-            self.issues.append(_err("control_mismatch", f"IEA02 {iea.get(2)!r} does not match ISA13 {ic.control_number!r}", iea, 2))
+            self.issues.append(
+                _err(
+                    "control_mismatch",
+                    f"IEA02 {iea.get(2)!r} does not match ISA13 {ic.control_number!r}",
+                    iea,
+                    2,
+                )
+            )
         if iea.get(1) != str(len(ic.groups)) and _int(iea.get(1)) != len(ic.groups):
-            self.issues.append(_err("count_mismatch", f"IEA01 says {iea.get(1)!r} functional groups, found {len(ic.groups)}", iea, 1))
+            self.issues.append(
+                _err(
+                    "count_mismatch",
+                    f"IEA01 says {iea.get(1)!r} functional groups, found {len(ic.groups)}",
+                    iea,
+                    1,
+                )
+            )
 
     def _check_ge(self, group: FunctionalGroup, ge: Segment) -> None:
         if ge.get(2) != group.control_number:
-            self.issues.append(_err("control_mismatch", f"GE02 {ge.get(2)!r} does not match GS06 {group.control_number!r}", ge, 2))
+            self.issues.append(
+                _err(
+                    "control_mismatch",
+                    f"GE02 {ge.get(2)!r} does not match GS06 {group.control_number!r}",
+                    ge,
+                    2,
+                )
+            )
         if _int(ge.get(1)) != len(group.transactions):
-            self.issues.append(_err("count_mismatch", f"GE01 says {ge.get(1)!r} transaction sets, found {len(group.transactions)}", ge, 1))
+            self.issues.append(
+                _err(
+                    "count_mismatch",
+                    f"GE01 says {ge.get(1)!r} transaction sets, found {len(group.transactions)}",
+                    ge,
+                    1,
+                )
+            )
 
     def _check_se(self, ts: TransactionSet, se: Segment) -> None:
         if se.get(2) != ts.control_number:
-            self.issues.append(_err("control_mismatch", f"SE02 {se.get(2)!r} does not match ST02 {ts.control_number!r}", se, 2))
+            self.issues.append(
+                _err(
+                    "control_mismatch",
+                    f"SE02 {se.get(2)!r} does not match ST02 {ts.control_number!r}",
+                    se,
+                    2,
+                )
+            )
         if _int(se.get(1)) != len(ts.segments):
-            self.issues.append(_err("count_mismatch", f"SE01 says {se.get(1)!r} segments, found {len(ts.segments)} (ST to SE)", se, 1))
+            self.issues.append(
+                _err(
+                    "count_mismatch",
+                    f"SE01 says {se.get(1)!r} segments, found {len(ts.segments)} (ST to SE)",
+                    se,
+                    1,
+                )
+            )
 
 
 def _int(text: str) -> int | None:
     return int(text) if is_digits(text) else None
 
 
-def iter_transaction_sets(source: Source, issues: list[Issue] | None = None) -> Iterator[TransactionSet]:
+def iter_transaction_sets(
+    source: Source, issues: list[Issue] | None = None
+) -> Iterator[TransactionSet]:
     """Stream transaction sets one by one (for large files); issues are appended as found."""
     issues = [] if issues is None else issues
     tok = Tokenizer(source)
@@ -347,5 +489,11 @@ def read_document(source: Source, *, strict: bool = False) -> X12Document:
     if strict:
         first = next((i for i in issues if i.severity is Severity.ERROR), None)
         if first is not None:
-            raise X12EnvelopeError(first.message, position=first.position, segment_id=first.segment_id, element=first.element, code=first.code)
+            raise X12EnvelopeError(
+                first.message,
+                position=first.position,
+                segment_id=first.segment_id,
+                element=first.element,
+                code=first.code,
+            )
     return doc

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     """How bad an issue is: errors make a document invalid, warnings do not."""
 
     ERROR = "error"
@@ -39,7 +39,9 @@ class Issue:
         """Human location: 'segment 12 (CLP), element 04'."""
         parts = []
         if self.position is not None:
-            parts.append(f"segment {self.position}" + (f" ({self.segment_id})" if self.segment_id else ""))
+            parts.append(
+                f"segment {self.position}" + (f" ({self.segment_id})" if self.segment_id else "")
+            )
         elif self.segment_id:
             parts.append(f"segment {self.segment_id}")
         else:

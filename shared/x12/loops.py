@@ -67,14 +67,14 @@ class Loop:
     # No __slots__: typed attributes live in __dict__, set directly by the builder.
     _LIST_ATTRS: ClassVar[tuple[str, ...]] = ()
     _SINGLE_ATTRS: ClassVar[tuple[str, ...]] = ()
-    _ROUTES: ClassVar[dict[str, tuple[Any, Any]]] = {}
+    _ROUTES: ClassVar[dict[str, tuple[Any, Any, bool]]] = {}
+    _NONE_TEMPLATE: ClassVar[dict[str, None]] = {}
 
     def __init__(self) -> None:
+        d = self.__dict__
+        d.update(self._NONE_TEMPLATE)
         self.segments: list[Segment] = []
         self.children: list[Loop] = []
-        d = self.__dict__
-        for attr in self._SINGLE_ATTRS:
-            d[attr] = None
         for attr in self._LIST_ATTRS:
             d[attr] = []
 
@@ -85,10 +85,14 @@ class Loop:
             for _, _, _, attr in triggers:
                 lists.append(attr)
         cls._LIST_ATTRS = tuple(dict.fromkeys(lists))
-        cls._SINGLE_ATTRS = tuple(dict.fromkeys(a for a, many, _ in cls.FIELDS.values() if not many))
+        cls._SINGLE_ATTRS = tuple(
+            dict.fromkeys(a for a, many, _ in cls.FIELDS.values() if not many)
+        )
         # One lookup per segment id in the builder's hot loop: (child triggers, own field).
+        cls._NONE_TEMPLATE = dict.fromkeys(cls._SINGLE_ATTRS)
         cls._ROUTES = {
-            sid: (cls.CHILDREN.get(sid), cls.FIELDS.get(sid)) for sid in set(cls.CHILDREN) | set(cls.FIELDS)
+            sid: (cls.CHILDREN.get(sid), cls.FIELDS.get(sid), sid == cls.TRIGGER)
+            for sid in set(cls.CHILDREN) | set(cls.FIELDS)
         }
 
     def walk(self) -> Iterator[Loop]:
@@ -108,7 +112,9 @@ class Loop:
 
     def __repr__(self) -> str:
         first = self.segments[0] if self.segments else None
-        return f"<{type(self).__name__} {self.LOOP_ID} at segment {first.position if first else '?'}>"
+        return (
+            f"<{type(self).__name__} {self.LOOP_ID} at segment {first.position if first else '?'}>"
+        )
 
 
 L = TypeVar("L", bound=Loop)
@@ -117,40 +123,48 @@ L = TypeVar("L", bound=Loop)
 def build_loops(root: L, segments: list[Segment], ctx: LoopContext) -> L:
     """Fill `root` (the transaction's header loop) from `segments` (ST..SE inclusive)."""
     stack: list[Loop] = [root]
+    # routes[i] is type(stack[i])._ROUTES, kept in step with the stack (hot loop).
+    routes: list[dict[str, tuple[Any, Any, bool]]] = [type(root)._ROUTES]
     issues = ctx.issues
     for seg in segments:
         sid = seg.id
-        elements = seg.elements
         placed = False
         # Search the open loops innermost first: child trigger, else own segment.
         depth = len(stack) - 1
         while depth >= 0:
-            loop = stack[depth]
-            route = type(loop)._ROUTES.get(sid)
+            route = routes[depth].get(sid)
             if route is not None:
-                triggers, spec = route
+                loop = stack[depth]
+                triggers, spec, is_trigger = route
                 if triggers is not None:
                     child_cls = None
+                    child_attr = ""
+                    elements = seg.elements
                     for index, codes, candidate, attr in triggers:
-                        if codes is None or (index <= len(elements) and elements[index - 1] in codes):
-                            child_cls = candidate
+                        if codes is None or (
+                            index <= len(elements) and elements[index - 1] in codes
+                        ):
+                            child_cls, child_attr = candidate, attr
                             break
                     if child_cls is not None:
                         del stack[depth + 1 :]
+                        del routes[depth + 1 :]
                         child = child_cls()
                         loop.children.append(child)
-                        loop.__dict__[attr].append(child)
+                        loop.__dict__[child_attr].append(child)
                         stack.append(child)
+                        routes.append(child_cls._ROUTES)
                         _add(child, seg, ctx)
                         placed = True
                         break
-                if spec is not None and not (sid == type(loop).TRIGGER and loop.segments):
+                if spec is not None and not (is_trigger and loop.segments):
                     # A segment the loop holds once (not a list) and already has belongs
                     # further out (e.g. a second DTM*050 closes the claim's dates).
                     attr, many, conv = spec
                     d = loop.__dict__
                     if many or d[attr] is None:
                         del stack[depth + 1 :]
+                        del routes[depth + 1 :]
                         loop.segments.append(seg)
                         value = conv(seg, ctx) if conv is not None else seg
                         if many:
@@ -188,6 +202,8 @@ def _add(loop: Loop, seg: Segment, ctx: LoopContext) -> None:
         loop.__dict__[attr] = value
 
 
+_MISSING = object()
+
 # -- element helpers (never raise: bad values become None and validation reports them) ----
 
 
@@ -207,14 +223,24 @@ def to_decimal(text: str) -> Decimal | None:
     return value if value.is_finite() else None
 
 
+_DATES: dict[str, date | None] = {}
+
+
 def to_date(text: str) -> date | None:
     """CCYYMMDD element as a date; None when empty or not a valid date."""
-    if len(text) != 8 or not is_digits(text):
-        return None
-    try:
-        return date(int(text[:4]), int(text[4:6]), int(text[6:]))
-    except ValueError:
-        return None
+    # Files repeat a handful of dates thousands of times: remember each conversion.
+    cached = _DATES.get(text, _MISSING)
+    if cached is not _MISSING:
+        return cached  # type: ignore[return-value]
+    value: date | None = None
+    if len(text) == 8 and is_digits(text):
+        try:
+            value = date(int(text[:4]), int(text[4:6]), int(text[6:]))
+        except ValueError:
+            value = None
+    if len(_DATES) < 100_000:
+        _DATES[text] = value
+    return value
 
 
 def to_date6(text: str) -> date | None:
@@ -240,10 +266,8 @@ def to_time(text: str) -> time | None:
 
 def code(enum: type[E], text: str) -> E | str:
     """The enum member for a code, or the raw text when the code is not in the list."""
-    try:
-        return enum(text)
-    except ValueError:
-        return text
+    # The value map lookup is what Enum(value) does first, without the exception path.
+    return enum._value2member_map_.get(text, text)  # type: ignore[return-value]
 
 
 def components(value: str, ctx: LoopContext) -> list[str]:
@@ -271,7 +295,11 @@ def to_plain(obj: Any) -> Any:
     if isinstance(obj, dict):
         return {k: to_plain(v) for k, v in obj.items()}
     if isinstance(obj, Segment):
-        return {"id": obj.id, "position": obj.position, "elements": [to_plain(e) for e in obj.elements]}
+        return {
+            "id": obj.id,
+            "position": obj.position,
+            "elements": [to_plain(e) for e in obj.elements],
+        }
     if isinstance(obj, Loop):
         out: dict[str, Any] = {"loop": obj.LOOP_ID}
         if obj.NAME:
@@ -280,7 +308,12 @@ def to_plain(obj: Any) -> Any:
             out["position"] = obj.segments[0].position
         for attr, value in obj.__dict__.items():
             # Raw segments and the untyped child list duplicate the typed attributes.
-            if attr in ("segments", "children") or attr.startswith("_") or value is None or value == []:
+            if (
+                attr in ("segments", "children")
+                or attr.startswith("_")
+                or value is None
+                or value == []
+            ):
                 continue
             out[attr] = to_plain(value)
         return out

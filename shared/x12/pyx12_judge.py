@@ -77,7 +77,11 @@ def judge(text: str) -> Pyx12Verdict:
     except UnicodeEncodeError as exc:
         return Pyx12Verdict(
             False,
-            [Pyx12Error("ISA", None, None, None, "crash", f"non-ASCII character at offset {exc.start}")],
+            [
+                Pyx12Error(
+                    "ISA", None, None, None, "crash", f"non-ASCII character at offset {exc.start}"
+                )
+            ],
             notes,
         )
     with tempfile.TemporaryDirectory(prefix="pyx12-judge-") as tmp:
@@ -123,7 +127,11 @@ def _run(path: Path, notes: list[str]) -> Pyx12Verdict:
         code = "no_map" if "Map not found" in str(exc) else "crash"
         return Pyx12Verdict(
             False,
-            [Pyx12Error("ISA", None, None, None, code, f"pyx12 raised {type(exc).__name__}: {exc}")],
+            [
+                Pyx12Error(
+                    "ISA", None, None, None, code, f"pyx12 raised {type(exc).__name__}: {exc}"
+                )
+            ],
             notes,
         )
     finally:
@@ -160,7 +168,9 @@ class _Collector:
             self.errors.append(Pyx12Error(level, level, line, None, str(cde), msg))
         for ele in getattr(node, "elements", []):
             for cde, msg, value in ele.errors:
-                self.errors.append(Pyx12Error("ELE", level, line, _element_position(ele), str(cde), msg, value))
+                self.errors.append(
+                    Pyx12Error("ELE", level, line, _element_position(ele), str(cde), msg, value)
+                )
 
     def visit_root_pre(self, errh: Any) -> None:
         pass
@@ -190,10 +200,20 @@ class _Collector:
         self._seg_id = node.seg_id
         self._seg_line = node.get_cur_line()
         for cde, msg, value in node.errors:
-            self.errors.append(Pyx12Error("SEG", node.seg_id, self._seg_line, None, str(cde), msg, value))
+            self.errors.append(
+                Pyx12Error("SEG", node.seg_id, self._seg_line, None, str(cde), msg, value)
+            )
 
     def visit_ele(self, node: Any) -> None:
         for cde, msg, value in node.errors:
             self.errors.append(
-                Pyx12Error("ELE", self._seg_id, self._seg_line, _element_position(node), str(cde), msg, value)
+                Pyx12Error(
+                    "ELE",
+                    self._seg_id,
+                    self._seg_line,
+                    _element_position(node),
+                    str(cde),
+                    msg,
+                    value,
+                )
             )

@@ -72,7 +72,12 @@ class ParseResult:
         """JSON-ready dict of the typed model (Decimals as strings, dates ISO)."""
         d = self.document.delimiters
         return {
-            "delimiters": {"element": d.element, "component": d.component, "repetition": d.repetition, "segment": d.segment},
+            "delimiters": {
+                "element": d.element,
+                "component": d.component,
+                "repetition": d.repetition,
+                "segment": d.segment,
+            },
             "interchanges": [_interchange_plain(ic) for ic in self.document.interchanges],
             "ta1": to_plain(self.ta1),
             "transactions": [
@@ -106,8 +111,12 @@ def _interchange_plain(ic: Interchange) -> dict[str, Any]:
         "receiver_id": ic.receiver_id,
         "version": ic.version,
         "groups": [
-            {"functional_id": g.functional_id, "control_number": g.control_number, "version": g.version,
-             "transaction_sets": len(g.transactions)}
+            {
+                "functional_id": g.functional_id,
+                "control_number": g.control_number,
+                "version": g.version,
+                "transaction_sets": len(g.transactions),
+            }
             for g in ic.groups
         ],
     }
@@ -153,8 +162,10 @@ def _body_component(ts: TransactionSet, declared: str, element: str, issues: lis
         if index is None:
             continue
         value = seg.get(index)
-        if not value or declared in value:
+        if not value:
             continue
+        if declared in value:
+            return declared
         for candidate in (">", ":", "^", "|", "\\"):
             if candidate != declared and candidate != element and candidate in value:
                 prefix = value.split(candidate)[0]
@@ -173,12 +184,20 @@ def _body_component(ts: TransactionSet, declared: str, element: str, issues: lis
     return declared
 
 
-def parse_transaction(ts: TransactionSet, document: X12Document, issues: list[Issue]) -> ParsedTransaction:
+def parse_transaction(
+    ts: TransactionSet, document: X12Document, issues: list[Issue]
+) -> ParsedTransaction:
     """Typed model of one transaction set (None when the transaction is not supported)."""
     kind = kind_of(ts)
     if kind is None:
         issues.append(
-            Issue("unsupported_transaction", f"transaction set {ts.id!r} is not supported", ts.st.position, "ST", 1)
+            Issue(
+                "unsupported_transaction",
+                f"transaction set {ts.id!r} is not supported",
+                ts.st.position,
+                "ST",
+                1,
+            )
         )
         return ParsedTransaction(ts, ts.id, None)
     expected = _EXPECTED_VERSION[kind]

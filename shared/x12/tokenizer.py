@@ -72,20 +72,31 @@ def detect_delimiters(head: str) -> tuple[Delimiters, bool]:
             idx = head.find(element, idx + 1)
             if idx < 0:
                 raise X12SyntaxError(
-                    "ISA has fewer than 16 elements", position=1, segment_id="ISA", element=len(starts)
+                    "ISA has fewer than 16 elements",
+                    position=1,
+                    segment_id="ISA",
+                    element=len(starts),
                 )
             starts.append(idx)
         if idx + 2 >= len(head):
             raise X12SyntaxError(
-                "ISA is truncated after ISA16 (no segment terminator)", position=1, segment_id="ISA", element=16
+                "ISA is truncated after ISA16 (no segment terminator)",
+                position=1,
+                segment_id="ISA",
+                element=16,
             )
         component = head[idx + 1]
         terminator = head[idx + 2]
         isa11 = head[starts[10] + 1 : starts[11]]
-        repetition = isa11 if len(isa11) == 1 and not isa11.isalnum() and not isa11.isspace() else ""
+        repetition = (
+            isa11 if len(isa11) == 1 and not isa11.isalnum() and not isa11.isspace() else ""
+        )
         if component.isalnum() or component == element:
             raise X12SyntaxError(
-                f"component separator ISA16 {component!r} is unusable", position=1, segment_id="ISA", element=16
+                f"component separator ISA16 {component!r} is unusable",
+                position=1,
+                segment_id="ISA",
+                element=16,
             )
         if terminator.isalnum() or terminator in (element, component) or terminator == " ":
             raise X12SyntaxError(
@@ -142,11 +153,19 @@ class Tokenizer:
         for chunk in chunks:
             head += chunk
             stripped = head.lstrip(_BOM + " \t\r\n")
-            if len(stripped) >= 4096 or (stripped and not stripped.startswith("ISA") and len(stripped) >= 512):
+            if len(stripped) >= 4096 or (
+                stripped and not stripped.startswith("ISA") and len(stripped) >= 512
+            ):
                 break
         if head.startswith(_BOM):
             self.warnings.append(
-                Issue("bom", "file starts with a UTF-8 byte-order mark (ignored)", 1, None, severity=Severity.WARNING)
+                Issue(
+                    "bom",
+                    "file starts with a UTF-8 byte-order mark (ignored)",
+                    1,
+                    None,
+                    severity=Severity.WARNING,
+                )
             )
         head = head.lstrip(_BOM + " \t\r\n")
         if not head:

@@ -103,7 +103,8 @@ AMOUNT_ELEMENTS: dict[str, tuple[int, ...]] = {
 }
 
 _US_STATES = frozenset(
-    "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM "
+    "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE "
+    "NV NH NJ NM "
     "NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY AS FM GU MH MP PW PR VI AA AE AP "
     "AB BC MB NB NL NS NT NU ON PE QC SK YT".split()
 )
@@ -128,7 +129,13 @@ COMPONENT_CODES: dict[tuple[str, int, int], frozenset[str]] = {
 }
 # Per transaction kind: BHT01 structure code and the HL03 level codes the guide allows.
 BHT01 = {
-    "837P": "0019", "837I": "0019", "270": "0022", "271": "0022", "276": "0010", "277": "0010", "277CA": "0085",
+    "837P": "0019",
+    "837I": "0019",
+    "270": "0022",
+    "271": "0022",
+    "276": "0010",
+    "277": "0010",
+    "277CA": "0085",
 }
 HL03 = {
     "837P": frozenset({"20", "22", "23"}),
@@ -186,13 +193,19 @@ def validate_parsed(result: ParseResult) -> ValidationReport:
                 _check_segment(group.gs, "", comp_default, issues)
                 if not group.version.startswith("005010"):
                     issues.append(
-                        Issue("unsupported_version", f"GS08 {group.version!r} is not a 005010 guide", group.gs.position, "GS", 8)
+                        Issue(
+                            "unsupported_version",
+                            f"GS08 {group.version!r} is not a 005010 guide",
+                            group.gs.position,
+                            "GS",
+                            8,
+                        )
                     )
         for ta1 in ic.ta1:
             _check_segment(ta1, "", comp_default, issues)
     for t in result.transactions:
         _check_transaction(t, comp_default, issues)
-    issues.sort(key=lambda i: (i.position if i.position is not None else 1 << 60))
+    issues.sort(key=lambda i: i.position if i.position is not None else 1 << 60)
     return ValidationReport(_dedupe(issues), result)
 
 
@@ -212,7 +225,10 @@ def _dedupe(issues: list[Issue]) -> list[Issue]:
 
 def _component_separator(t: ParsedTransaction, default: str, issues: list[Issue]) -> str:
     for i in issues:
-        if i.code == "component_separator" and t.envelope.st.position <= (i.position or 0) <= t.envelope.segments[-1].position:
+        if (
+            i.code == "component_separator"
+            and t.envelope.st.position <= (i.position or 0) <= t.envelope.segments[-1].position
+        ):
             # The reader followed the body's separator; use it for component checks too.
             for candidate in (">", ":", "^", "|", "\\"):
                 if f"uses {candidate!r}" in i.message:
@@ -224,41 +240,89 @@ def _check_segment(seg: Segment, kind: str, comp: str, issues: list[Issue]) -> N
     sid = seg.id
     pos = seg.position
     if not (2 <= len(sid) <= 3 and sid.isascii() and sid.isalnum() and sid.isupper()):
-        issues.append(Issue("bad_segment_id", f"{sid[:10]!r} is not a segment id", pos, sid[:3] or None))
+        issues.append(
+            Issue("bad_segment_id", f"{sid[:10]!r} is not a segment id", pos, sid[:3] or None)
+        )
         return
     get = seg.get
     required = REQUIRED_ELEMENTS_BY_KIND.get((kind, sid)) or REQUIRED_ELEMENTS.get(sid, ())
     for index in required:
         if not get(index).strip():
-            issues.append(Issue("required_element", f"required element {sid}{index:02d} is missing", pos, sid, index))
+            issues.append(
+                Issue(
+                    "required_element",
+                    f"required element {sid}{index:02d} is missing",
+                    pos,
+                    sid,
+                    index,
+                )
+            )
     for (s, index), comps in REQUIRED_COMPONENTS.items():
         if s == sid and get(index):
             parts = get(index).split(comp)
             for c in comps:
                 if len(parts) < c or not parts[c - 1]:
                     issues.append(
-                        Issue("required_component", f"required component {sid}{index:02d}-{c} is missing", pos, sid, index, component=c)
+                        Issue(
+                            "required_component",
+                            f"required component {sid}{index:02d}-{c} is missing",
+                            pos,
+                            sid,
+                            index,
+                            component=c,
+                        )
                     )
     for index in DATE_ELEMENTS.get(sid, ()):
         value = get(index)
         if value and not _valid_date(value):
-            issues.append(Issue("invalid_date", f"{sid}{index:02d} {value!r} is not a valid CCYYMMDD date", pos, sid, index))
+            issues.append(
+                Issue(
+                    "invalid_date",
+                    f"{sid}{index:02d} {value!r} is not a valid CCYYMMDD date",
+                    pos,
+                    sid,
+                    index,
+                )
+            )
     for index in AMOUNT_ELEMENTS.get(sid, ()):
         value = get(index)
         if value and (len(value) > 18 or not _NUMBER.match(value)):
-            issues.append(Issue("invalid_number", f"{sid}{index:02d} {value[:20]!r} is not a number", pos, sid, index))
+            issues.append(
+                Issue(
+                    "invalid_number",
+                    f"{sid}{index:02d} {value[:20]!r} is not a number",
+                    pos,
+                    sid,
+                    index,
+                )
+            )
     for (s, index), allowed in CODES.items():
         if s == sid:
             value = get(index)
             if value and value not in allowed:
-                issues.append(Issue("invalid_code", f"{sid}{index:02d} {value[:20]!r} is not a valid code", pos, sid, index))
+                issues.append(
+                    Issue(
+                        "invalid_code",
+                        f"{sid}{index:02d} {value[:20]!r} is not a valid code",
+                        pos,
+                        sid,
+                        index,
+                    )
+                )
     for (s, index, c), allowed in COMPONENT_CODES.items():
         if s == sid and get(index):
             parts = get(index).split(comp)
             value = parts[c - 1] if len(parts) >= c else ""
             if value and value not in allowed:
                 issues.append(
-                    Issue("invalid_code", f"{sid}{index:02d}-{c} {value[:20]!r} is not a valid code", pos, sid, index, component=c)
+                    Issue(
+                        "invalid_code",
+                        f"{sid}{index:02d}-{c} {value[:20]!r} is not a valid code",
+                        pos,
+                        sid,
+                        index,
+                        component=c,
+                    )
                 )
     if sid == "DTP":
         _check_dtp(seg, issues)
@@ -267,24 +331,57 @@ def _check_segment(seg: Segment, kind: str, comp: str, issues: list[Issue]) -> N
     elif sid == "N4":
         state = get(2)
         if state and not get(4) and state not in _US_STATES:
-            issues.append(Issue("invalid_code", f"N402 {state[:10]!r} is not a state or province code", pos, sid, 2))
+            issues.append(
+                Issue(
+                    "invalid_code",
+                    f"N402 {state[:10]!r} is not a state or province code",
+                    pos,
+                    sid,
+                    2,
+                )
+            )
         postal = get(3)
         if postal and not get(4) and not (_DIGITS.match(postal) and len(postal) in (5, 9)):
-            issues.append(Issue("invalid_postal_code", "N403 US ZIP code must be 5 or 9 digits", pos, sid, 3))
+            issues.append(
+                Issue("invalid_postal_code", "N403 US ZIP code must be 5 or 9 digits", pos, sid, 3)
+            )
     elif sid == "STC":
         category = get(1).split(comp)[0]
         if category and not _STC_CATEGORY.match(category):
             issues.append(
-                Issue("invalid_code", f"STC01-1 {category[:10]!r} is not a claim status category code", pos, sid, 1, component=1)
+                Issue(
+                    "invalid_code",
+                    f"STC01-1 {category[:10]!r} is not a claim status category code",
+                    pos,
+                    sid,
+                    1,
+                    component=1,
+                )
             )
     elif sid in ("ST", "SE", "AK2") and get(2) and not 4 <= len(get(2)) <= 9:
-        issues.append(Issue("element_length", f"{sid}02 control number must be 4 to 9 characters", pos, sid, 2))
+        issues.append(
+            Issue(
+                "element_length", f"{sid}02 control number must be 4 to 9 characters", pos, sid, 2
+            )
+        )
     elif sid == "GS" and get(5) and not _valid_time(get(5)):
-        issues.append(Issue("invalid_time", f"GS05 {get(5)[:10]!r} is not a valid HHMM[SS] time", pos, sid, 5))
+        issues.append(
+            Issue("invalid_time", f"GS05 {get(5)[:10]!r} is not a valid HHMM[SS] time", pos, sid, 5)
+        )
     elif sid == "BHT" and kind in BHT01 and get(1) != BHT01[kind]:
-        issues.append(Issue("invalid_code", f"BHT01 must be {BHT01[kind]} for a {kind}", pos, sid, 1))
+        issues.append(
+            Issue("invalid_code", f"BHT01 must be {BHT01[kind]} for a {kind}", pos, sid, 1)
+        )
     elif sid == "HL" and kind in HL03 and get(3) and get(3) not in HL03[kind]:
-        issues.append(Issue("invalid_code", f"HL03 {get(3)[:10]!r} is not a level of the {kind} guide", pos, sid, 3))
+        issues.append(
+            Issue(
+                "invalid_code",
+                f"HL03 {get(3)[:10]!r} is not a level of the {kind} guide",
+                pos,
+                sid,
+                3,
+            )
+        )
 
 
 def _valid_time(text: str) -> bool:
@@ -314,14 +411,28 @@ def _check_dtp(seg: Segment, issues: list[Issue]) -> None:
     if fmt == "D8":
         ok = _valid_date(value)
     elif fmt == "DT":
-        ok = len(value) == 12 and _valid_date(value[:8]) and is_digits(value[8:]) and value[8:10] < "24" and value[10:] < "60"
+        ok = (
+            len(value) == 12
+            and _valid_date(value[:8])
+            and is_digits(value[8:])
+            and value[8:10] < "24"
+            and value[10:] < "60"
+        )
     elif fmt == "RD8":
         a, sep, b = value.partition("-")
         ok = bool(sep) and _valid_date(a) and _valid_date(b) and a <= b
     else:
         return
     if not ok:
-        issues.append(Issue("invalid_date", f"DTP03 {value[:20]!r} is not a valid {fmt} date", seg.position, "DTP", 3))
+        issues.append(
+            Issue(
+                "invalid_date",
+                f"DTP03 {value[:20]!r} is not a valid {fmt} date",
+                seg.position,
+                "DTP",
+                3,
+            )
+        )
 
 
 # -- transaction-level checks ---------------------------------------------------------------
@@ -336,7 +447,9 @@ def _check_transaction(t: ParsedTransaction, default_comp: str, issues: list[Iss
         return
     st = t.envelope.st
     if t.kind == "835" and st.get(3):
-        issues.append(Issue("not_used_element", "ST03 is not used in the 835 guide", st.position, "ST", 3))
+        issues.append(
+            Issue("not_used_element", "ST03 is not used in the 835 guide", st.position, "ST", 3)
+        )
     if t.kind in HL03:
         _check_hl(t.envelope.segments, issues)
     check = _TRANSACTION_CHECKS.get(t.kind)
@@ -344,9 +457,21 @@ def _check_transaction(t: ParsedTransaction, default_comp: str, issues: list[Iss
         check(model, st, issues)
 
 
-def _missing(issues: list[Issue], what: str, anchor: Segment, loop: str | None = None, segment_id: str | None = None) -> None:
+def _missing(
+    issues: list[Issue],
+    what: str,
+    anchor: Segment,
+    loop: str | None = None,
+    segment_id: str | None = None,
+) -> None:
     issues.append(
-        Issue("required_missing", f"required {what} is missing", anchor.position, segment_id or anchor.id, loop=loop)
+        Issue(
+            "required_missing",
+            f"required {what} is missing",
+            anchor.position,
+            segment_id or anchor.id,
+            loop=loop,
+        )
     )
 
 
@@ -358,11 +483,23 @@ def _check_hl(segments: Iterable[Segment], issues: list[Issue]) -> None:
             continue
         hl_id, parent = seg.get(1), seg.get(2)
         if hl_id in seen:
-            issues.append(Issue("hl_duplicate", f"HL01 {hl_id!r} is used twice", seg.position, "HL", 1))
+            issues.append(
+                Issue("hl_duplicate", f"HL01 {hl_id!r} is used twice", seg.position, "HL", 1)
+            )
         elif hl_id != str(expected):
-            issues.append(Issue("hl_sequence", f"HL01 {hl_id!r} should be {expected}", seg.position, "HL", 1))
+            issues.append(
+                Issue("hl_sequence", f"HL01 {hl_id!r} should be {expected}", seg.position, "HL", 1)
+            )
         if parent and parent not in seen:
-            issues.append(Issue("hl_parent", f"HL02 parent {parent!r} is not an earlier HL01", seg.position, "HL", 2))
+            issues.append(
+                Issue(
+                    "hl_parent",
+                    f"HL02 parent {parent!r} is not an earlier HL01",
+                    seg.position,
+                    "HL",
+                    2,
+                )
+            )
         seen.add(hl_id)
         expected += 1
 
@@ -380,7 +517,13 @@ def _check_835(model: Any, st: Segment, issues: list[Issue]) -> None:
         _missing(issues, "loop 1000A (payer identification)", st, "1000A")
     else:
         if not any(p.function == "BL" for p in model.payer.contacts):
-            _missing(issues, "PER*BL (payer technical contact)", _first_segment(model.payer), "1000A", "PER")
+            _missing(
+                issues,
+                "PER*BL (payer technical contact)",
+                _first_segment(model.payer),
+                "1000A",
+                "PER",
+            )
     if model.payee is None:
         _missing(issues, "loop 1000B (payee identification)", st, "1000B")
     zero = Decimal("0")
@@ -396,31 +539,48 @@ def _check_835(model: Any, st: Segment, issues: list[Issue]) -> None:
             line_adj = sum((c.total for c in line.adjustments), zero)
             adjusted += line_adj
             svc = line.svc
-            if svc.charge is not None and svc.payment is not None and svc.charge - svc.payment != line_adj:
+            if (
+                svc.charge is not None
+                and svc.payment is not None
+                and svc.charge - svc.payment != line_adj
+            ):
                 issues.append(
                     Issue(
                         "unbalanced_service",
-                        f"service line does not balance: SVC02 {svc.charge} - SVC03 {svc.payment} != adjustments {line_adj}",
-                        svc.position, "SVC", 3, loop="2110",
+                        f"service line does not balance: SVC02 {svc.charge} - SVC03 "
+                        f"{svc.payment} != adjustments {line_adj}",
+                        svc.position,
+                        "SVC",
+                        3,
+                        loop="2110",
                     )
                 )
         if clp.total_charge - clp.payment != adjusted:
             issues.append(
                 Issue(
                     "unbalanced_claim",
-                    f"claim does not balance: CLP03 {clp.total_charge} - CLP04 {clp.payment} != adjustments {adjusted}",
-                    clp.position, "CLP", 4, loop="2100",
+                    f"claim does not balance: CLP03 {clp.total_charge} - CLP04 "
+                    f"{clp.payment} != adjustments {adjusted}",
+                    clp.position,
+                    "CLP",
+                    4,
+                    loop="2100",
                 )
             )
     plb_total = sum((p.total for p in model.provider_adjustments), zero)
     bpr = model.bpr
-    if bpr is not None and bpr.total_payment is not None and bpr.total_payment != total_paid - plb_total:
+    if (
+        bpr is not None
+        and bpr.total_payment is not None
+        and bpr.total_payment != total_paid - plb_total
+    ):
         issues.append(
             Issue(
                 "unbalanced_payment",
                 f"BPR02 {bpr.total_payment} != sum of CLP04 {total_paid} - PLB {plb_total}",
                 model.segments[1].position if len(model.segments) > 1 else st.position,
-                "BPR", 2,
+                "BPR",
+                2,
             )
         )
 
@@ -436,7 +596,9 @@ def _check_837(model: Any, st: Segment, issues: list[Issue]) -> None:
         _missing(issues, "loop 2000A (billing provider)", st, "2000A")
     for billing in model.billing_providers:
         if not billing.billing_provider_name:
-            _missing(issues, "loop 2010AA (billing provider name)", billing.segments[0], "2010AA", "NM1")
+            _missing(
+                issues, "loop 2010AA (billing provider name)", billing.segments[0], "2010AA", "NM1"
+            )
         for sub in billing.subscribers:
             if sub.sbr is None:
                 _missing(issues, "SBR (subscriber information)", sub.segments[0], "2000B", "SBR")
@@ -460,7 +622,10 @@ def _check_837(model: Any, st: Segment, issues: list[Issue]) -> None:
                     Issue(
                         "unbalanced_claim",
                         f"CLM02 {clm.total_charge} != sum of service line charges {total}",
-                        clm.position, "CLM", 2, loop="2300",
+                        clm.position,
+                        "CLM",
+                        2,
+                        loop="2300",
                     )
                 )
 
@@ -476,7 +641,13 @@ def _check_277ca(model: Any, st: Segment, issues: list[Issue]) -> None:
     _check_hl_transaction(model, st, issues)
     for loop in model.walk():
         if loop.LOOP_ID in ("2200B", "2200C", "2200D") and not loop.statuses:
-            _missing(issues, f"STC (status information) in loop {loop.LOOP_ID}", loop.segments[0], loop.LOOP_ID, "STC")
+            _missing(
+                issues,
+                f"STC (status information) in loop {loop.LOOP_ID}",
+                loop.segments[0],
+                loop.LOOP_ID,
+                "STC",
+            )
 
 
 def _check_999(model: Any, st: Segment, issues: list[Issue]) -> None:
@@ -486,7 +657,13 @@ def _check_999(model: Any, st: Segment, issues: list[Issue]) -> None:
         _missing(issues, "AK9 (functional group response trailer)", st, None, "AK9")
     for response in model.transaction_responses:
         if response.ik5 is None:
-            _missing(issues, "IK5 (transaction set response trailer)", response.segments[0], "2000", "IK5")
+            _missing(
+                issues,
+                "IK5 (transaction set response trailer)",
+                response.segments[0],
+                "2000",
+                "IK5",
+            )
 
 
 _TRANSACTION_CHECKS = {
@@ -500,5 +677,3 @@ _TRANSACTION_CHECKS = {
     "277CA": _check_277ca,
     "999": _check_999,
 }
-
-

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 from shared.x12.claim837 import BhtSegment
 from shared.x12.common import (
@@ -28,7 +28,7 @@ TRANSACTION_SET_ID = "270"
 IMPLEMENTATION = "005010X279A1"
 
 
-class HL03(str, Enum):
+class HL03(StrEnum):
     """Hierarchical Level Code (270/271)."""
 
     INFORMATION_SOURCE = "20"
@@ -37,7 +37,7 @@ class HL03(str, Enum):
     DEPENDENT = "23"
 
 
-class EQ01(str, Enum):
+class EQ01(StrEnum):
     """Service Type Code (the common ones; the guide lists about 200)."""
 
     MEDICAL_CARE = "1"
@@ -215,7 +215,11 @@ class Transaction270(Loop):
     LOOP_ID = "HEADER"
     NAME = "Eligibility, Coverage or Benefit Inquiry"
     TRIGGER = "ST"
-    FIELDS = {"ST": ("st", False, None), "BHT": ("bht", False, BhtSegment.read), "SE": ("se", False, None)}
+    FIELDS = {
+        "ST": ("st", False, None),
+        "BHT": ("bht", False, BhtSegment.read),
+        "SE": ("se", False, None),
+    }
     CHILDREN = {"HL": [(3, frozenset({"20"}), Loop2000A, "sources")]}
     st: Segment
     bht: BhtSegment | None

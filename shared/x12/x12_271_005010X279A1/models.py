@@ -1,11 +1,11 @@
-"""271 Eligibility, Coverage or Benefit Information (005010X279A1): segments, code lists and loops."""
+"""271 Eligibility, Coverage or Benefit Information (005010X279A1): segments, codes, loops."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
-from enum import Enum
+from enum import StrEnum
 
 from shared.x12.claim837 import BhtSegment
 from shared.x12.common import (
@@ -28,7 +28,7 @@ TRANSACTION_SET_ID = "271"
 IMPLEMENTATION = "005010X279A1"
 
 
-class EB01(str, Enum):
+class EB01(StrEnum):
     """Eligibility or Benefit Information Code (the common ones)."""
 
     ACTIVE_COVERAGE = "1"
@@ -96,8 +96,18 @@ class EbSegment:
         types = raw.split(ctx.repetition) if ctx.repetition and raw else ([raw] if raw else [])
         proc = s.get(13)
         return cls(
-            code(EB01, s.get(1)), s.get(2), types, s.get(4), s.get(5), s.get(6), to_decimal(s.get(7)),
-            to_decimal(s.get(8)), s.get(9), to_decimal(s.get(10)), s.get(11), s.get(12),
+            code(EB01, s.get(1)),
+            s.get(2),
+            types,
+            s.get(4),
+            s.get(5),
+            s.get(6),
+            to_decimal(s.get(7)),
+            to_decimal(s.get(8)),
+            s.get(9),
+            to_decimal(s.get(10)),
+            s.get(11),
+            s.get(12),
             ProcedureCode.of(proc, ctx) if proc else None,
         )
 
@@ -244,7 +254,10 @@ class Loop2000A(Loop):
     LOOP_ID = "2000A"
     NAME = "Information Source Level"
     TRIGGER = "HL"
-    FIELDS = {"HL": ("hl", False, HlSegment.read), "AAA": ("requests_rejected", True, AaaSegment.read)}
+    FIELDS = {
+        "HL": ("hl", False, HlSegment.read),
+        "AAA": ("requests_rejected", True, AaaSegment.read),
+    }
     CHILDREN = {
         "NM1": [(0, None, Loop2100A, "source_name")],
         "HL": [(3, frozenset({"21"}), Loop2000B, "receivers")],
@@ -261,7 +274,11 @@ class Transaction271(Loop):
     LOOP_ID = "HEADER"
     NAME = "Eligibility, Coverage or Benefit Information"
     TRIGGER = "ST"
-    FIELDS = {"ST": ("st", False, None), "BHT": ("bht", False, BhtSegment.read), "SE": ("se", False, None)}
+    FIELDS = {
+        "ST": ("st", False, None),
+        "BHT": ("bht", False, BhtSegment.read),
+        "SE": ("se", False, None),
+    }
     CHILDREN = {"HL": [(3, frozenset({"20"}), Loop2000A, "sources")]}
     st: Segment
     bht: BhtSegment | None

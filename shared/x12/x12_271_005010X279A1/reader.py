@@ -8,6 +8,9 @@ from shared.x12.x12_271_005010X279A1.models import Transaction271
 
 
 def read_271(source: Source, *, strict: bool = False) -> list[Transaction271]:
-    """Every 271 transaction set in the document; strict=True raises X12ValidationError on errors."""
+    """Every 271 transaction set in the document.
+
+    strict=True raises X12ValidationError when the document has errors.
+    """
     result = parse(source, strict=strict)
     return [t.model for t in result.transactions if isinstance(t.model, Transaction271)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from shared.x12.claim837 import BhtSegment
-from shared.x12.claim_status import StatusSvcSegment, StcSegment
+from shared.x12.claim_status import StatusSvcSegment
 from shared.x12.common import (
     AmtSegment,
     DmgSegment,
@@ -63,7 +63,7 @@ class Loop2200E(Loop):
     service_lines: list[Loop2210E]
 
     def reference(self, qualifier: str) -> str | None:
-        """REF02 of the first REF with this qualifier (1K payer claim number, EJ patient account)."""
+        """REF02 of the first REF with this qualifier (1K payer claim no., EJ patient account)."""
         for ref in self.references:
             if ref.qualifier == qualifier:
                 return ref.value
@@ -142,7 +142,7 @@ class Loop2200D(Loop):
     service_lines: list[Loop2210D]
 
     def reference(self, qualifier: str) -> str | None:
-        """REF02 of the first REF with this qualifier (1K payer claim number, EJ patient account)."""
+        """REF02 of the first REF with this qualifier (1K payer claim no., EJ patient account)."""
         for ref in self.references:
             if ref.qualifier == qualifier:
                 return ref.value
@@ -177,7 +177,7 @@ class Loop2000D(Loop):
     CHILDREN = {
         "NM1": [(0, None, Loop2100D, "names")],
         "TRN": [(0, None, Loop2200D, "claims")],
-        "HL": [(3, frozenset(['23']), Loop2000E, "children_levels")],
+        "HL": [(3, frozenset(["23"]), Loop2000E, "children_levels")],
     }
     hl: HlSegment
     dmg: DmgSegment | None
@@ -213,7 +213,7 @@ class Loop2000C(Loop):
     FIELDS = {"HL": ("hl", False, HlSegment.read), "DMG": ("dmg", False, DmgSegment.read)}
     CHILDREN = {
         "NM1": [(0, None, Loop2100C, "names")],
-        "HL": [(3, frozenset(['22']), Loop2000D, "children_levels")],
+        "HL": [(3, frozenset(["22"]), Loop2000D, "children_levels")],
     }
     hl: HlSegment
     dmg: DmgSegment | None
@@ -248,7 +248,7 @@ class Loop2000B(Loop):
     FIELDS = {"HL": ("hl", False, HlSegment.read), "DMG": ("dmg", False, DmgSegment.read)}
     CHILDREN = {
         "NM1": [(0, None, Loop2100B, "names")],
-        "HL": [(3, frozenset(['19']), Loop2000C, "children_levels")],
+        "HL": [(3, frozenset(["19"]), Loop2000C, "children_levels")],
     }
     hl: HlSegment
     dmg: DmgSegment | None
@@ -283,7 +283,7 @@ class Loop2000A(Loop):
     FIELDS = {"HL": ("hl", False, HlSegment.read), "DMG": ("dmg", False, DmgSegment.read)}
     CHILDREN = {
         "NM1": [(0, None, Loop2100A, "names")],
-        "HL": [(3, frozenset(['21']), Loop2000B, "children_levels")],
+        "HL": [(3, frozenset(["21"]), Loop2000B, "children_levels")],
     }
     hl: HlSegment
     dmg: DmgSegment | None
@@ -297,7 +297,11 @@ class Transaction276(Loop):
     LOOP_ID = "HEADER"
     NAME = "Health Care Claim Status Request"
     TRIGGER = "ST"
-    FIELDS = {"ST": ("st", False, None), "BHT": ("bht", False, BhtSegment.read), "SE": ("se", False, None)}
+    FIELDS = {
+        "ST": ("st", False, None),
+        "BHT": ("bht", False, BhtSegment.read),
+        "SE": ("se", False, None),
+    }
     CHILDREN = {"HL": [(3, frozenset({"20"}), Loop2000A, "sources")]}
     st: Segment
     bht: BhtSegment | None

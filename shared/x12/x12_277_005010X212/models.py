@@ -67,7 +67,7 @@ class Loop2200E(Loop):
     service_lines: list[Loop2220E]
 
     def reference(self, qualifier: str) -> str | None:
-        """REF02 of the first REF with this qualifier (1K payer claim number, EJ patient account)."""
+        """REF02 of the first REF with this qualifier (1K payer claim no., EJ patient account)."""
         for ref in self.references:
             if ref.qualifier == qualifier:
                 return ref.value
@@ -150,7 +150,7 @@ class Loop2200D(Loop):
     service_lines: list[Loop2220D]
 
     def reference(self, qualifier: str) -> str | None:
-        """REF02 of the first REF with this qualifier (1K payer claim number, EJ patient account)."""
+        """REF02 of the first REF with this qualifier (1K payer claim no., EJ patient account)."""
         for ref in self.references:
             if ref.qualifier == qualifier:
                 return ref.value
@@ -185,7 +185,7 @@ class Loop2000D(Loop):
     CHILDREN = {
         "NM1": [(0, None, Loop2100D, "names")],
         "TRN": [(0, None, Loop2200D, "claims")],
-        "HL": [(3, frozenset(['23']), Loop2000E, "children_levels")],
+        "HL": [(3, frozenset(["23"]), Loop2000E, "children_levels")],
     }
     hl: HlSegment
     dmg: DmgSegment | None
@@ -215,7 +215,7 @@ class Loop2200C(Loop):
     statuses: list[StcSegment]
 
     def reference(self, qualifier: str) -> str | None:
-        """REF02 of the first REF with this qualifier (1K payer claim number, EJ patient account)."""
+        """REF02 of the first REF with this qualifier (1K payer claim no., EJ patient account)."""
         for ref in self.references:
             if ref.qualifier == qualifier:
                 return ref.value
@@ -250,7 +250,7 @@ class Loop2000C(Loop):
     CHILDREN = {
         "NM1": [(0, None, Loop2100C, "names")],
         "TRN": [(0, None, Loop2200C, "claims")],
-        "HL": [(3, frozenset(['22']), Loop2000D, "children_levels")],
+        "HL": [(3, frozenset(["22"]), Loop2000D, "children_levels")],
     }
     hl: HlSegment
     dmg: DmgSegment | None
@@ -280,7 +280,7 @@ class Loop2200B(Loop):
     statuses: list[StcSegment]
 
     def reference(self, qualifier: str) -> str | None:
-        """REF02 of the first REF with this qualifier (1K payer claim number, EJ patient account)."""
+        """REF02 of the first REF with this qualifier (1K payer claim no., EJ patient account)."""
         for ref in self.references:
             if ref.qualifier == qualifier:
                 return ref.value
@@ -315,7 +315,7 @@ class Loop2000B(Loop):
     CHILDREN = {
         "NM1": [(0, None, Loop2100B, "names")],
         "TRN": [(0, None, Loop2200B, "claims")],
-        "HL": [(3, frozenset(['19']), Loop2000C, "children_levels")],
+        "HL": [(3, frozenset(["19"]), Loop2000C, "children_levels")],
     }
     hl: HlSegment
     dmg: DmgSegment | None
@@ -345,7 +345,7 @@ class Loop2200A(Loop):
     statuses: list[StcSegment]
 
     def reference(self, qualifier: str) -> str | None:
-        """REF02 of the first REF with this qualifier (1K payer claim number, EJ patient account)."""
+        """REF02 of the first REF with this qualifier (1K payer claim no., EJ patient account)."""
         for ref in self.references:
             if ref.qualifier == qualifier:
                 return ref.value
@@ -380,7 +380,7 @@ class Loop2000A(Loop):
     CHILDREN = {
         "NM1": [(0, None, Loop2100A, "names")],
         "TRN": [(0, None, Loop2200A, "claims")],
-        "HL": [(3, frozenset(['21']), Loop2000B, "children_levels")],
+        "HL": [(3, frozenset(["21"]), Loop2000B, "children_levels")],
     }
     hl: HlSegment
     dmg: DmgSegment | None
@@ -395,7 +395,11 @@ class Transaction277(Loop):
     LOOP_ID = "HEADER"
     NAME = "Health Care Claim Status Response"
     TRIGGER = "ST"
-    FIELDS = {"ST": ("st", False, None), "BHT": ("bht", False, BhtSegment.read), "SE": ("se", False, None)}
+    FIELDS = {
+        "ST": ("st", False, None),
+        "BHT": ("bht", False, BhtSegment.read),
+        "SE": ("se", False, None),
+    }
     CHILDREN = {"HL": [(3, frozenset({"20"}), Loop2000A, "sources")]}
     st: Segment
     bht: BhtSegment | None

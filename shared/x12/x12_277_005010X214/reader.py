@@ -8,6 +8,9 @@ from shared.x12.x12_277_005010X214.models import Transaction277CA
 
 
 def read_277ca(source: Source, *, strict: bool = False) -> list[Transaction277CA]:
-    """Every 277CA transaction set in the document; strict=True raises X12ValidationError on errors."""
+    """Every 277CA transaction set in the document.
+
+    strict=True raises X12ValidationError when the document has errors.
+    """
     result = parse(source, strict=strict)
     return [t.model for t in result.transactions if isinstance(t.model, Transaction277CA)]

@@ -1,1 +1,1 @@
-"""X12 835 Health Care Claim Payment/Advice (x12_835_005010X221A1): typed models, reader and writer."""
+"""X12 835 Health Care Claim Payment/Advice (005010X221A1): typed models, reader and writer."""

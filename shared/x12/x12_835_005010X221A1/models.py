@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from enum import Enum
+from enum import StrEnum
 
 from shared.x12.common import (
     PAD,
@@ -28,7 +28,7 @@ TRANSACTION_SET_ID = "835"
 IMPLEMENTATION = "005010X221A1"
 
 
-class BPR01(str, Enum):
+class BPR01(StrEnum):
     """Transaction Handling Code."""
 
     REMITTANCE_ONLY = "C"  # payment accompanies remittance (credit)
@@ -43,7 +43,7 @@ class BPR01(str, Enum):
 TransactionHandlingCode = BPR01
 
 
-class BPR04(str, Enum):
+class BPR04(StrEnum):
     """Payment Method Code."""
 
     ACH = "ACH"
@@ -56,7 +56,7 @@ class BPR04(str, Enum):
 PaymentMethodCode = BPR04
 
 
-class CLP02(str, Enum):
+class CLP02(StrEnum):
     """Claim Status Code."""
 
     PRIMARY = "1"
@@ -74,7 +74,7 @@ class CLP02(str, Enum):
 ClaimStatusCode = CLP02
 
 
-class CAS01(str, Enum):
+class CAS01(StrEnum):
     """Claim Adjustment Group Code."""
 
     CONTRACTUAL_OBLIGATIONS = "CO"
@@ -106,8 +106,13 @@ class BprSegment:
     def read(cls, s: Segment, ctx: LoopContext) -> BprSegment:
         amount = s.get(2)
         return cls(
-            code(BPR01, s.get(1)), to_decimal(amount), s.get(3), code(BPR04, s.get(4)), s.get(5),
-            to_date(s.get(16)), amount,
+            code(BPR01, s.get(1)),
+            to_decimal(amount),
+            s.get(3),
+            code(BPR04, s.get(4)),
+            s.get(5),
+            to_date(s.get(16)),
+            amount,
         )
 
 
@@ -153,8 +158,17 @@ class ClpSegment:
     def read(cls, s: Segment, ctx: LoopContext) -> ClpSegment:
         e = s.elements + PAD
         return cls(
-            e[0], code(CLP02, e[1]), to_decimal(e[2]), to_decimal(e[3]), to_decimal(e[4]),  # type: ignore[arg-type]
-            e[5], e[6], e[7], e[8], e[10], s.position,  # type: ignore[arg-type]
+            e[0],
+            code(CLP02, e[1]),
+            to_decimal(e[2]),
+            to_decimal(e[3]),
+            to_decimal(e[4]),  # type: ignore[arg-type]
+            e[5],
+            e[6],
+            e[7],
+            e[8],
+            e[10],
+            s.position,  # type: ignore[arg-type]
         )
 
 
@@ -213,7 +227,10 @@ class ProcedureCode:
     def of(cls, value: str, ctx: LoopContext) -> ProcedureCode:
         parts = components(value, ctx)
         return cls(
-            component(parts, 1), component(parts, 2), [m for m in parts[2:6] if m], component(parts, 7)
+            component(parts, 1),
+            component(parts, 2),
+            [m for m in parts[2:6] if m],
+            component(parts, 7),
         )
 
 
@@ -239,9 +256,14 @@ class SvcSegment:
         e = s.elements + PAD
         original: str = e[5]  # type: ignore[assignment]
         return cls(
-            ProcedureCode.of(e[0], ctx), to_decimal(e[1]), to_decimal(e[2]), e[3],  # type: ignore[arg-type]
-            to_decimal(e[4]), ProcedureCode.of(original, ctx) if original else None,  # type: ignore[arg-type]
-            to_decimal(e[6]), s.position,  # type: ignore[arg-type]
+            ProcedureCode.of(e[0], ctx),
+            to_decimal(e[1]),
+            to_decimal(e[2]),
+            e[3],  # type: ignore[arg-type]
+            to_decimal(e[4]),
+            ProcedureCode.of(original, ctx) if original else None,  # type: ignore[arg-type]
+            to_decimal(e[6]),
+            s.position,  # type: ignore[arg-type]
         )
 
 
@@ -452,7 +474,10 @@ class Transaction835(Loop):
         "SE": ("se", False, None),
     }
     CHILDREN = {
-        "N1": [(1, frozenset({"PR"}), Loop1000A, "payer_loops"), (1, None, Loop1000B, "payee_loops")],
+        "N1": [
+            (1, frozenset({"PR"}), Loop1000A, "payer_loops"),
+            (1, None, Loop1000B, "payee_loops"),
+        ],
         "LX": [(0, None, Loop2000, "header_numbers")],
         # Tolerance: claims without an LX header number (seen in some payers' files) still read.
         "CLP": [(0, None, Loop2100, "claims_without_header")],

@@ -8,6 +8,9 @@ from shared.x12.x12_835_005010X221A1.models import Transaction835
 
 
 def read_835(source: Source, *, strict: bool = False) -> list[Transaction835]:
-    """Every 835 transaction set in the document; strict=True raises X12ValidationError on errors."""
+    """Every 835 transaction set in the document.
+
+    strict=True raises X12ValidationError when the document has errors.
+    """
     result = parse(source, strict=strict)
     return [t.model for t in result.transactions if isinstance(t.model, Transaction835)]

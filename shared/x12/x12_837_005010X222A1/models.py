@@ -1,4 +1,4 @@
-"""837 Professional claim (005010X222A1): service-line segments and loops named as the guide names them."""
+"""837 Professional claim (005010X222A1): service-line segments and loops, named as the guide."""
 
 from __future__ import annotations
 
@@ -34,6 +34,7 @@ from shared.x12.segments import Segment
 TRANSACTION_SET_ID = "837"
 IMPLEMENTATION = "005010X222A1"
 
+
 @dataclass(slots=True)
 class Sv1Segment:
     """Professional Service.
@@ -55,8 +56,14 @@ class Sv1Segment:
     def read(cls, s: Segment, ctx: LoopContext) -> Sv1Segment:
         e = s.elements + PAD  # hot path: index a padded copy instead of calling get()
         return cls(
-            ProcedureCode.of(e[0], ctx), to_decimal(e[1]), e[2], to_decimal(e[3]), e[4],  # type: ignore[arg-type]
-            [p for p in components(e[6], ctx) if p], e[8], s.position,  # type: ignore[arg-type]
+            ProcedureCode.of(e[0], ctx),
+            to_decimal(e[1]),
+            e[2],
+            to_decimal(e[3]),
+            e[4],  # type: ignore[arg-type]
+            [p for p in components(e[6], ctx) if p],
+            e[8],
+            s.position,  # type: ignore[arg-type]
         )
 
 

@@ -1,4 +1,4 @@
-"""837 Institutional claim (005010X223A2): service-line segments and loops named as the guide names them."""
+"""837 Institutional claim (005010X223A2): service-line segments and loops, named as the guide."""
 
 from __future__ import annotations
 
@@ -28,11 +28,12 @@ from shared.x12.claim837 import (
     line_provider_loop,
 )
 from shared.x12.common import AmtSegment, DtpSegment, HlSegment, PrvSegment, RefSegment
-from shared.x12.loops import Loop, LoopContext, components, to_decimal
+from shared.x12.loops import Loop, LoopContext, to_decimal
 from shared.x12.segments import Segment
 
 TRANSACTION_SET_ID = "837"
 IMPLEMENTATION = "005010X223A2"
+
 
 @dataclass(slots=True)
 class Sv2Segment:
@@ -54,8 +55,13 @@ class Sv2Segment:
     def read(cls, s: Segment, ctx: LoopContext) -> Sv2Segment:
         proc = s.get(2)
         return cls(
-            s.get(1), ProcedureCode.of(proc, ctx) if proc else None, to_decimal(s.get(3)), s.get(4),
-            to_decimal(s.get(5)), to_decimal(s.get(7)), s.position,
+            s.get(1),
+            ProcedureCode.of(proc, ctx) if proc else None,
+            to_decimal(s.get(3)),
+            s.get(4),
+            to_decimal(s.get(5)),
+            to_decimal(s.get(7)),
+            s.position,
         )
 
 

@@ -8,6 +8,9 @@ from shared.x12.x12_837_005010X223A2.models import Transaction837I
 
 
 def read_837i(source: Source, *, strict: bool = False) -> list[Transaction837I]:
-    """Every 837I transaction set in the document; strict=True raises X12ValidationError on errors."""
+    """Every 837I transaction set in the document.
+
+    strict=True raises X12ValidationError when the document has errors.
+    """
     result = parse(source, strict=strict)
     return [t.model for t in result.transactions if isinstance(t.model, Transaction837I)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 from shared.x12.loops import Loop, LoopContext, code, component, components
 from shared.x12.segments import Segment
@@ -13,7 +13,7 @@ TRANSACTION_SET_ID = "999"
 IMPLEMENTATION = "005010X231A1"
 
 
-class IK501(str, Enum):
+class IK501(StrEnum):
     """Transaction Set Acknowledgment Code."""
 
     ACCEPTED = "A"
@@ -27,7 +27,7 @@ class IK501(str, Enum):
 TransactionSetAcknowledgmentCode = IK501
 
 
-class AK901(str, Enum):
+class AK901(StrEnum):
     """Functional Group Acknowledge Code."""
 
     ACCEPTED = "A"
@@ -42,7 +42,7 @@ class AK901(str, Enum):
 FunctionalGroupAcknowledgeCode = AK901
 
 
-class IK304(str, Enum):
+class IK304(StrEnum):
     """Implementation Segment Syntax Error Code."""
 
     UNRECOGNIZED_SEGMENT_ID = "1"
@@ -63,7 +63,7 @@ class IK304(str, Enum):
 ImplementationSegmentSyntaxErrorCode = IK304
 
 
-class IK403(str, Enum):
+class IK403(StrEnum):
     """Implementation Data Element Syntax Error Code."""
 
     REQUIRED_ELEMENT_MISSING = "1"
@@ -193,7 +193,13 @@ class Ak9Segment:
 
     @classmethod
     def read(cls, s: Segment, ctx: LoopContext) -> Ak9Segment:
-        return cls(code(AK901, s.get(1)), s.get(2), s.get(3), s.get(4), [c for c in (s.get(i) for i in range(5, 10)) if c])
+        return cls(
+            code(AK901, s.get(1)),
+            s.get(2),
+            s.get(3),
+            s.get(4),
+            [c for c in (s.get(i) for i in range(5, 10)) if c],
+        )
 
 
 @dataclass(slots=True)

@@ -8,6 +8,9 @@ from shared.x12.x12_999_005010X231A1.models import Transaction999
 
 
 def read_999(source: Source, *, strict: bool = False) -> list[Transaction999]:
-    """Every 999 transaction set in the document; strict=True raises X12ValidationError on errors."""
+    """Every 999 transaction set in the document.
+
+    strict=True raises X12ValidationError when the document has errors.
+    """
     result = parse(source, strict=strict)
     return [t.model for t in result.transactions if isinstance(t.model, Transaction999)]

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, time
-from enum import Enum
+from enum import StrEnum
 
 from shared.x12.loops import code, to_date6, to_time
 from shared.x12.segments import Segment
 
 
-class TA104(str, Enum):
+class TA104(StrEnum):
     """Interchange Acknowledgment Code."""
 
     ACCEPTED = "A"
@@ -21,7 +21,7 @@ class TA104(str, Enum):
 InterchangeAcknowledgmentCode = TA104
 
 
-class TA105(str, Enum):
+class TA105(StrEnum):
     """Interchange Note Code (000 no error; 001-031 the ISA/IEA problem found)."""
 
     NO_ERROR = "000"
@@ -79,6 +79,10 @@ class Ta1Segment:
     @classmethod
     def from_segment(cls, s: Segment) -> Ta1Segment:
         return cls(
-            s.get(1), to_date6(s.get(2)), to_time(s.get(3)), code(TA104, s.get(4)), code(TA105, s.get(5)),
+            s.get(1),
+            to_date6(s.get(2)),
+            to_time(s.get(3)),
+            code(TA104, s.get(4)),
+            code(TA105, s.get(5)),
             s.position,
         )

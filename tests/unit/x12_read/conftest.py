@@ -22,7 +22,9 @@ def sample_files() -> list[Path]:
     return sorted(
         p
         for p in root.rglob("*")
-        if p.is_file() and p.parent.name != "LICENSES" and p.name not in ("SOURCES.md", ".gitattributes")
+        if p.is_file()
+        and p.parent.name != "LICENSES"
+        and p.name not in ("SOURCES.md", ".gitattributes")
     )
 
 

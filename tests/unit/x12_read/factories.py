@@ -2,18 +2,39 @@
 
 from __future__ import annotations
 
-ISA = "ISA*00*          *00*          *ZZ*SUBMITTER      *ZZ*RECEIVER       *240101*1200*^*00501*000000101*0*T*:~"
 
-
-def isa(control: str = "000000101", element: str = "*", component: str = ":", repetition: str = "^", terminator: str = "~") -> str:
-    fields = ["ISA", "00", " " * 10, "00", " " * 10, "ZZ", "SUBMITTER      ", "ZZ", "RECEIVER       ", "240101", "1200",
-              repetition, "00501", control, "0", "T", component]
+def isa(
+    control: str = "000000101",
+    element: str = "*",
+    component: str = ":",
+    repetition: str = "^",
+    terminator: str = "~",
+) -> str:
+    fields = [
+        "ISA",
+        "00",
+        " " * 10,
+        "00",
+        " " * 10,
+        "ZZ",
+        "SUBMITTER      ",
+        "ZZ",
+        "RECEIVER       ",
+        "240101",
+        "1200",
+        repetition,
+        "00501",
+        control,
+        "0",
+        "T",
+        component,
+    ]
     return element.join(fields) + terminator
 
 
 def remittance_835(
     *,
-    bpr_amount: str = "150.00",
+    bpr_amount: str = "80.00",
     clp: tuple[str, str, str] = ("100.00", "80.00", "20.00"),
     cas: str = "CAS*CO*45*20.00~",
     st02: str = "0001",
@@ -40,7 +61,6 @@ def remittance_835(
         "N4*KANSAS CITY*MO*64108~",
         "LX*1~",
         f"CLP*PCN001*1*{clp[0]}*{clp[1]}*{clp[2]}*12*PAYERCLAIM1~",
-        cas,
         "NM1*QC*1*DOE*JANE****MI*M123~",
         "SVC*HC:99213*100.00*80.00**1~",
         "DTM*472*20231215~",
@@ -62,7 +82,9 @@ def remittance_835(
     )
 
 
-def claim_837p(*, clm02: str = "150.00", line_charges: tuple[str, ...] = ("100.00", "50.00")) -> str:
+def claim_837p(
+    *, clm02: str = "150.00", line_charges: tuple[str, ...] = ("100.00", "50.00")
+) -> str:
     """A small 005010X222A1 837P: one billing provider, subscriber = patient, one claim."""
     lines = []
     for n, charge in enumerate(line_charges, start=1):
@@ -87,4 +109,20 @@ def claim_837p(*, clm02: str = "150.00", line_charges: tuple[str, ...] = ("100.0
         *lines,
     ]
     body.append(f"SE*{len(body) + 1}*0001~")
-    return isa() + "GS*HC*CLINIC*PAYER*20240105*1200*1*X*005010X222A1~" + "".join(body) + "GE*1*1~IEA*1*000000101~"
+    return (
+        isa()
+        + "GS*HC*CLINIC*PAYER*20240105*1200*1*X*005010X222A1~"
+        + "".join(body)
+        + "GE*1*1~IEA*1*000000101~"
+    )
+
+
+def recount(text: str) -> str:
+    """Rewrite SE01 of a single-transaction document after a test added or removed segments."""
+    segments = [s for s in text.split("~") if s.strip()]
+    st = next(i for i, s in enumerate(segments) if s.startswith("ST*"))
+    se = next(i for i, s in enumerate(segments) if s.startswith("SE*"))
+    parts = segments[se].split("*")
+    parts[1] = str(se - st + 1)
+    segments[se] = "*".join(parts)
+    return "~".join(segments) + "~"

@@ -1,4 +1,4 @@
-"""Envelope checks: control numbers and counts, each error naming segment position, id and element."""
+"""Envelope checks: control numbers and counts; each error names segment position, id, element."""
 
 from __future__ import annotations
 
@@ -32,7 +32,9 @@ def test_a_correct_envelope_has_no_issues() -> None:
         ({"se01": "99"}, ("count_mismatch", "SE", 1)),
     ],
 )
-def test_each_envelope_error_names_segment_and_element(kwargs: dict[str, str], expected: tuple[str, str, int]) -> None:
+def test_each_envelope_error_names_segment_and_element(
+    kwargs: dict[str, str], expected: tuple[str, str, int]
+) -> None:
     assert errors(remittance_835(**kwargs)) == [expected]
 
 
@@ -69,7 +71,11 @@ def test_missing_trailers_are_reported_at_end_of_file() -> None:
 def test_strict_reading_raises_the_first_envelope_error() -> None:
     with pytest.raises(X12EnvelopeError) as info:
         read_document(remittance_835(gs06="5"), strict=True)
-    assert info.value.segment_id == "GE" and info.value.element == 2 and info.value.position is not None
+    assert (
+        info.value.segment_id == "GE"
+        and info.value.element == 2
+        and info.value.position is not None
+    )
 
 
 def test_transaction_sets_stream_one_at_a_time() -> None:

@@ -23,10 +23,12 @@ from .factories import remittance_835
 
 KNOWN_DIFFERENCES: dict[str, str] = {
     "835/blue_cross_nc_sample.txt": (
-        "no ISA: pyx12 refuses the file before reading a segment; we read it tolerantly and blame SE01/PER/SVC"
+        "no ISA: pyx12 refuses the file before reading a segment; "
+        "we read it tolerantly and blame SE01/PER/SVC"
     ),
     "835-4010/835_DeIdent_02.dat": (
-        "digits masked in ISA12/GS08: pyx12 refuses the file; we read it and blame the envelope, balancing and codes"
+        "digits masked in ISA12/GS08: pyx12 refuses the file; "
+        "we read it and blame the envelope, balancing and codes"
     ),
 }
 # pyx12 needs ~5 s on the 330 KB stress file: only in the slow run.
@@ -58,7 +60,9 @@ def agree(path: Path) -> tuple[bool, str]:
         return True, "both valid"
     if not theirs.ok and not ours.ok:
         common = ours.segment_ids & pyx12_blames(theirs)
-        return bool(common), f"both invalid; common segments {sorted(common)}; ours {sorted(ours.segment_ids)}"
+        return bool(
+            common
+        ), f"both invalid; common segments {sorted(common)}; ours {sorted(ours.segment_ids)}"
     return False, f"pyx12 ok={theirs.ok} ours ok={ours.ok}; ours {sorted(ours.segment_ids)}"
 
 
@@ -78,7 +82,9 @@ def _guide(path: Path) -> str:
 MAPPED = [
     p
     for p in sample_files()
-    if _guide(p).startswith(MAPPED_GUIDES) or p.parent.name == "835-4010" or p.name == "blue_cross_nc_sample.txt"
+    if _guide(p).startswith(MAPPED_GUIDES)
+    or p.parent.name == "835-4010"
+    or p.name == "blue_cross_nc_sample.txt"
 ]
 
 
@@ -91,7 +97,10 @@ def test_pyx12_maps_cover_the_expected_samples(samples_dir: Path) -> None:
 
 @pytest.mark.parametrize(
     "path",
-    [pytest.param(p, marks=[pytest.mark.slow, SLOW_OPT_IN]) if sample_id(p) in SLOW else p for p in MAPPED],
+    [
+        pytest.param(p, marks=[pytest.mark.slow, SLOW_OPT_IN]) if sample_id(p) in SLOW else p
+        for p in MAPPED
+    ],
     ids=[sample_id(p) for p in MAPPED],
 )
 def test_verdict_matches_pyx12(samples_dir: Path, path: Path) -> None:

@@ -1,7 +1,8 @@
-"""Robustness: thousands of seeded mutations of real files raise only the toolkit's own errors, with a position, and never hang.
+"""Robustness: seeded mutations of real files raise only toolkit errors with a position, never hang.
 
 Default run: X12_FUZZ_COUNT (default 1500) mutations of the small samples and the synthetic
-factories. With X12_SLOW=1 the `slow` test runs 20,000 mutations over every sample, large ones included.
+factories. With X12_SLOW=1 the `slow` test runs 20,000 mutations over every sample,
+large ones included.
 """
 
 from __future__ import annotations
@@ -128,8 +129,15 @@ def splice_isa(rng: random.Random, text: str) -> str:
 
 
 MUTATORS: list[Callable[[random.Random, str], str]] = [
-    truncate, swap_delimiters, drop_segments, duplicate_segments, garbage_element, huge_element,
-    flip_bytes, shuffle_segments, splice_isa,
+    truncate,
+    swap_delimiters,
+    drop_segments,
+    duplicate_segments,
+    garbage_element,
+    huge_element,
+    flip_bytes,
+    shuffle_segments,
+    splice_isa,
 ]
 
 
@@ -159,11 +167,13 @@ def run(count: int, seed: int, max_bytes: int | None) -> None:
         try:
             check_one(mutated)
         except Hang:
-            pytest.fail(f"case {case} (seed {seed}, {mutator.__name__}) did not finish in {PER_CASE_SECONDS}s")
+            where = f"case {case} (seed {seed}, {mutator.__name__})"
+            pytest.fail(f"{where} did not finish in {PER_CASE_SECONDS}s")
         except AssertionError:
             raise
         except Exception as exc:  # noqa: BLE001 - the point: name the leaked exception and the case
-            pytest.fail(f"case {case} (seed {seed}, {mutator.__name__}) leaked {type(exc).__name__}: {exc!r}"[:500])
+            where = f"case {case} (seed {seed}, {mutator.__name__})"
+            pytest.fail(f"{where} leaked {type(exc).__name__}: {exc!r}"[:500])
 
 
 def test_mutated_files_raise_only_toolkit_errors() -> None:
@@ -171,7 +181,9 @@ def test_mutated_files_raise_only_toolkit_errors() -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(os.environ.get("X12_SLOW") != "1", reason="opt-in: X12_SLOW=1 (20,000 mutations, ~5 min)")
+@pytest.mark.skipif(
+    os.environ.get("X12_SLOW") != "1", reason="opt-in: X12_SLOW=1 (20,000 mutations, ~5 min)"
+)
 def test_many_mutations_of_every_sample_including_large_ones() -> None:
     run(int(os.environ.get("X12_FUZZ_SLOW_COUNT", "20000")), seed=7, max_bytes=None)
 

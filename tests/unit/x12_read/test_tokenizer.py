@@ -1,4 +1,4 @@
-"""Tokenizer: delimiters come from the ISA, whitespace between segments is ignored, large files stream."""
+"""Tokenizer: delimiters from the ISA, whitespace between segments ignored, large files stream."""
 
 from __future__ import annotations
 
@@ -68,7 +68,9 @@ def test_streaming_in_tiny_chunks_matches_whole_text() -> None:
     whole, _ = tokenize(text)
     chunks = [text[i : i + 7] for i in range(0, len(text), 7)]
     streamed = list(Tokenizer(iter(chunks)))
-    assert [(s.id, s.elements, s.position) for s in streamed] == [(s.id, s.elements, s.position) for s in whole]
+    assert [(s.id, s.elements, s.position) for s in streamed] == [
+        (s.id, s.elements, s.position) for s in whole
+    ]
 
 
 def test_file_objects_are_read_in_chunks() -> None:
