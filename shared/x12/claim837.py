@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
 from shared.x12.common import (
     PAD,
@@ -18,6 +19,7 @@ from shared.x12.common import (
     PerSegment,
     PrvSegment,
     RefSegment,
+    padded,
 )
 from shared.x12.loops import Loop, LoopContext, code, component, components, to_date, to_decimal
 from shared.x12.segments import Segment
@@ -185,8 +187,8 @@ class SbrSegment:
 
     @classmethod
     def read(cls, s: Segment, ctx: LoopContext) -> SbrSegment:
-        e = s.elements + PAD
-        return cls(code(SBR01, e[0]), e[1], e[2], e[3], e[4], code(SBR09, e[8]))  # type: ignore[arg-type]
+        e = padded(s)
+        return cls(code(SBR01, e[0]), e[1], e[2], e[3], e[4], code(SBR09, e[8]))
 
 
 @dataclass(slots=True)
@@ -212,20 +214,20 @@ class ClmSegment:
 
     @classmethod
     def read(cls, s: Segment, ctx: LoopContext) -> ClmSegment:
-        e = s.elements + PAD
-        loc = components(e[4], ctx) + PAD  # type: ignore[arg-type]
+        e = padded(s)
+        loc = components(e[4], ctx) + PAD
         return cls(
             e[0],
             to_decimal(e[1]),
             loc[0],
             loc[1],
-            code(CLM05_3, loc[2]),  # type: ignore[arg-type]
+            code(CLM05_3, loc[2]),
             e[5],
             e[6],
             e[7],
             e[8],
             e[9],
-            [c for c in components(e[10], ctx) if c],  # type: ignore[arg-type]
+            [c for c in components(e[10], ctx) if c],
             s.position,
         )
 
@@ -346,9 +348,9 @@ class CtpSegment:
 
 
 def _nm1_loop_fields(
-    extra: dict[str, tuple[str, bool, object]] | None = None,
-) -> dict[str, tuple[str, bool, object]]:
-    fields_: dict[str, tuple[str, bool, object]] = {
+    extra: dict[str, tuple[str, bool, Any]] | None = None,
+) -> dict[str, tuple[str, bool, Any]]:
+    fields_: dict[str, tuple[str, bool, Any]] = {
         "NM1": ("nm1", False, Nm1Segment.read),
         "N3": ("n3", False, N3Segment.read),
         "N4": ("n4", False, N4Segment.read),
@@ -365,7 +367,7 @@ class NameLoop(Loop):
     """A loop that starts with NM1 (name, address, references, contacts)."""
 
     TRIGGER = "NM1"
-    FIELDS = _nm1_loop_fields()  # type: ignore[assignment]
+    FIELDS = _nm1_loop_fields()
     nm1: Nm1Segment
     n3: N3Segment | None
     n4: N4Segment | None
@@ -402,7 +404,7 @@ class Loop2010AC(NameLoop):
 class Loop2010BA(NameLoop):
     LOOP_ID = "2010BA"
     NAME = "Subscriber Name"
-    FIELDS = _nm1_loop_fields({"DMG": ("dmg", False, DmgSegment.read)})  # type: ignore[assignment]
+    FIELDS = _nm1_loop_fields({"DMG": ("dmg", False, DmgSegment.read)})
     dmg: DmgSegment | None
 
 
@@ -414,7 +416,7 @@ class Loop2010BB(NameLoop):
 class Loop2010CA(NameLoop):
     LOOP_ID = "2010CA"
     NAME = "Patient Name"
-    FIELDS = _nm1_loop_fields({"DMG": ("dmg", False, DmgSegment.read)})  # type: ignore[assignment]
+    FIELDS = _nm1_loop_fields({"DMG": ("dmg", False, DmgSegment.read)})
     dmg: DmgSegment | None
 
 
@@ -426,7 +428,7 @@ class Loop2330A(NameLoop):
 class Loop2330B(NameLoop):
     LOOP_ID = "2330B"
     NAME = "Other Payer Name"
-    FIELDS = _nm1_loop_fields({"DTP": ("dates", True, DtpSegment.read)})  # type: ignore[assignment]
+    FIELDS = _nm1_loop_fields({"DTP": ("dates", True, DtpSegment.read)})
     dates: list[DtpSegment]
 
 

@@ -13,8 +13,15 @@ from shared.x12.segments import Segment
 # Padding appended to a segment's elements so readers can index without bounds checks.
 PAD: list[str] = [""] * 24
 
+
+def padded(s: Segment) -> list[str]:
+    """The segment's elements plus PAD: hot-path readers index this instead of calling get()."""
+    return s.elements + PAD  # type: ignore[return-value]
+
+
 __all__ = [
     "PAD",
+    "padded",
     "AmtSegment",
     "DmgSegment",
     "DtmSegment",
@@ -60,8 +67,8 @@ class Nm1Segment:
 
     @classmethod
     def read(cls, s: Segment, ctx: LoopContext) -> Nm1Segment:
-        e = s.elements + PAD  # hot path: index a padded copy instead of calling get()
-        return cls(e[0], e[1], e[2], e[3], e[4], e[6], e[7], e[8], s.position)  # type: ignore[arg-type]
+        e = padded(s)  # hot path: index a padded copy instead of calling get()
+        return cls(e[0], e[1], e[2], e[3], e[4], e[6], e[7], e[8], s.position)
 
     def __repr__(self) -> str:  # names are patient data: keep them out of reprs and logs
         return f"Nm1Segment({self.entity_identifier}, position={self.position})"
@@ -101,8 +108,8 @@ class N4Segment:
 
     @classmethod
     def read(cls, s: Segment, ctx: LoopContext) -> N4Segment:
-        e = s.elements + PAD
-        return cls(e[0], e[1], e[2], e[3])  # type: ignore[arg-type]
+        e = padded(s)
+        return cls(e[0], e[1], e[2], e[3])
 
     def __repr__(self) -> str:
         return "N4Segment(<address>)"
@@ -122,8 +129,8 @@ class RefSegment:
 
     @classmethod
     def read(cls, s: Segment, ctx: LoopContext) -> RefSegment:
-        e = s.elements + PAD
-        return cls(e[0], e[1], e[2])  # type: ignore[arg-type]
+        e = padded(s)
+        return cls(e[0], e[1], e[2])
 
 
 @dataclass(slots=True)
@@ -140,9 +147,9 @@ class DtmSegment:
 
     @classmethod
     def read(cls, s: Segment, ctx: LoopContext) -> DtmSegment:
-        e = s.elements + PAD
-        raw: str = e[1]  # type: ignore[assignment]
-        return cls(e[0], to_date(raw), raw)  # type: ignore[arg-type]
+        e = padded(s)
+        raw: str = e[1]
+        return cls(e[0], to_date(raw), raw)
 
 
 @dataclass(slots=True)
@@ -161,14 +168,14 @@ class DtpSegment:
 
     @classmethod
     def read(cls, s: Segment, ctx: LoopContext) -> DtpSegment:
-        e = s.elements + PAD
-        fmt: str = e[1]  # type: ignore[assignment]
-        raw: str = e[2]  # type: ignore[assignment]
+        e = padded(s)
+        fmt: str = e[1]
+        raw: str = e[2]
         if fmt == "RD8" and "-" in raw:
             a, _, b = raw.partition("-")
-            return cls(e[0], fmt, to_date(a), to_date(b), raw)  # type: ignore[arg-type]
+            return cls(e[0], fmt, to_date(a), to_date(b), raw)
         d = to_date(raw)
-        return cls(e[0], fmt, d, d, raw)  # type: ignore[arg-type]
+        return cls(e[0], fmt, d, d, raw)
 
 
 @dataclass(slots=True)
@@ -205,8 +212,8 @@ class HlSegment:
 
     @classmethod
     def read(cls, s: Segment, ctx: LoopContext) -> HlSegment:
-        e = s.elements + PAD
-        return cls(e[0], e[1], e[2], e[3], s.position)  # type: ignore[arg-type]
+        e = padded(s)
+        return cls(e[0], e[1], e[2], e[3], s.position)
 
 
 @dataclass(slots=True)

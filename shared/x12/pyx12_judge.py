@@ -98,9 +98,9 @@ def judge_file(path: str | Path) -> Pyx12Verdict:
 
 def _run(path: Path, notes: list[str]) -> Pyx12Verdict:
     # Imported lazily: pyx12 loads XML maps and is only needed by tests and the judge CLI.
-    import pyx12.errh_json
-    import pyx12.params
-    import pyx12.x12n_document
+    import pyx12.errh_json  # type: ignore[import-untyped]
+    import pyx12.params  # type: ignore[import-untyped]
+    import pyx12.x12n_document  # type: ignore[import-untyped]
 
     logger = logging.getLogger("pyx12")
     # pyx12 logs segment values (patient data) at ERROR level: keep them out of our logs.
@@ -112,7 +112,7 @@ def _run(path: Path, notes: list[str]) -> Pyx12Verdict:
     # x12n_document builds its error tree internally and only hands it to visitors; its JSON
     # visitor skips element errors on ISA/GS/ST (e.g. "ST03 is marked as Not Used"), so our
     # own visitor takes its place for the duration of the call.
-    pyx12.errh_json.errh_json_visitor = lambda fd, *a, **k: collector  # type: ignore[assignment]
+    pyx12.errh_json.errh_json_visitor = lambda fd, *a, **k: collector
     try:
         returned = pyx12.x12n_document.x12n_document(
             param=pyx12.params.params(),
@@ -135,7 +135,7 @@ def _run(path: Path, notes: list[str]) -> Pyx12Verdict:
             notes,
         )
     finally:
-        pyx12.errh_json.errh_json_visitor = original_visitor  # type: ignore[misc]
+        pyx12.errh_json.errh_json_visitor = original_visitor
         logger.setLevel(saved[0])
         logger.propagate = saved[1]
         logger.handlers = saved[2]

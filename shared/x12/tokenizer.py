@@ -40,7 +40,7 @@ def iter_chunks(source: Source, chunk_size: int = _CHUNK) -> Iterator[str]:
             while chunk := fh.read(chunk_size):
                 yield chunk
     elif isinstance(source, io.TextIOBase) or hasattr(source, "read"):
-        reader = source.read  # type: ignore[union-attr]
+        reader = source.read
         while chunk := reader(chunk_size):
             yield chunk
     else:

@@ -616,7 +616,7 @@ def _check_837(model: Any, st: Segment, issues: list[Issue]) -> None:
             _missing(issues, "HI (diagnosis codes)", claim.segments[0], "2300", "HI")
         charges = [line.charge for line in claim.service_lines]
         if clm.total_charge is not None and all(c is not None for c in charges):
-            total = sum(charges, Decimal("0"))  # type: ignore[arg-type]
+            total = sum(charges, Decimal("0"))
             if total != clm.total_charge:
                 issues.append(
                     Issue(

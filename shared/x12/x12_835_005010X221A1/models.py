@@ -9,7 +9,6 @@ from decimal import Decimal
 from enum import StrEnum
 
 from shared.x12.common import (
-    PAD,
     AmtSegment,
     DtmSegment,
     N3Segment,
@@ -20,6 +19,7 @@ from shared.x12.common import (
     RefSegment,
     TrnSegment,
     first,
+    padded,
 )
 from shared.x12.loops import Loop, LoopContext, code, component, components, to_date, to_decimal
 from shared.x12.segments import Segment
@@ -156,19 +156,19 @@ class ClpSegment:
 
     @classmethod
     def read(cls, s: Segment, ctx: LoopContext) -> ClpSegment:
-        e = s.elements + PAD
+        e = padded(s)
         return cls(
             e[0],
             code(CLP02, e[1]),
             to_decimal(e[2]),
             to_decimal(e[3]),
-            to_decimal(e[4]),  # type: ignore[arg-type]
+            to_decimal(e[4]),
             e[5],
             e[6],
             e[7],
             e[8],
             e[10],
-            s.position,  # type: ignore[arg-type]
+            s.position,
         )
 
 
@@ -195,16 +195,16 @@ class CasSegment:
 
     @classmethod
     def read(cls, s: Segment, ctx: LoopContext) -> CasSegment:
-        e = s.elements
+        e: list[str] = s.elements  # type: ignore[assignment]  # read segments hold str
         adj = []
         for i in range(1, min(len(e), 19), 3):
             reason = e[i]
             if reason:
                 adj.append(
                     Adjustment(
-                        reason,  # type: ignore[arg-type]
-                        to_decimal(e[i + 1]) if i + 1 < len(e) else None,  # type: ignore[arg-type]
-                        to_decimal(e[i + 2]) if i + 2 < len(e) else None,  # type: ignore[arg-type]
+                        reason,
+                        to_decimal(e[i + 1]) if i + 1 < len(e) else None,
+                        to_decimal(e[i + 2]) if i + 2 < len(e) else None,
                     )
                 )
         return cls(code(CAS01, s.get(1)), adj, s.position)
@@ -253,17 +253,17 @@ class SvcSegment:
 
     @classmethod
     def read(cls, s: Segment, ctx: LoopContext) -> SvcSegment:
-        e = s.elements + PAD
-        original: str = e[5]  # type: ignore[assignment]
+        e = padded(s)
+        original: str = e[5]
         return cls(
             ProcedureCode.of(e[0], ctx),
             to_decimal(e[1]),
             to_decimal(e[2]),
-            e[3],  # type: ignore[arg-type]
+            e[3],
             to_decimal(e[4]),
-            ProcedureCode.of(original, ctx) if original else None,  # type: ignore[arg-type]
+            ProcedureCode.of(original, ctx) if original else None,
             to_decimal(e[6]),
-            s.position,  # type: ignore[arg-type]
+            s.position,
         )
 
 
@@ -307,13 +307,13 @@ class PlbSegment:
 
     @classmethod
     def read(cls, s: Segment, ctx: LoopContext) -> PlbSegment:
-        e = s.elements
+        e: list[str] = s.elements  # type: ignore[assignment]  # read segments hold str
         adj = []
         for i in range(2, min(len(e), 14), 2):
-            parts = components(e[i], ctx)  # type: ignore[arg-type]
+            parts = components(e[i], ctx)
             if parts and parts[0]:
                 amount = e[i + 1] if i + 1 < len(e) else ""
-                adj.append(ProviderAdjustment(parts[0], component(parts, 2), to_decimal(amount)))  # type: ignore[arg-type]
+                adj.append(ProviderAdjustment(parts[0], component(parts, 2), to_decimal(amount)))
         return cls(s.get(1), to_date(s.get(2)), adj, s.position)
 
     @property

@@ -23,13 +23,13 @@ from shared.x12.claim837 import (
     Loop2430,
     Loop2440,
     PatSegment,
-    ProcedureCode,
     SbrSegment,
     line_provider_loop,
 )
-from shared.x12.common import PAD, AmtSegment, DtpSegment, HlSegment, PrvSegment, RefSegment
+from shared.x12.common import AmtSegment, DtpSegment, HlSegment, PrvSegment, RefSegment, padded
 from shared.x12.loops import Loop, LoopContext, components, to_decimal
 from shared.x12.segments import Segment
+from shared.x12.x12_835_005010X221A1.models import ProcedureCode
 
 TRANSACTION_SET_ID = "837"
 IMPLEMENTATION = "005010X222A1"
@@ -54,16 +54,16 @@ class Sv1Segment:
 
     @classmethod
     def read(cls, s: Segment, ctx: LoopContext) -> Sv1Segment:
-        e = s.elements + PAD  # hot path: index a padded copy instead of calling get()
+        e = padded(s)  # hot path: index a padded copy instead of calling get()
         return cls(
             ProcedureCode.of(e[0], ctx),
             to_decimal(e[1]),
             e[2],
             to_decimal(e[3]),
-            e[4],  # type: ignore[arg-type]
+            e[4],
             [p for p in components(e[6], ctx) if p],
             e[8],
-            s.position,  # type: ignore[arg-type]
+            s.position,
         )
 
 
@@ -75,7 +75,7 @@ Loop2420E = line_provider_loop("2420E", "Ordering Provider Name")
 Loop2420F = line_provider_loop("2420F", "Referring Provider Name")
 Loop2420G = line_provider_loop("2420G", "Ambulance Pick-up Location")
 Loop2420H = line_provider_loop("2420H", "Ambulance Drop-off Location")
-_LINE_PROVIDERS = [
+_LINE_PROVIDERS: list[tuple[int, frozenset[str] | None, type[Loop], str]] = [
     (1, frozenset({"82"}), Loop2420A, "line_providers"),
     (1, frozenset({"QB"}), Loop2420B, "line_providers"),
     (1, frozenset({"77"}), Loop2420C, "line_providers"),
@@ -137,7 +137,7 @@ Loop2310C = line_provider_loop("2310C", "Service Facility Location Name")
 Loop2310D = line_provider_loop("2310D", "Supervising Provider Name")
 Loop2310E = line_provider_loop("2310E", "Ambulance Pick-up Location")
 Loop2310F = line_provider_loop("2310F", "Ambulance Drop-off Location")
-_CLAIM_PROVIDERS = [
+_CLAIM_PROVIDERS: list[tuple[int, frozenset[str] | None, type[Loop], str]] = [
     (1, frozenset({"DN", "P3"}), Loop2310A, "claim_providers"),
     (1, frozenset({"82"}), Loop2310B, "claim_providers"),
     (1, frozenset({"77"}), Loop2310C, "claim_providers"),

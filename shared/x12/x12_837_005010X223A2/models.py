@@ -23,13 +23,13 @@ from shared.x12.claim837 import (
     Loop2430,
     Loop2440,
     PatSegment,
-    ProcedureCode,
     SbrSegment,
     line_provider_loop,
 )
 from shared.x12.common import AmtSegment, DtpSegment, HlSegment, PrvSegment, RefSegment
 from shared.x12.loops import Loop, LoopContext, to_decimal
 from shared.x12.segments import Segment
+from shared.x12.x12_835_005010X221A1.models import ProcedureCode
 
 TRANSACTION_SET_ID = "837"
 IMPLEMENTATION = "005010X223A2"
@@ -86,7 +86,7 @@ Loop2420A = line_provider_loop("2420A", "Operating Physician Name")
 Loop2420B = line_provider_loop("2420B", "Other Operating Physician Name")
 Loop2420C = line_provider_loop("2420C", "Rendering Provider Name")
 Loop2420D = line_provider_loop("2420D", "Referring Provider Name")
-_LINE_PROVIDERS = [
+_LINE_PROVIDERS: list[tuple[int, frozenset[str] | None, type[Loop], str]] = [
     (1, frozenset({"72"}), Loop2420A, "line_providers"),
     (1, frozenset({"ZZ"}), Loop2420B, "line_providers"),
     (1, frozenset({"82"}), Loop2420C, "line_providers"),
@@ -136,7 +136,7 @@ Loop2310C = line_provider_loop("2310C", "Other Operating Physician Name")
 Loop2310D = line_provider_loop("2310D", "Rendering Provider Name")
 Loop2310E = line_provider_loop("2310E", "Service Facility Location Name")
 Loop2310F = line_provider_loop("2310F", "Referring Provider Name")
-_CLAIM_PROVIDERS = [
+_CLAIM_PROVIDERS: list[tuple[int, frozenset[str] | None, type[Loop], str]] = [
     (1, frozenset({"71"}), Loop2310A, "claim_providers"),
     (1, frozenset({"72"}), Loop2310B, "claim_providers"),
     (1, frozenset({"ZZ"}), Loop2310C, "claim_providers"),
