@@ -84,7 +84,12 @@ def bench_kafka(
 ) -> dict[str, float]:
     topic = f"bench.projection.{uuid.uuid4().hex[:8]}"
     admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="bench")
-    admin.create_topics([NewTopic(topic, num_partitions=3, replication_factor=1)])
+    admin.create_topics(
+        [
+            NewTopic(topic, num_partitions=3, replication_factor=1),
+            NewTopic(f"{topic}.dlq", num_partitions=1, replication_factor=1),
+        ]
+    )
     database = f"bench_projection_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(admin_conninfo(admin_url), autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{database}"')
@@ -122,7 +127,7 @@ def bench_kafka(
             consumer.close()
     finally:
         engine.dispose()
-        admin.delete_topics([topic])
+        admin.delete_topics([topic, f"{topic}.dlq"])
         admin.close()
         with psycopg.connect(admin_conninfo(admin_url), autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
