@@ -248,3 +248,16 @@ def test_the_served_app_projects_in_the_background(
             assert status == 200
     finally:
         served.engine.dispose()
+
+
+def test_a_caller_supplied_claim_id_is_kept_and_a_second_use_is_409(
+    client: TestClient, embedded: EmbeddedApp, auth: TokenFactory, claim_body: BodyFactory
+) -> None:
+    body = claim_body(claim_id="ENGINE-000123")
+    first = client.post("/v1/claims", json=body, headers=auth())
+    assert first.status_code == 201
+    assert first.json()["claim_id"] == "ENGINE-000123"
+    again = client.post("/v1/claims", json=body, headers=auth())
+    assert again.status_code == 409
+    assert "already exists" in again.json()["detail"]
+    assert _events(embedded) == ["claim.created"]
