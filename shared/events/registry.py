@@ -133,8 +133,11 @@ def to_envelope(
     causation_id: UUID | None = None,
 ) -> EventEnvelope:
     """Wrap a typed event for appending; the stream id comes from the event itself."""
-    if (event.event_type, event.event_version) not in registry._models:
-        raise UnknownEventTypeError(f"{event.event_type} v{event.event_version}")
+    known = registry.versions(event.event_type)
+    if not known:
+        raise UnknownEventTypeError(event.event_type)
+    if event.event_version not in known:
+        raise UnknownEventVersionError(event.event_type, event.event_version, known)
     return EventEnvelope(
         event_id=event_id or uuid4(),
         type=event.event_type,

@@ -307,3 +307,42 @@ def test_a_second_relay_with_the_same_name_waits_as_standby(
         leader.release_leadership()
         standby.release_leadership()
         producer.close()
+
+
+def test_relay_run_once_drains_the_backlog_and_status_shows_no_lag(
+    store: SqlEventStore, prefix: str, kafka_bootstrap_servers: str, postgres_url: str
+) -> None:
+    committed: list[EventEnvelope] = []
+    for n in range(10):
+        committed += append_write_offs(store, f"clm-{n}", 4)
+    env = relay_env(postgres_url, kafka_bootstrap_servers)
+    status = [*REVCYCLE, "relay", "status"]
+    before = subprocess.run(status, env=env, cwd=REPO_ROOT, capture_output=True, timeout=60)
+    assert "lag 40" in before.stdout.decode(), before.stderr.decode()[-2000:]
+    once = subprocess.run(
+        [*REVCYCLE, "relay", "run", "--once", "--topic-prefix", prefix],
+        env=env,
+        cwd=REPO_ROOT,
+        capture_output=True,
+        timeout=120,
+    )
+    assert once.returncode == 0, once.stderr.decode()[-2000:]
+    assert "published 40 events" in once.stdout.decode()
+    after = subprocess.run(status, env=env, cwd=REPO_ROOT, capture_output=True, timeout=60)
+    assert "checkpoint 40  head 40  lag 0" in after.stdout.decode()
+    records = read_topic(kafka_bootstrap_servers, topic_name(CLAIM_EVENTS, prefix))
+    assert check_delivery(records, committed) == 0
+
+
+def test_the_relay_refuses_to_start_without_a_database_url(kafka_bootstrap_servers: str) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env["KAFKA_BOOTSTRAP_SERVERS"] = kafka_bootstrap_servers
+    result = subprocess.run(
+        [*REVCYCLE, "relay", "run", "--once"],
+        env=env,
+        cwd=REPO_ROOT,
+        capture_output=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "DATABASE_URL is not set" in result.stderr.decode()

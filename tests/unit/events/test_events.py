@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import ClassVar
 from uuid import uuid4
 
 import pytest
@@ -199,3 +200,17 @@ def test_patient_account_events_stream_on_the_account() -> None:
     assert envelope_of(payment).stream_id == "org-a:PCN1"
     with pytest.raises(ValueError, match="patient control number"):
         patient_account_id("org-a", "")
+
+
+def test_an_unregistered_event_class_cannot_be_enveloped() -> None:
+    class ClaimTeleported(ClaimWrittenOff):
+        event_type: ClassVar[str] = "claim.teleported"
+
+    class ClaimWrittenOffV9(ClaimWrittenOff):
+        event_version: ClassVar[int] = 9
+
+    amount = Decimal("1.00")
+    with pytest.raises(UnknownEventTypeError, match="claim.teleported"):
+        envelope_of(ClaimTeleported(claim_id="c", amount=amount, reason_code="X", reason="y"))
+    with pytest.raises(UnknownEventVersionError, match="no version 9"):
+        envelope_of(ClaimWrittenOffV9(claim_id="c", amount=amount, reason_code="X", reason="y"))
