@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from importlib import import_module
 from typing import Any
@@ -13,7 +13,14 @@ from shared.x12.errors import Issue, Severity, X12ValidationError
 from shared.x12.loops import Loop, LoopContext, build_loops, to_plain
 from shared.x12.tokenizer import Source
 
-__all__ = ["ParsedTransaction", "ParseResult", "parse", "parse_transaction", "kind_of"]
+__all__ = [
+    "ParsedTransaction",
+    "ParseResult",
+    "iter_parse",
+    "parse",
+    "parse_transaction",
+    "kind_of",
+]
 
 # kind -> (package, root class name). Packages are imported on first use.
 _ROOTS: dict[str, tuple[str, str]] = {
@@ -246,6 +253,29 @@ def _parse(source: Source, strict: bool) -> ParseResult:
     if strict and result.errors:
         raise X12ValidationError(result.errors)
     return result
+
+
+def iter_parse(source: Source, issues: list[Issue] | None = None) -> Iterator[ParsedTransaction]:
+    """Stream typed transaction sets one at a time (for files too large to hold whole).
+
+    Only the current transaction set's segments are in memory; envelope and reading issues
+    are appended to `issues` as they are found (trailer checks once the trailer is read).
+    """
+    from shared.x12.envelope import _EnvelopeReader
+    from shared.x12.tokenizer import Tokenizer
+
+    issues = [] if issues is None else issues
+    tok = Tokenizer(source)
+    reader = _EnvelopeReader(issues)
+    document = X12Document(tok.delimiters, reader.interchanges, issues)
+    for ts in reader.run(iter(tok)):
+        document.delimiters = tok.delimiters  # known once the first segment was read
+        # The group keeps a stub (ST and SE only, so GE01 still counts it) and the caller
+        # gets the full transaction: memory stays flat across a large file.
+        view = TransactionSet(ts.segments, ts.group, ts.st, ts.se)
+        ts.segments = [ts.st] if ts.se is None else [ts.st, ts.se]
+        yield parse_transaction(view, document, issues)
+    issues[:0] = tok.warnings
 
 
 def _read_ta1(seg: Any) -> Any:
