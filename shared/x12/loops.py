@@ -125,59 +125,54 @@ def build_loops(root: L, segments: list[Segment], ctx: LoopContext) -> L:
     stack: list[Loop] = [root]
     # routes[i] is type(stack[i])._ROUTES, kept in step with the stack (hot loop).
     routes: list[dict[str, tuple[Any, Any, bool]]] = [type(root)._ROUTES]
-    issues = ctx.issues
     for seg in segments:
         sid = seg.id
-        placed = False
+        top = len(stack) - 1
         # Search the open loops innermost first: child trigger, else own segment.
-        depth = len(stack) - 1
-        while depth >= 0:
+        for depth in range(top, -1, -1):
             route = routes[depth].get(sid)
-            if route is not None:
-                loop = stack[depth]
-                triggers, spec, is_trigger = route
-                if triggers is not None:
-                    child_cls = None
-                    child_attr = ""
-                    elements = seg.elements
-                    for index, codes, candidate, attr in triggers:
-                        if codes is None or (
-                            index <= len(elements) and elements[index - 1] in codes
-                        ):
-                            child_cls, child_attr = candidate, attr
-                            break
-                    if child_cls is not None:
-                        del stack[depth + 1 :]
-                        del routes[depth + 1 :]
+            if route is None:
+                continue
+            loop = stack[depth]
+            triggers, spec, is_trigger = route
+            if triggers is not None:
+                elements = seg.elements
+                for index, codes, child_cls, child_attr in triggers:
+                    if codes is None or (index <= len(elements) and elements[index - 1] in codes):
+                        if depth != top:
+                            del stack[depth + 1 :]
+                            del routes[depth + 1 :]
                         child = child_cls()
                         loop.children.append(child)
                         loop.__dict__[child_attr].append(child)
                         stack.append(child)
                         routes.append(child_cls._ROUTES)
                         _add(child, seg, ctx)
-                        placed = True
                         break
-                if spec is not None and not (is_trigger and loop.segments):
-                    # A segment the loop holds once (not a list) and already has belongs
-                    # further out (e.g. a second DTM*050 closes the claim's dates).
-                    attr, many, conv = spec
-                    d = loop.__dict__
-                    if many or d[attr] is None:
+                else:
+                    child = None
+                if child is not None:
+                    break
+            if spec is not None and not (is_trigger and loop.segments):
+                # A segment the loop holds once (not a list) and already has belongs
+                # further out (e.g. a second DTM*050 closes the claim's dates).
+                attr, many, conv = spec
+                d = loop.__dict__
+                if many or d[attr] is None:
+                    if depth != top:
                         del stack[depth + 1 :]
                         del routes[depth + 1 :]
-                        loop.segments.append(seg)
-                        value = conv(seg, ctx) if conv is not None else seg
-                        if many:
-                            d[attr].append(value)
-                        else:
-                            d[attr] = value
-                        placed = True
-                        break
-            depth -= 1
-        if not placed:
+                    loop.segments.append(seg)
+                    value = conv(seg, ctx) if conv is not None else seg
+                    if many:
+                        d[attr].append(value)
+                    else:
+                        d[attr] = value
+                    break
+        else:
             inner = stack[-1]
             inner.segments.append(seg)
-            issues.append(
+            ctx.issues.append(
                 Issue(
                     "unexpected_segment",
                     f"segment {sid} is not expected in loop {inner.LOOP_ID or 'header'}",

@@ -9,6 +9,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from shared.x12.common import (
+    PAD,
     AmtSegment,
     DtmSegment,
     N3Segment,
@@ -225,13 +226,8 @@ class ProcedureCode:
 
     @classmethod
     def of(cls, value: str, ctx: LoopContext) -> ProcedureCode:
-        parts = components(value, ctx)
-        return cls(
-            component(parts, 1),
-            component(parts, 2),
-            [m for m in parts[2:6] if m],
-            component(parts, 7),
-        )
+        parts = value.split(ctx.component) + PAD if value else PAD
+        return cls(parts[0], parts[1], [m for m in parts[2:6] if m], parts[6])
 
 
 @dataclass(slots=True)
