@@ -117,3 +117,11 @@ def test_isa_with_alphanumeric_terminator_is_rejected_at_isa16() -> None:
     with pytest.raises(X12SyntaxError) as info:
         tokenize(text)
     assert info.value.segment_id == "ISA" and info.value.element == 16 and info.value.position == 1
+
+
+@pytest.mark.parametrize("terminator", ["\n", "\r\n", "\x1d"], ids=["LF", "CRLF", "0x1D"])
+def test_unusual_segment_terminators_after_isa16(terminator: str) -> None:
+    text = remittance_835().replace("~", terminator)
+    segments, tok = tokenize(text)
+    assert tok.delimiters.segment == terminator[0]
+    assert [s.id for s in segments] == ids(remittance_835())
