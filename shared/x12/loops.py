@@ -62,6 +62,9 @@ class Loop:
     FIELDS: ClassVar[dict[str, tuple[str, bool, Converter | None]]] = {}
     CHILDREN: ClassVar[dict[str, list[tuple[int, frozenset[str] | None, type[Loop], str]]]] = {}
     TRIGGER: ClassVar[str] = ""
+    # True when FIELDS lists the loop's own segments in the guide's order: validation then
+    # reports a segment that comes back after a later one (IK304 code 7 territory).
+    ORDERED: ClassVar[bool] = False
     # Built once per class in __init_subclass__: the initial value of every typed attribute
     # (None for single segments, a fresh list for repeating segments and child loops).
     # No __slots__: typed attributes live in __dict__, set directly by the builder.

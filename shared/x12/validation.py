@@ -452,9 +452,35 @@ def _check_transaction(t: ParsedTransaction, default_comp: str, issues: list[Iss
         )
     if t.kind in HL03:
         _check_hl(t.envelope.segments, issues)
+    _check_order(model, issues)
     check = _TRANSACTION_CHECKS.get(t.kind)
     if check is not None:
         check(model, st, issues)
+
+
+def _check_order(model: Loop, issues: list[Issue]) -> None:
+    """In loops whose FIELDS follow the guide's order, each segment must not come back after a later one."""
+    for loop in model.walk():
+        cls = type(loop)
+        if not cls.ORDERED:
+            continue
+        ranks = {sid: rank for rank, sid in enumerate(cls.FIELDS)}
+        highest = -1
+        for seg in loop.segments:
+            rank = ranks.get(seg.id)
+            if rank is None:
+                continue
+            if rank < highest:
+                issues.append(
+                    Issue(
+                        "segment_order",
+                        f"{seg.id} is out of order in loop {cls.LOOP_ID}",
+                        seg.position,
+                        seg.id,
+                        loop=cls.LOOP_ID,
+                    )
+                )
+            highest = max(highest, rank)
 
 
 def _missing(

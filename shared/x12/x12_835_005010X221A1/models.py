@@ -341,6 +341,7 @@ class Loop2110(Loop):
 
     LOOP_ID = "2110"
     NAME = "Service Payment Information"
+    ORDERED = True
     TRIGGER = "SVC"
     FIELDS = {
         "SVC": ("svc", False, SvcSegment.read),
@@ -365,6 +366,7 @@ class Loop2100(Loop):
 
     LOOP_ID = "2100"
     NAME = "Claim Payment Information"
+    ORDERED = True
     TRIGGER = "CLP"
     FIELDS = {
         "CLP": ("clp", False, ClpSegment.read),
@@ -405,6 +407,7 @@ class Loop2000(Loop):
 
     LOOP_ID = "2000"
     NAME = "Header Number"
+    ORDERED = True
     TRIGGER = "LX"
     FIELDS = {"LX": ("lx", False, None), "TS3": ("ts3", False, None), "TS2": ("ts2", False, None)}
     CHILDREN = {"CLP": [(0, None, Loop2100, "claims")]}
@@ -419,6 +422,7 @@ class Loop1000A(Loop):
 
     LOOP_ID = "1000A"
     NAME = "Payer Identification"
+    ORDERED = True
     TRIGGER = "N1"
     FIELDS = {
         "N1": ("n1", False, N1Segment.read),
@@ -439,6 +443,7 @@ class Loop1000B(Loop):
 
     LOOP_ID = "1000B"
     NAME = "Payee Identification"
+    ORDERED = True
     TRIGGER = "N1"
     FIELDS = {
         "N1": ("n1", False, N1Segment.read),
@@ -458,6 +463,7 @@ class Transaction835(Loop):
 
     LOOP_ID = "HEADER"
     NAME = "Health Care Claim Payment/Advice"
+    ORDERED = True
     TRIGGER = "ST"
     FIELDS = {
         "ST": ("st", False, None),

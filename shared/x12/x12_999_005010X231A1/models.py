@@ -222,6 +222,7 @@ class Loop2110(Loop):
 
     LOOP_ID = "2110"
     NAME = "Implementation Data Element Note"
+    ORDERED = True
     TRIGGER = "IK4"
     FIELDS = {"IK4": ("ik4", False, Ik4Segment.read), "CTX": ("contexts", True, CtxSegment.read)}
     ik4: Ik4Segment
@@ -233,6 +234,7 @@ class Loop2100(Loop):
 
     LOOP_ID = "2100"
     NAME = "Error Identification"
+    ORDERED = True
     TRIGGER = "IK3"
     FIELDS = {"IK3": ("ik3", False, Ik3Segment.read), "CTX": ("contexts", True, CtxSegment.read)}
     CHILDREN = {"IK4": [(0, None, Loop2110, "element_notes")]}
@@ -246,6 +248,7 @@ class Loop2000(Loop):
 
     LOOP_ID = "2000"
     NAME = "Transaction Set Response Header"
+    ORDERED = True
     TRIGGER = "AK2"
     FIELDS = {"AK2": ("ak2", False, Ak2Segment.read), "IK5": ("ik5", False, Ik5Segment.read)}
     CHILDREN = {"IK3": [(0, None, Loop2100, "segment_errors")]}
@@ -259,6 +262,7 @@ class Transaction999(Loop):
 
     LOOP_ID = "HEADER"
     NAME = "Implementation Acknowledgment"
+    ORDERED = True
     TRIGGER = "ST"
     FIELDS = {
         "ST": ("st", False, None),

@@ -128,3 +128,13 @@ def test_judge_reports_envelope_element_errors_json_visitor_would_drop() -> None
 def test_judge_reads_text_with_a_bom_and_leaves_no_files_behind(tmp_path: Path) -> None:
     verdict = judge("\ufeff" + remittance_835())
     assert verdict.ok and verdict.notes
+
+
+def test_out_of_order_segments_are_blamed_by_both_validators() -> None:
+    swapped = remittance_835().replace(
+        "CAS*CO*29*70.00~NM1*QC*1*ROE*RICHARD****MI*M456~",
+        "NM1*QC*1*ROE*RICHARD****MI*M456~CAS*CO*29*70.00~",
+    )
+    ours = validate(swapped)
+    assert [(i.code, i.segment_id) for i in ours.errors] == [("segment_order", "CAS")]
+    assert "CAS" in pyx12_blames(judge(swapped))
