@@ -459,7 +459,7 @@ def _check_transaction(t: ParsedTransaction, default_comp: str, issues: list[Iss
 
 
 def _check_order(model: Loop, issues: list[Issue]) -> None:
-    """In loops whose FIELDS follow the guide's order, each segment must not come back after a later one."""
+    """Where FIELDS follow the guide order, no segment may come back after a later one."""
     for loop in model.walk():
         cls = type(loop)
         if not cls.ORDERED:
