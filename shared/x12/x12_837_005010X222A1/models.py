@@ -92,6 +92,7 @@ class Loop2400(Loop):
 
     LOOP_ID = "2400"
     NAME = "Service Line Number"
+    ORDERED = True
     TRIGGER = "LX"
     FIELDS = {
         "LX": ("lx", False, None),
@@ -100,16 +101,16 @@ class Loop2400(Loop):
         "CR1": ("cr1", False, None),
         "CR3": ("cr3", False, None),
         "CRC": ("conditions", True, None),
+        "DTP": ("dates", True, DtpSegment.read),
         "QTY": ("quantities", True, None),
         "MEA": ("measurements", True, None),
         "CN1": ("cn1", False, None),
+        "REF": ("references", True, RefSegment.read),
+        "AMT": ("amounts", True, AmtSegment.read),
         "K3": ("k3", True, None),
         "NTE": ("notes", True, None),
         "PS1": ("ps1", False, None),
         "HCP": ("hcp", False, None),
-        "DTP": ("dates", True, DtpSegment.read),
-        "REF": ("references", True, RefSegment.read),
-        "AMT": ("amounts", True, AmtSegment.read),
     }
     CHILDREN = {
         "LIN": [(0, None, Loop2410, "drugs")],
@@ -152,18 +153,19 @@ class Loop2300(Loop):
 
     LOOP_ID = "2300"
     NAME = "Claim Information"
+    ORDERED = True
     TRIGGER = "CLM"
     FIELDS = {
         "CLM": ("clm", False, ClmSegment.read),
         "DTP": ("dates", True, DtpSegment.read),
-        "CR1": ("cr1", False, None),
-        "CR2": ("cr2", False, None),
         "PWK": ("paperwork", True, None),
         "CN1": ("cn1", False, None),
         "AMT": ("amounts", True, AmtSegment.read),
         "REF": ("references", True, RefSegment.read),
         "K3": ("k3", True, None),
         "NTE": ("notes", True, None),
+        "CR1": ("cr1", False, None),
+        "CR2": ("cr2", False, None),
         "CRC": ("conditions", True, None),
         "HI": ("health_care_codes", True, HiSegment.read),
         "HCP": ("hcp", False, None),

@@ -99,16 +99,17 @@ class Loop2400(Loop):
 
     LOOP_ID = "2400"
     NAME = "Service Line Number"
+    ORDERED = True
     TRIGGER = "LX"
     FIELDS = {
         "LX": ("lx", False, None),
         "SV2": ("sv2", False, Sv2Segment.read),
         "PWK": ("paperwork", True, None),
-        "NTE": ("notes", True, None),
-        "HCP": ("hcp", False, None),
         "DTP": ("dates", True, DtpSegment.read),
         "REF": ("references", True, RefSegment.read),
         "AMT": ("amounts", True, AmtSegment.read),
+        "NTE": ("notes", True, None),
+        "HCP": ("hcp", False, None),
     }
     CHILDREN = {
         "LIN": [(0, None, Loop2410, "drugs")],
@@ -151,6 +152,7 @@ class Loop2300(Loop):
 
     LOOP_ID = "2300"
     NAME = "Claim Information"
+    ORDERED = True
     TRIGGER = "CLM"
     FIELDS = {
         "CLM": ("clm", False, ClmSegment.read),

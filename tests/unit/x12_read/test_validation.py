@@ -70,3 +70,10 @@ def test_hl_parent_must_exist() -> None:
 def test_not_x12_is_one_issue_not_an_exception() -> None:
     report = validate("this is not an EDI file")
     assert not report.ok and report.errors[0].position == 1
+
+
+def test_837_claim_segment_after_hi_is_out_of_order() -> None:
+    text = recount(
+        claim_837p().replace("HI*ABK:J069*ABF:R05~", "HI*ABK:J069*ABF:R05~DTP*431*D8*20240101~")
+    )
+    assert codes(text) == [("segment_order", "DTP", None)]
