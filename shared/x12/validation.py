@@ -120,6 +120,15 @@ CODES: dict[tuple[str, int], frozenset[str]] = {
     ("IK5", 1): frozenset({"A", "E", "M", "R", "W", "X"}),
     ("AK9", 1): frozenset({"A", "E", "M", "P", "R", "W", "X"}),
     ("TA1", 4): frozenset({"A", "E", "R"}),
+    ("DMG", 3): frozenset({"F", "M", "U"}),
+    # NM108 identification code qualifiers used by the 005010 health care guides.
+    ("NM1", 8): frozenset(
+        "24 34 46 AD BD BS C CI EI FA FI HN II MC MI MR N NI PC PI PP SV SY XV XX ZZ".split()
+    ),
+    ("SBR", 9): frozenset(
+        "11 12 13 14 15 16 17 AM BL CH CI DS FI HM LM MA MB MC OF TV VA WC ZZ".split()
+    ),
+    ("PER", 3): frozenset({"EM", "FX", "TE", "EX", "UR"}),
 }
 # Composite component code lists: (segment, element, component) -> allowed values.
 COMPONENT_CODES: dict[tuple[str, int, int], frozenset[str]] = {
@@ -137,6 +146,8 @@ BHT01 = {
     "277": "0010",
     "277CA": "0085",
 }
+# CLM05-2: B (place of service) in the 837P, A (uniform billing facility type) in the 837I.
+CLM05_2 = {"837P": "B", "837I": "A"}
 HL03 = {
     "837P": frozenset({"20", "22", "23"}),
     "837I": frozenset({"20", "22", "23"}),
@@ -368,6 +379,20 @@ def _check_segment(seg: Segment, kind: str, comp: str, issues: list[Issue]) -> N
         issues.append(
             Issue("invalid_time", f"GS05 {get(5)[:10]!r} is not a valid HHMM[SS] time", pos, sid, 5)
         )
+    elif sid == "CLM" and kind in CLM05_2 and get(5):
+        parts = get(5).split(comp)
+        qualifier = parts[1] if len(parts) > 1 else ""
+        if qualifier and qualifier != CLM05_2[kind]:
+            issues.append(
+                Issue(
+                    "invalid_code",
+                    f"CLM05-2 must be {CLM05_2[kind]} in a {kind} (facility code qualifier)",
+                    pos,
+                    sid,
+                    5,
+                    component=2,
+                )
+            )
     elif sid == "BHT" and kind in BHT01 and get(1) != BHT01[kind]:
         issues.append(
             Issue("invalid_code", f"BHT01 must be {BHT01[kind]} for a {kind}", pos, sid, 1)

@@ -33,9 +33,10 @@ EXPECTED_ERRORS: dict[str, set[str]] = {
         "SVC:invalid_code",
         "SVC:unbalanced_service",
     },
-    "835/blue_cross_nc_sample.txt": {
+    "835/blue_cross_nc_sample.txt": {  # no ISA; PER*CX*TE*...: the number sits in PER03
         "SE:count_mismatch",
         "PER:required_missing",
+        "PER:invalid_code",
         "SVC:required_element",
     },
     "835/cob-contractural-adjustment.835": {
@@ -86,7 +87,7 @@ EXPECTED_ERRORS: dict[str, set[str]] = {
     },
     "837I/out-of-network-repriced-claim.837i": {"CLM:component_separator"},
     "837I/ppo-repriced-claim.837i": {"CLM:component_separator"},
-    "837I/x223-test.txt": {"CLM:unbalanced_claim", "SE:count_mismatch"},
+    "837I/x223-test.txt": {"CLM:unbalanced_claim", "SE:count_mismatch", "CLM:invalid_code"},
     "837P/demo.cob.2ndary.example4.837": {"CLM:component_separator"},
     "837P/demo.cob.example3.B.837": {"N4:invalid_postal_code"},  # ZIP '3111'
     "837P/demo.example11.837": {"CLM:component_separator"},
@@ -102,6 +103,7 @@ EXPECTED_ERRORS: dict[str, set[str]] = {
         "HI:required_component",
         "N4:invalid_code",
         "N4:invalid_postal_code",
+        "NM1:invalid_code",  # NM108 'X'
     },
     "837P/x12_many_claims.txt": {
         "HL:hl_duplicate",
