@@ -161,6 +161,18 @@ HL03 = {
 _STC_CATEGORY = re.compile(r"(A[0-8]|P[0-5]|F[0-5]|F3[FN]|E[0-4]|R(1[0-6]|[0-9])|D0|DR0[1-8])\Z")
 
 
+# The tables above indexed by segment id (one dict lookup per segment in the hot loop).
+_REQUIRED_COMPONENTS_BY_ID: dict[str, list[tuple[int, tuple[int, ...]]]] = {}
+for (_sid, _index), _comps in REQUIRED_COMPONENTS.items():
+    _REQUIRED_COMPONENTS_BY_ID.setdefault(_sid, []).append((_index, _comps))
+_CODES_BY_ID: dict[str, list[tuple[int, frozenset[str]]]] = {}
+for (_sid, _index), _allowed in CODES.items():
+    _CODES_BY_ID.setdefault(_sid, []).append((_index, _allowed))
+_COMPONENT_CODES_BY_ID: dict[str, list[tuple[int, int, frozenset[str]]]] = {}
+for (_sid, _index, _c), _allowed in COMPONENT_CODES.items():
+    _COMPONENT_CODES_BY_ID.setdefault(_sid, []).append((_index, _c, _allowed))
+
+
 @dataclass(slots=True)
 class ValidationReport:
     """Every issue found; `ok` when none is an error."""
@@ -268,8 +280,8 @@ def _check_segment(seg: Segment, kind: str, comp: str, issues: list[Issue]) -> N
                     index,
                 )
             )
-    for (s, index), comps in REQUIRED_COMPONENTS.items():
-        if s == sid and get(index):
+    for index, comps in _REQUIRED_COMPONENTS_BY_ID.get(sid, ()):
+        if get(index):
             parts = get(index).split(comp)
             for c in comps:
                 if len(parts) < c or not parts[c - 1]:
@@ -307,21 +319,20 @@ def _check_segment(seg: Segment, kind: str, comp: str, issues: list[Issue]) -> N
                     index,
                 )
             )
-    for (s, index), allowed in CODES.items():
-        if s == sid:
-            value = get(index)
-            if value and value not in allowed:
-                issues.append(
-                    Issue(
-                        "invalid_code",
-                        f"{sid}{index:02d} {value[:20]!r} is not a valid code",
-                        pos,
-                        sid,
-                        index,
-                    )
+    for index, allowed in _CODES_BY_ID.get(sid, ()):
+        value = get(index)
+        if value and value not in allowed:
+            issues.append(
+                Issue(
+                    "invalid_code",
+                    f"{sid}{index:02d} {value[:20]!r} is not a valid code",
+                    pos,
+                    sid,
+                    index,
                 )
-    for (s, index, c), allowed in COMPONENT_CODES.items():
-        if s == sid and get(index):
+            )
+    for index, c, allowed in _COMPONENT_CODES_BY_ID.get(sid, ()):
+        if get(index):
             parts = get(index).split(comp)
             value = parts[c - 1] if len(parts) >= c else ""
             if value and value not in allowed:
