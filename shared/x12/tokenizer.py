@@ -190,6 +190,7 @@ class Tokenizer:
         el = d.element
         position = 0
         new = Segment
+        pending: list[str] = []
         while True:
             parts = buf.split(term)
             buf = parts.pop()
@@ -204,10 +205,19 @@ class Tokenizer:
                 position += 1
                 elements = part.split(el)
                 yield new(elements[0], elements[1:], position)  # type: ignore[arg-type]
-            chunk = next(chunks, None)
-            if chunk is None:
+            # Gather chunks until one holds a terminator: a long run without terminators
+            # (a huge element, a truncated or hostile file) is joined once, not re-split per
+            # chunk, so reading stays linear in the file size.
+            pending.append(buf)
+            for chunk in chunks:
+                pending.append(chunk)
+                if term in chunk:
+                    break
+            else:
+                buf = "".join(pending)
                 break
-            buf += chunk
+            buf = "".join(pending)
+            pending.clear()
         self.segment_count = position
         tail = buf.strip()
         if tail:

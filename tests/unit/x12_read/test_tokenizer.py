@@ -125,3 +125,15 @@ def test_unusual_segment_terminators_after_isa16(terminator: str) -> None:
     segments, tok = tokenize(text)
     assert tok.delimiters.segment == terminator[0]
     assert [s.id for s in segments] == ids(remittance_835())
+
+
+def test_a_huge_element_streamed_in_small_chunks_is_read_once() -> None:
+    # 5 MB without a terminator, in 4 KB chunks: joined once rather than re-split per chunk
+    # (quadratic); the test would take minutes if the tokenizer regressed.
+    huge = "9" * 5_000_000
+    text = remittance_835().replace("TRN*1*12345", f"TRN*1*{huge}")
+    chunks = (text[i : i + 4096] for i in range(0, len(text), 4096))
+    segments = list(Tokenizer(chunks))
+    trn = next(s for s in segments if s.id == "TRN")
+    assert trn.get(2) == huge
+    assert [s.id for s in segments] == ids(remittance_835())
