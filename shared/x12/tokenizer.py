@@ -150,14 +150,17 @@ class Tokenizer:
     def __iter__(self) -> Iterator[Segment]:
         chunks = self._chunks
         head = ""
+        bom: bool | None = None
         for chunk in chunks:
+            if bom is None:
+                bom = chunk.startswith(_BOM)
+            if not head:
+                # Leading BOM/whitespace is dropped chunk by chunk (never re-scanned).
+                chunk = chunk.lstrip(_BOM + " \t\r\n")
             head += chunk
-            stripped = head.lstrip(_BOM + " \t\r\n")
-            if len(stripped) >= 4096 or (
-                stripped and not stripped.startswith("ISA") and len(stripped) >= 512
-            ):
+            if len(head) >= 4096 or (not head.startswith("ISA") and len(head) >= 512):
                 break
-        if head.startswith(_BOM):
+        if bom:
             self.warnings.append(
                 Issue(
                     "bom",
@@ -167,7 +170,6 @@ class Tokenizer:
                     severity=Severity.WARNING,
                 )
             )
-        head = head.lstrip(_BOM + " \t\r\n")
         if not head:
             raise X12SyntaxError("empty document: no X12 segments", position=1)
         delimiters, self.has_isa = detect_delimiters(head)
