@@ -697,6 +697,13 @@ def _check_hl_transaction(model: Any, st: Segment, issues: list[Issue]) -> None:
         _missing(issues, "BHT (beginning of hierarchical transaction)", st)
     if not model.sources:
         _missing(issues, "loop 2000A (information source level)", st, "2000A", "HL")
+    # Every hierarchical level (2000x) names its entity in the matching 2100x loop.
+    for loop in model.walk():
+        level = loop.LOOP_ID
+        if level.startswith("2000") and len(level) == 5:
+            name_loop = "2100" + level[4]
+            if not any(child.LOOP_ID == name_loop for child in loop.children):
+                _missing(issues, f"loop {name_loop} (NM1 name)", loop.segments[0], name_loop, "NM1")
 
 
 def _check_277ca(model: Any, st: Segment, issues: list[Issue]) -> None:

@@ -120,8 +120,8 @@ def claim_837p(
 def recount(text: str) -> str:
     """Rewrite SE01 of a single-transaction document after a test added or removed segments."""
     segments = [s for s in text.split("~") if s.strip()]
-    st = next(i for i, s in enumerate(segments) if s.startswith("ST*"))
-    se = next(i for i, s in enumerate(segments) if s.startswith("SE*"))
+    st = next(i for i, s in enumerate(segments) if s.strip().startswith("ST*"))
+    se = next(i for i, s in enumerate(segments) if s.strip().startswith("SE*"))
     parts = segments[se].split("*")
     parts[1] = str(se - st + 1)
     segments[se] = "*".join(parts)

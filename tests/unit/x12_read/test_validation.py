@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from shared.x12.validation import validate
 
+from .conftest import sample
 from .factories import claim_837p, recount, remittance_835
 
 
@@ -77,3 +80,13 @@ def test_837_claim_segment_after_hi_is_out_of_order() -> None:
         claim_837p().replace("HI*ABK:J069*ABF:R05~", "HI*ABK:J069*ABF:R05~DTP*431*D8*20240101~")
     )
     assert codes(text) == [("segment_order", "DTP", None)]
+
+
+def test_hierarchical_level_without_its_name_loop_is_reported(samples_dir: Path) -> None:
+    text = sample(samples_dir, "270/subscriber-health-benefit-check.270").read_text()
+    nm1_pr = next(s for s in text.split("~") if s.strip().startswith("NM1*PR"))
+    broken = recount(text.replace(nm1_pr + "~", ""))
+    found = codes(broken)
+    assert ("required_missing", "NM1", None) in found
+    report = validate(broken)
+    assert any(i.loop == "2100A" for i in report.errors)
