@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib import import_module
 from typing import Any
@@ -282,6 +282,3 @@ def _read_ta1(seg: Any) -> Any:
     from shared.x12.x12_ta1_005010.models import Ta1Segment
 
     return Ta1Segment.from_segment(seg)
-
-
-Reader = Callable[[Source], ParseResult]
