@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from shared.x12.errors import Issue, Severity, X12EnvelopeError
-from shared.x12.loops import is_digits
+from shared.x12.loops import gc_paused, is_digits
 from shared.x12.segments import Delimiters, Segment
 from shared.x12.tokenizer import Source, Tokenizer
 
@@ -482,8 +482,9 @@ def read_document(source: Source, *, strict: bool = False) -> X12Document:
     issues: list[Issue] = []
     tok = Tokenizer(source)
     reader = _EnvelopeReader(issues)
-    for _ in reader.run(iter(tok)):
-        pass
+    with gc_paused():
+        for _ in reader.run(iter(tok)):
+            pass
     issues[:0] = tok.warnings
     doc = X12Document(tok.delimiters, reader.interchanges, issues, reader.stray)
     if strict:
