@@ -27,6 +27,7 @@ from shared.x12.envelope import FunctionalGroup, Interchange, X12Document, read_
 from shared.x12.envelope import TransactionSet as ReceivedSet
 from shared.x12.envelope_writer import Party
 from shared.x12.errors import Issue, Severity, X12Error
+from shared.x12.loops import is_digits
 from shared.x12.tokenizer import Source
 from shared.x12.x12_999_005010X231A1.writer import (
     ElementError,
@@ -168,20 +169,31 @@ def _bad_value(value: str) -> str | None:
     return value[:99]
 
 
+def _echo(value: str, fallback: str) -> str:
+    """A received id or control number copied into our 999, or `fallback` when it cannot be.
+
+    Full-width '８３７' or Arabic-Indic '١' would make our own 999 non-ASCII (invalid X12);
+    the problem itself is reported through the IK5/AK9 codes, not by echoing it.
+    """
+    return value if _bad_value(value) == value else fallback
+
+
 def _set_acknowledgment(
     ts: ReceivedSet, issues: list[Issue], duplicate_control: bool
 ) -> SetAcknowledgment:
     codes: list[str] = []
     if ts.id not in _SUPPORTED_SETS:
         codes.append("1")
-    if not ts.control_number:
-        codes.append("7")
+    if not _echo(ts.control_number, ""):
+        codes.append("7")  # missing, or not copyable into an AK202: invalid
     if ts.se is None:
         codes.append("2")
     else:
         if ts.se.get(2) != ts.control_number:
             codes.append("3")
-        if not ts.se.get(1).isdigit() or int(ts.se.get(1)) != len(ts.segments):
+        # ASCII digits only: '²3' passes str.isdigit() but int() refuses it, and int() reads
+        # '١' (Arabic-Indic one) as 1; both are wrong counts to a 999, never a crash.
+        if not is_digits(ts.se.get(1)) or int(ts.se.get(1)) != len(ts.segments):
             codes.append("4")
     if duplicate_control:
         codes.append("23")
@@ -196,9 +208,9 @@ def _set_acknowledgment(
     else:
         status = "A"
     return SetAcknowledgment(
-        set_id=ts.id or "837",
-        control_number=ts.control_number or "0000",
-        implementation=ts.st.get(3) or None,
+        set_id=_echo(ts.id, "837"),
+        control_number=_echo(ts.control_number, "0000"),
+        implementation=_echo(ts.st.get(3), "") or None,
         status=status,
         codes=tuple(dict.fromkeys(codes))[:5],
         segment_errors=tuple(segment_errors),
@@ -227,19 +239,20 @@ def _group_acknowledgment(group: FunctionalGroup, issues: list[Issue]) -> GroupA
     else:
         if ge.get(2) != group.control_number:
             codes.append("4")
-        if not ge.get(1).isdigit() or int(ge.get(1)) != len(group.transactions):
+        if not is_digits(ge.get(1)) or int(ge.get(1)) != len(group.transactions):
             codes.append("5")
-    if not group.control_number.isdigit():
+    if not is_digits(group.control_number):
         codes.append("6")
     if group.gs is not None and any(
         i.code == "unsupported_version" and i.position == group.gs.position for i in issues
     ):
         codes.append("2")
-    included = int(ge.get(1)) if ge is not None and ge.get(1).isdigit() else len(sets)
+    included = int(ge.get(1)) if ge is not None and is_digits(ge.get(1)) else len(sets)
     return GroupAcknowledgment(
-        functional_id=group.functional_id,
-        control_number=group.control_number or "0",
-        version=group.version or None,
+        functional_id=_echo(group.functional_id, "HC"),
+        control_number=group.control_number if is_digits(group.control_number) else "0",
+        # AK103 is required: a GS08 we cannot copy (non-ASCII) is answered as plain 5010.
+        version=_echo(group.version, "005010") or None,
         sets=tuple(sets),
         sets_included=included,
         codes=tuple(codes),

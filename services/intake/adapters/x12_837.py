@@ -40,7 +40,7 @@ from shared.claim_model import (
     Subscriber,
 )
 from shared.x12.errors import Issue, X12Error
-from shared.x12.loops import Loop
+from shared.x12.loops import Loop, is_digits
 from shared.x12.segments import Segment
 
 __all__ = ["Claim837TranslationError", "Translation", "translate_837", "translate_837_report"]
@@ -105,6 +105,10 @@ def _decimal(seg: Segment, index: int, what: str, *, required: bool = True) -> D
         if required:
             raise _Problem(f"{what} ({seg.id}{index:02d}) is missing", seg, index)
         return None
+    # Decimal() also takes '١٢' (Arabic-Indic digits), '1_000' and ' 12 ': none is an X12
+    # number, so only ASCII without underscores or spaces goes on to Decimal().
+    if not text.isascii() or "_" in text or any(ch.isspace() for ch in text):
+        raise _Problem(f"{what} ({seg.id}{index:02d}) {text[:20]!r} is not a number", seg, index)
     try:
         value = Decimal(text)
     except InvalidOperation:
@@ -124,6 +128,9 @@ def _money(seg: Segment, index: int, what: str) -> Decimal:
 
 def _d8(seg: Segment, text: str, index: int) -> date:
     try:
+        # ASCII digits only: int() reads '٢' as 2 and ' 1' as 1, which no CCYYMMDD holds.
+        if len(text) != 8 or not is_digits(text):
+            raise ValueError(text)
         return date(int(text[:4]), int(text[4:6]), int(text[6:8]))
     except ValueError:
         raise _Problem(
@@ -327,10 +334,10 @@ def _line(
     loop: Loop, kind: ClaimKind, comp: str
 ) -> tuple[ServiceLine, list[tuple[str, PriorLineAdjudication]]]:
     lx = loop.segments[0]
-    try:
-        number = int(lx.get(1))
-    except ValueError:
-        raise _Problem(f"line number (LX01) {lx.get(1)[:10]!r} is not a number", lx, 1) from None
+    if not is_digits(lx.get(1)):
+        # Not int(): it takes '١' (Arabic-Indic one), ' 1' and '1_0' without complaint.
+        raise _Problem(f"line number (LX01) {lx.get(1)[:10]!r} is not a number", lx, 1)
+    number = int(lx.get(1))
     values: dict[str, Any] = {"line_number": number}
     if kind is ClaimKind.PROFESSIONAL:
         sv = _first(loop.segments, "SV1")
@@ -342,10 +349,9 @@ def _line(
         values["units"] = _decimal(sv, 4, "units", required=False) or Decimal("1")
         values["place_of_service"] = sv.get(5) or None
         pointers = [p for p in _parts(sv, 7, comp) if p]
-        try:
-            values["diagnosis_pointers"] = tuple(int(p) for p in pointers) or (1,)
-        except ValueError:
-            raise _Problem("diagnosis pointers (SV107) must be numbers", sv, 7) from None
+        if not all(is_digits(p) for p in pointers):
+            raise _Problem("diagnosis pointers (SV107) must be numbers", sv, 7)
+        values["diagnosis_pointers"] = tuple(int(p) for p in pointers) or (1,)
     else:
         sv = _first(loop.segments, "SV2")
         if sv is None:

@@ -18,6 +18,7 @@ from decimal import Decimal
 from shared.claim_model import Address, Adjustment
 from shared.x12.control_numbers import ControlNumberSource
 from shared.x12.envelope_writer import DEFAULT_DELIMITERS, Party, TransactionSet, write_interchange
+from shared.x12.loops import is_digits
 from shared.x12.segments import Delimiters, Segment, segment
 from shared.x12.x12_837_005010X222A1.writer import (
     address_segments,
@@ -146,7 +147,7 @@ class Remittance:
 def _check(remit: Remittance) -> None:
     if not remit.claims and not remit.provider_adjustments:
         raise RemitWriteError("an 835 needs at least one claim or provider adjustment")
-    if len(remit.payer_tax_id) != 9 or not remit.payer_tax_id.isdigit():
+    if len(remit.payer_tax_id) != 9 or not is_digits(remit.payer_tax_id):
         raise RemitWriteError("payer tax id must be 9 digits (TRN03 = '1' + EIN)")
     for claim in remit.claims:
         for index, service in enumerate(claim.services, start=1):

@@ -19,6 +19,7 @@ from shared.x12.envelope_writer import (
     TransactionSet,
     write_interchange,
 )
+from shared.x12.loops import is_digits
 from shared.x12.segments import Delimiters, Segment, segment
 from shared.x12.x12_837_005010X222A1.writer import (
     ClaimWriteError,
@@ -55,7 +56,7 @@ MAX_OTHER_DIAGNOSES = 24  # two HI segments of 12 ABF codes each
 def facility_type_code(claim: Claim) -> str:
     """CLM05-1 from the claim's type of bill ('011', '0111', '11' or '111' all give '11')."""
     tob = (claim.type_of_bill or "").strip()
-    if not tob.isdigit() or not 2 <= len(tob) <= 4:
+    if not is_digits(tob) or not 2 <= len(tob) <= 4:
         raise ClaimWriteError(claim, f"type of bill {tob!r} is not 2-4 digits (CLM05-1)")
     if len(tob) == 4:
         return tob[1:3]  # leading zero, facility type + classification, frequency
