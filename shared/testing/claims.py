@@ -562,71 +562,159 @@ INSTITUTIONAL_VARIANTS = {
 
 _FIRST = ("Avery", "Rowan", "Imani", "Teodor", "Priya", "Mateo", "Sigrid", "Kofi", "Lena", "Oren")
 _LAST = ("Halvorsen", "Quintero", "Abernathy", "Nakamura", "Oduya", "Feldspar", "Castellane")
-_DIAGNOSES = ("E119", "I10", "J069", "M5450", "E785", "K219", "R0602", "N390", "F419", "Z0000")
-# (code, typical charge): office visits, labs, therapy, injections, imaging.
-_PROCEDURES = (
-    ("99212", "95.00"),
-    ("99213", "145.00"),
-    ("99214", "210.00"),
-    ("36415", "18.00"),
-    ("80053", "62.50"),
-    ("85025", "38.00"),
-    ("97110", "48.00"),
-    ("J1885", "22.75"),
-    ("71046", "120.00"),
-    ("93000", "75.00"),
+_DIAGNOSES = ("E119", "I10", "J069", "M5450", "E785", "K219", "R0602", "N390", "F419")
+_CHILD_DIAGNOSES = ("J069", "J029", "J45909", "H6690", "L209", "R509", "K219", "N390")
+# Office visits (established patient): one per date of service, always 1 unit (E/M MUE 1).
+_OFFICE_VISITS = (("99212", "95.00"), ("99213", "145.00"), ("99214", "210.00"))
+# Preventive visits (established patient) by age band, each with its exam diagnosis:
+# Z0000 (general adult exam) is for ages 15+, Z00129 (routine child exam) under 18.
+_PREVENTIVE = (
+    (1, 4, "99392", "160.00", "Z00129"),
+    (5, 11, "99393", "165.00", "Z00129"),
+    (12, 17, "99394", "175.00", "Z00129"),
+    (18, 39, "99395", "190.00", "Z0000"),
+    (40, 64, "99396", "205.00", "Z0000"),
+    (65, 200, "99397", "220.00", "Z0000"),
 )
-_MODIFIERS = ("25", "59", "GP", "RT", "LT", "76")
+# Services besides the visit: (code, charge per unit, units to draw from, modifier choices).
+# Units stay within the demo MUEs; sided services carry one side per line (never LT+RT).
+_SERVICES = (
+    ("36415", "18.00", (1,), ((),)),
+    ("80053", "62.50", (1,), ((),)),
+    ("85025", "38.00", (1,), ((),)),
+    ("97110", "48.00", (1, 2, 3, 4), (("GP",),)),  # 15-minute units, therapy plan modifier
+    ("J1885", "22.75", (1, 2), ((),)),  # ketorolac, per 15 mg
+    ("71046", "120.00", (1,), ((), ("26",))),  # global, or the reading only
+    ("93000", "75.00", (1,), ((),)),
+    ("73030", "95.00", (1,), (("RT",), ("LT",))),  # shoulder X-ray, one side
+    ("20610", "180.00", (1,), (("RT",), ("LT",))),  # major joint injection, one side
+)
+_PREVENTIVE_CODES = frozenset(p[2] for p in _PREVENTIVE)
+_LABS = ("36415", "80053", "85025")
+# A same-day E/M beside a minor procedure is billed with 25 (separately identifiable visit).
+_NEEDS_25 = frozenset({"20610"})
+
+
+def _age_on(birth: date, day: date) -> int:
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+def _random_service(code: str, rng: random.Random) -> tuple[str, Decimal, tuple[str, ...]]:
+    """(code, units, modifiers) for one of `_SERVICES`."""
+    _, _, units, modifier_choices = next(s for s in _SERVICES if s[0] == code)
+    return code, Decimal(rng.choice(units)), rng.choice(modifier_choices)
+
+
+def _random_visit(rng: random.Random, age: int) -> list[tuple[str, Decimal, tuple[str, ...]]]:
+    """The services of one date: a problem visit with 0-4 services, or a preventive visit."""
+    if rng.random() < 0.15:
+        code = next(p[2] for p in _PREVENTIVE if p[0] <= age <= p[1])
+        labs = rng.sample(_LABS, rng.randint(0, 2)) if age >= 18 else []
+        return [(code, Decimal(1), ())] + [_random_service(lab, rng) for lab in labs]
+    codes = rng.sample([service[0] for service in _SERVICES], rng.randint(0, 4))
+    others = [_random_service(code, rng) for code in codes]  # distinct: no repeat on a date
+    if others and rng.random() < 0.25:
+        return others  # services without a visit (a lab or therapy appointment)
+    visit = rng.choice(_OFFICE_VISITS)[0]
+    modifiers = ("25",) if any(code in _NEEDS_25 for code, _, _ in others) else ()
+    return [(visit, Decimal(1), modifiers)] + others
+
+
+def _charge_of(code: str) -> Decimal:
+    for table in (_OFFICE_VISITS, _SERVICES):
+        for row in table:
+            if row[0] == code:
+                return Decimal(row[1])
+    return Decimal(next(p[3] for p in _PREVENTIVE if p[2] == code))
 
 
 def random_professional_claims(n: int, seed: int = 0) -> Iterator[Claim]:
-    """`n` varied, valid professional claims; the same seed gives the same claims."""
+    """`n` varied, valid and clean professional claims; the same seed gives the same claims.
+
+    Clean means what a billing office would send without a second look (the scrubber holds
+    none): one E/M per date at 1 unit, units within the MUEs, one side per sided line, no
+    service repeated on a date, diagnoses that fit the patient's age and are all pointed to.
+    """
     rng = random.Random(seed)
     for index in range(n):
-        diagnoses = tuple(rng.sample(_DIAGNOSES, rng.randint(1, 4)))
-        lines = []
-        for line_number in range(1, rng.randint(1, 6) + 1):
-            code, price = rng.choice(_PROCEDURES)
-            units = Decimal(rng.choice((1, 1, 1, 2, 3)))
-            modifiers = tuple(rng.sample(_MODIFIERS, rng.choice((0, 0, 0, 1, 2))))
-            pointers = tuple(
-                sorted(rng.sample(range(1, len(diagnoses) + 1), rng.randint(1, len(diagnoses))))
-            )
-            lines.append(
-                ServiceLine(
-                    line_number=line_number,
-                    procedure_code=code,
-                    modifiers=modifiers,
-                    units=units,
-                    charge=Decimal(price) * units,
-                    diagnosis_pointers=pointers,
-                    service_date=date(2026, rng.randint(1, 10), rng.randint(1, 28)),
-                )
-            )
+        birth = date(rng.randint(1940, 2004), rng.randint(1, 12), rng.randint(1, 28))
         subscriber = _subscriber(
             last_name=rng.choice(_LAST),
             first_name=rng.choice(_FIRST),
             middle_name=None,
-            birth_date=date(rng.randint(1940, 2004), rng.randint(1, 12), rng.randint(1, 28)),
+            birth_date=birth,
             sex=rng.choice((Sex.FEMALE, Sex.MALE)),
             member_id=f"M{rng.randrange(10**10):010d}",
         )
         overrides: dict[str, Any] = {
             "patient_control_number": f"R{seed}-{index:06d}",
             "subscriber": subscriber,
-            "diagnoses": diagnoses,
-            "lines": tuple(lines),
         }
         if rng.random() < 0.2:
-            overrides["patient"] = Person(
+            # Children born 2009-2024 are 1-17 on any 2026 date of service.
+            child_birth = date(rng.randint(2009, 2024), rng.randint(1, 12), rng.randint(1, 28))
+            patient = Person(
                 last_name=subscriber.last_name,
                 first_name=rng.choice(_FIRST),
-                birth_date=date(rng.randint(2008, 2024), rng.randint(1, 12), rng.randint(1, 28)),
+                birth_date=child_birth,
                 sex=rng.choice((Sex.FEMALE, Sex.MALE)),
                 address=subscriber.address,
             )
-            overrides["relationship"] = Relationship.CHILD
+            overrides["patient"], overrides["relationship"] = patient, Relationship.CHILD
+            birth = child_birth
+        first_day = date(2026, rng.randint(1, 9), rng.randint(1, 28))
+        days = [first_day]
+        if rng.random() < 0.2:  # a follow-up visit billed on the same claim
+            days.append(date(2026, first_day.month + 1, rng.randint(1, 28)))
+        age = min(_age_on(birth, day) for day in days)
+        pool = _DIAGNOSES if age >= 18 else _CHILD_DIAGNOSES
+        problems = list(rng.sample(pool, rng.randint(1, 4)))
+        services = [(day, s) for day in days for s in _random_visit(rng, age)]
+        preventive = any(code in _PREVENTIVE_CODES for _, (code, _, _) in services)
+        if preventive:
+            exam = next(p[4] for p in _PREVENTIVE if p[0] <= age <= p[1])
+            problems = [exam] + [d for d in problems if d != exam][:3]
+        diagnoses = tuple(problems)
+        # With a preventive visit, diagnosis 1 is the exam: only that visit points to it.
+        problem_pointers = range(2 if preventive else 1, len(diagnoses) + 1)
+        lines = []
+        for line_number, (day, (code, units, modifiers)) in enumerate(services, start=1):
+            if code in _PREVENTIVE_CODES or not problem_pointers:
+                pointers: tuple[int, ...] = (1,)
+            else:
+                chosen = rng.sample(problem_pointers, rng.randint(1, len(problem_pointers)))
+                pointers = tuple(sorted(chosen))
+            lines.append(
+                ServiceLine(
+                    line_number=line_number,
+                    procedure_code=code,
+                    modifiers=modifiers,
+                    units=units,
+                    charge=_charge_of(code) * units,
+                    diagnosis_pointers=pointers,
+                    service_date=day,
+                )
+            )
+        overrides["diagnoses"] = diagnoses
+        overrides["lines"] = _point_to_every_diagnosis(lines, len(diagnoses))
         yield professional_claim(**overrides)
+
+
+def _point_to_every_diagnosis(lines: list[ServiceLine], count: int) -> tuple[ServiceLine, ...]:
+    """Add pointers so every diagnosis is used by some line (at most 4 pointers a line)."""
+    used = {p for line in lines for p in line.diagnosis_pointers}
+    out = list(lines)
+    for pointer in range(1, count + 1):
+        if pointer in used:
+            continue
+        for i, line in enumerate(out):
+            if len(line.diagnosis_pointers) < 4:
+                out[i] = line.model_copy(
+                    update={"diagnosis_pointers": (*line.diagnosis_pointers, pointer)}
+                )
+                break
+        used.add(pointer)
+    return tuple(out)
 
 
 # (revenue code, procedure or None, typical charge, unit basis)
@@ -659,8 +747,8 @@ def random_institutional_claims(n: int, seed: int = 0) -> Iterator[Claim]:
                     charge=Decimal("1800.00") * days, service_date=start, service_date_end=end,
                 )
             )  # fmt: skip
-        for _ in range(rng.randint(1, 5)):
-            revenue, procedure, price, basis = rng.choice(_REVENUE_LINES)
+        # Distinct lines: the same service twice on one date is a duplicate to a payer.
+        for revenue, procedure, price, basis in rng.sample(_REVENUE_LINES, rng.randint(1, 5)):
             units = Decimal(rng.choice((1, 1, 2)))
             lines.append(
                 ServiceLine(
