@@ -10,7 +10,7 @@ import yaml
 
 from shared.events.envelope import EventEnvelope
 from shared.events.registry import EventRegistry, registry
-from shared.events.topics import ALL_TOPICS, DeadLetter, Topic
+from shared.events.topics import ALL_TOPICS, DEAD_LETTER_HEADERS, DeadLetter, Topic
 
 ASYNCAPI_FILE = "asyncapi.yaml"
 SCHEMA_DIR = "schemas"
@@ -105,6 +105,14 @@ def asyncapi(reg: EventRegistry = registry) -> dict[str, Any]:
         "title": "Dead letter",
         "summary": "A message a consumer could not decode or handle, with the error.",
         "contentType": "application/json",
+        "headers": {
+            "type": "object",
+            "properties": {
+                name: {"type": "string", "description": description}
+                for name, description in DEAD_LETTER_HEADERS.items()
+            },
+            "required": list(DEAD_LETTER_HEADERS),
+        },
         "payload": {"$ref": f"{SCHEMA_DIR}/dead-letter.json"},
     }
     for topic in ALL_TOPICS:

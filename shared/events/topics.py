@@ -107,6 +107,20 @@ DEAD_LETTER = Topic(
     description="Messages a consumer could not decode or handle, with the error.",
 )
 
+# Kafka headers of every dead letter (UTF-8 strings), so tools that only read headers see
+# what failed and where the original is. The consumer runtime sets exactly these
+# (`shared.messaging.consumer.DEAD_LETTER_HEADERS`); AsyncAPI and docs/events list them.
+DEAD_LETTER_HEADERS: dict[str, str] = {
+    "dlq.error": (
+        "Why it failed: 'ExceptionClass: message' (at most 2,000 characters; names fields, "
+        "never patient data values)"
+    ),
+    "dlq.original.topic": "Topic of the original message",
+    "dlq.original.partition": "Partition of the original message (decimal integer)",
+    "dlq.original.offset": "Offset of the original message in that partition (decimal integer)",
+    "dlq.consumer": "Who gave up on it: '<consumer group>/<projection name>'",
+}
+
 ALL_TOPICS: tuple[Topic, ...] = (
     CLAIM_EVENTS,
     PATIENT_ACCOUNT_EVENTS,

@@ -52,6 +52,8 @@ H_TOPIC = "dlq.original.topic"
 H_PARTITION = "dlq.original.partition"
 H_OFFSET = "dlq.original.offset"
 H_CONSUMER = "dlq.consumer"
+DEAD_LETTER_HEADERS = (H_ERROR, H_TOPIC, H_PARTITION, H_OFFSET, H_CONSUMER)
+"""Every header a dead letter gets; the contract: `shared.events.topics.DEAD_LETTER_HEADERS`."""
 
 
 class MissingTopicError(RuntimeError):
@@ -328,12 +330,16 @@ class ProjectionConsumer:
                 f"{self._projection.name}:{envelope.type}" if envelope else self._projection.name
             ),
         )
+        values = {
+            H_ERROR: error_text(exc),
+            H_TOPIC: delivery.topic,
+            H_PARTITION: str(delivery.partition),
+            H_OFFSET: str(delivery.offset),
+            H_CONSUMER: f"{self.config.group_id}/{self._projection.name}",
+        }
+        # The original's own dlq.* headers (a re-driven dead letter) are replaced, not doubled.
         headers = [h for h in delivery.headers if not h[0].startswith("dlq.")] + [
-            (H_ERROR, error_text(exc).encode()),
-            (H_TOPIC, delivery.topic.encode()),
-            (H_PARTITION, str(delivery.partition).encode()),
-            (H_OFFSET, str(delivery.offset).encode()),
-            (H_CONSUMER, f"{self.config.group_id}/{self._projection.name}".encode()),
+            (name, values[name].encode()) for name in DEAD_LETTER_HEADERS
         ]
         future = producer.send(
             self.config.dead_letter_topic,
