@@ -22,7 +22,7 @@ from shared.x12.envelope_writer import (
     write_interchange,
 )
 from shared.x12.segments import Delimiters, Segment, segment
-from shared.x12.x12_837_005010X222A1.writer import address_segments, d8, person_name
+from shared.x12.writing import address_segments, d8, person_name
 
 __all__ = [
     "IMPLEMENTATION",

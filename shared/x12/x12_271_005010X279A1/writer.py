@@ -22,12 +22,12 @@ from shared.x12.envelope_writer import (
     write_interchange,
 )
 from shared.x12.segments import Delimiters, Segment, segment
+from shared.x12.writing import address_segments, d8, money, person_name
 from shared.x12.x12_270_005010X279A1.writer import (
     EligibilityInquiry,
     EligibilityWriteError,
     source_and_receiver,
 )
-from shared.x12.x12_837_005010X222A1.writer import address_segments, d8, money, person_name
 
 __all__ = [
     "IMPLEMENTATION",

@@ -15,6 +15,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from shared.claim_model import Claim, ClaimKind, Payer, Person, Provider, Relationship, Subscriber
+from shared.x12.claim837_writing import Submitter
 from shared.x12.control_numbers import ControlNumberSource
 from shared.x12.envelope_writer import (
     DEFAULT_DELIMITERS,
@@ -24,7 +25,7 @@ from shared.x12.envelope_writer import (
     write_interchange,
 )
 from shared.x12.segments import Delimiters, Segment, segment
-from shared.x12.x12_837_005010X222A1.writer import Submitter, d8, money, person_name
+from shared.x12.writing import d8, money, person_name
 
 __all__ = [
     "IMPLEMENTATION",

@@ -16,7 +16,7 @@ from decimal import Decimal
 from shared.x12.control_numbers import ControlNumberSource
 from shared.x12.envelope_writer import DEFAULT_DELIMITERS, Party, TransactionSet, write_interchange
 from shared.x12.segments import Delimiters, Segment, segment
-from shared.x12.x12_837_005010X222A1.writer import d8, money
+from shared.x12.writing import d8, money
 
 __all__ = [
     "IMPLEMENTATION",

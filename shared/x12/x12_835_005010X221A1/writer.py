@@ -20,7 +20,7 @@ from shared.x12.control_numbers import ControlNumberSource
 from shared.x12.envelope_writer import DEFAULT_DELIMITERS, Party, TransactionSet, write_interchange
 from shared.x12.loops import is_digits
 from shared.x12.segments import Delimiters, Segment, segment
-from shared.x12.x12_837_005010X222A1.writer import (
+from shared.x12.writing import (
     address_segments,
     cas_segments,
     d8,

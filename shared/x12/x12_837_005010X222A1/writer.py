@@ -5,40 +5,34 @@ provider loop (2000A) per distinct billing provider, one subscriber loop (2000B)
 a patient loop (2000C) when the patient is not the subscriber, then the claim (2300), its
 providers (2310x), other payers (2320/2330x) and lines (2400, with prior-payer 2430).
 
-The loop building blocks here (names, addresses, subscriber, other payers, 2430) are the
-same in the 837I guide (005010X223A2), whose writer imports them from this module.
+The loops the 837I guide (005010X223A2) shares with this one live in
+`shared.x12.claim837_writing`; this module writes only the professional 2300/2400.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime
-from decimal import Decimal
+from collections.abc import Sequence
+from datetime import datetime
 
-from shared.claim_model import (
-    Address,
-    Adjustment,
-    Claim,
-    ClaimKind,
-    Frequency,
-    OtherPayer,
-    Payer,
-    Person,
-    PriorLineAdjudication,
-    Provider,
-    Relationship,
-    ServiceLine,
-    Subscriber,
+from shared.claim_model import Claim, ClaimKind, ServiceLine
+from shared.x12.claim837_writing import (
+    ClaimWriteError,
+    Receiver,
+    Submitter,
+    build_837_body,
+    claim_references,
+    clm_segment,
+    drug_segments,
+    line_adjudication_segments,
+    other_payers_and_lines,
+    provider_name,
+    service_facility_segments,
+    write_837,
 )
 from shared.x12.control_numbers import ControlNumberSource
-from shared.x12.envelope_writer import (
-    DEFAULT_DELIMITERS,
-    Party,
-    TransactionSet,
-    write_interchange,
-)
+from shared.x12.envelope_writer import DEFAULT_DELIMITERS, Party
 from shared.x12.segments import Delimiters, Segment, segment
+from shared.x12.writing import d8, date_segment, money, quantity
 
 __all__ = [
     "IMPLEMENTATION",
@@ -53,352 +47,6 @@ IMPLEMENTATION = "005010X222A1"
 MAX_PROFESSIONAL_DIAGNOSES = 12
 
 
-class ClaimWriteError(ValueError):
-    """A claim cannot be written as an 837: names the claim (CLM01) and the field."""
-
-    def __init__(self, claim: Claim | None, problem: str) -> None:
-        where = f"claim {claim.patient_control_number}: " if claim is not None else ""
-        super().__init__(where + problem)
-
-
-@dataclass(frozen=True, slots=True)
-class Submitter:
-    """Loop 1000A: who sends the file (us, or the clearinghouse account we use)."""
-
-    name: str
-    id: str
-    contact_name: str
-    phone: str  # digits only, e.g. 8135550100
-
-
-@dataclass(frozen=True, slots=True)
-class Receiver:
-    """Loop 1000B: who receives the file (clearinghouse or payer)."""
-
-    name: str
-    id: str
-
-
-# ---------------------------------------------------------------------------------------------
-# Element formatting shared by the 837 writers.
-
-
-def d8(value: date) -> str:
-    return value.strftime("%Y%m%d")
-
-
-def money(value: Decimal) -> str:
-    """X12 R element for an amount: two places as held by the claim model."""
-    return f"{value:.2f}"
-
-
-def quantity(value: Decimal) -> str:
-    """X12 R element for units: no exponent, no trailing zeros ("1", "1.5")."""
-    text = format(value.normalize(), "f")
-    return text
-
-
-def date_segment(qualifier: str, start: date, end: date | None = None) -> Segment:
-    if end is not None and end != start:
-        return segment("DTP", qualifier, "RD8", f"{d8(start)}-{d8(end)}")
-    return segment("DTP", qualifier, "D8", d8(start))
-
-
-def person_name(entity: str, person: Person, id_qualifier: str, id_: str | None) -> Segment:
-    return segment(
-        "NM1",
-        entity,
-        "1",
-        person.last_name,
-        person.first_name,
-        person.middle_name,
-        None,
-        person.suffix,
-        id_qualifier if id_ else None,
-        id_,
-    )
-
-
-def provider_name(entity: str, provider: Provider, claim: Claim) -> Segment:
-    """NM1 for a provider: an organisation (NM102=2) or a person (NM102=1), with its NPI."""
-    if provider.organization_name:
-        return segment(
-            "NM1", entity, "2", provider.organization_name, None, None, None, None,
-            "XX" if provider.npi else None, provider.npi,
-        )  # fmt: skip
-    if not provider.last_name:
-        raise ClaimWriteError(claim, f"provider {entity} needs an organization or last name")
-    return segment(
-        "NM1", entity, "1", provider.last_name, provider.first_name, None, None, None,
-        "XX" if provider.npi else None, provider.npi,
-    )  # fmt: skip
-
-
-def address_segments(address: Address | None) -> list[Segment]:
-    if address is None:
-        return []
-    country = address.country if address.country and address.country not in ("US", "USA") else None
-    return [
-        segment("N3", address.line1, address.line2),
-        segment("N4", address.city, address.state, address.postal_code, country),
-    ]
-
-
-def demographics(person: Person) -> list[Segment]:
-    if person.birth_date is None:
-        return []
-    sex = person.sex.value if person.sex is not None else "U"
-    return [segment("DMG", "D8", d8(person.birth_date), sex)]
-
-
-def payer_segments(payer: Payer) -> list[Segment]:
-    """Loop 2010BB / 2330B head: payer name and id (NM1*PR), its address when known."""
-    return [
-        segment("NM1", "PR", "2", payer.name, None, None, None, None, "PI", payer.payer_id),
-        *address_segments(payer.address),
-    ]
-
-
-def cas_segments(adjustments: Iterable[Adjustment]) -> list[Segment]:
-    """CAS: one segment per group code, at most six reason/amount/quantity triples each."""
-    by_group: dict[str, list[Adjustment]] = {}
-    for adjustment in adjustments:
-        by_group.setdefault(adjustment.group, []).append(adjustment)
-    out: list[Segment] = []
-    for group, items in by_group.items():
-        for start in range(0, len(items), 6):
-            values: list[str | None] = [group]
-            for item in items[start : start + 6]:
-                values += [
-                    item.reason,
-                    money(item.amount),
-                    quantity(item.quantity) if item.quantity is not None else None,
-                ]
-            out.append(segment("CAS", *values))
-    return out
-
-
-def subscriber_loop_segments(claim: Claim) -> list[Segment]:
-    """SBR, 2010BA subscriber and 2010BB payer of loop 2000B (after its HL)."""
-    subscriber: Subscriber = claim.subscriber
-    is_patient = claim.relationship is Relationship.SELF
-    out = [
-        segment(
-            "SBR",
-            "P" if not claim.other_payers else _responsibility_after(claim.other_payers),
-            "18" if is_patient else None,
-            subscriber.group_number,
-            subscriber.group_name if not subscriber.group_number else None,
-            None,
-            None,
-            None,
-            None,
-            claim.payer.claim_filing_indicator,
-        ),  # fmt: skip
-        person_name("IL", subscriber, "MI", subscriber.member_id),
-        *address_segments(subscriber.address),
-    ]
-    # DMG in 2010BA is required when the subscriber is the patient, and not sent otherwise.
-    if is_patient:
-        out += demographics(subscriber)
-    out += payer_segments(claim.payer)
-    return out
-
-
-def _responsibility_after(others: Sequence[OtherPayer]) -> str:
-    """SBR01 for the payer billed now: the next rank after those already on the claim."""
-    ranks = "PSTABCDEFGH"
-    taken = {o.responsibility for o in others}
-    for code in ranks:
-        if code not in taken:
-            return code
-    return "U"
-
-
-def patient_loop_segments(claim: Claim) -> list[Segment]:
-    """PAT and 2010CA of loop 2000C (after its HL), for a patient who is not the subscriber."""
-    patient = claim.patient_person
-    if patient.birth_date is None or patient.sex is None:
-        raise ClaimWriteError(claim, "patient birth date and sex are required (2010CA DMG)")
-    return [
-        segment("PAT", claim.relationship.value),
-        person_name("QC", patient, "", None),
-        *address_segments(patient.address),
-        *demographics(patient),
-    ]
-
-
-def needs_patient_loop(claim: Claim) -> bool:
-    return claim.relationship is not Relationship.SELF
-
-
-def claim_references(claim: Claim) -> list[Segment]:
-    """REF segments of loop 2300 in guide order (F8 payer claim control number, 9F, G1)."""
-    out: list[Segment] = []
-    if claim.frequency in (Frequency.REPLACEMENT, Frequency.VOID):
-        if not claim.original_payer_claim_number:
-            raise ClaimWriteError(claim, "frequency 7/8 needs original_payer_claim_number (REF*F8)")
-        out.append(segment("REF", "F8", claim.original_payer_claim_number))
-    if claim.referral_number:
-        out.append(segment("REF", "9F", claim.referral_number))
-    if claim.prior_authorization:
-        out.append(segment("REF", "G1", claim.prior_authorization))
-    return out
-
-
-def other_payer_segments(claim: Claim, other: OtherPayer) -> list[Segment]:
-    """Loops 2320 (SBR, CAS, AMT*D, OI), 2330A (other subscriber) and 2330B (other payer)."""
-    out = [
-        segment(
-            "SBR",
-            other.responsibility,
-            other.relationship.value,
-            other.subscriber.group_number,
-            other.subscriber.group_name if not other.subscriber.group_number else None,
-            None,
-            None,
-            None,
-            None,
-            other.payer.claim_filing_indicator,
-        ),  # fmt: skip
-        *cas_segments(other.claim_adjustments),
-    ]
-    if other.paid_amount is not None:
-        out.append(segment("AMT", "D", money(other.paid_amount)))
-    out.append(segment("OI", None, None, "Y", None, None, "Y"))
-    out.append(person_name("IL", other.subscriber, "MI", other.subscriber.member_id))
-    out += address_segments(other.subscriber.address)
-    out += payer_segments(other.payer)
-    if other.adjudication_date is not None and not other.line_adjudications:
-        # 2330B DTP*573 only when no line-level (2430) adjudication dates are given.
-        out.append(segment("DTP", "573", "D8", d8(other.adjudication_date)))
-    return out
-
-
-def line_adjudication_segments(claim: Claim, line: ServiceLine) -> list[Segment]:
-    """Loop 2430 for `line`: each prior payer's SVD, CAS and DTP*573."""
-    out: list[Segment] = []
-    for other in claim.other_payers:
-        for adjudication in other.line_adjudications:
-            if adjudication.line_number != line.line_number:
-                continue
-            out += _svd(other, adjudication, line)
-    return out
-
-
-def _svd(other: OtherPayer, adj: PriorLineAdjudication, line: ServiceLine) -> list[Segment]:
-    procedure = ["HC", adj.procedure_code]
-    if line.revenue_code and not adj.procedure_code:
-        procedure = []
-    return [
-        segment(
-            "SVD",
-            other.payer.payer_id,
-            money(adj.paid_amount),
-            procedure or None,
-            line.revenue_code if line.revenue_code and not adj.procedure_code else None,
-            quantity(adj.paid_units),
-        ),  # fmt: skip
-        *cas_segments(adj.adjustments),
-        segment("DTP", "573", "D8", d8(adj.adjudication_date)),
-    ]
-
-
-def check_batch(claims: Sequence[Claim], kind: ClaimKind) -> None:
-    if not claims:
-        raise ClaimWriteError(None, "a batch needs at least one claim")
-    payer_ids = {c.payer.payer_id for c in claims}
-    if len(payer_ids) != 1:
-        raise ClaimWriteError(None, f"one file is for one payer; got payers {sorted(payer_ids)}")
-    for claim in claims:
-        if claim.kind is not kind:
-            raise ClaimWriteError(claim, f"is {claim.kind.value}, not {kind.value}")
-        if claim.billing_provider is None or not claim.billing_provider.npi:
-            raise ClaimWriteError(claim, "billing provider with an NPI is required (2010AA)")
-        if claim.billing_provider.address is None:
-            raise ClaimWriteError(claim, "billing provider address is required (2010AA N3/N4)")
-        if not claim.billing_provider.tax_id:
-            raise ClaimWriteError(claim, "billing provider tax id is required (2010AA REF*EI)")
-        if claim.relationship is not Relationship.SELF and claim.patient is None:
-            raise ClaimWriteError(
-                claim, f"relationship {claim.relationship.value} needs the patient (2010CA)"
-            )
-        if claim.total_charge != claim.line_total:
-            raise ClaimWriteError(
-                claim, f"CLM02 {claim.total_charge} differs from the line total {claim.line_total}"
-            )
-
-
-def billing_provider_segments(provider: Provider, claim: Claim) -> list[Segment]:
-    """PRV (2000A) and loop 2010AA after the 2000A HL."""
-    out: list[Segment] = []
-    if provider.taxonomy:
-        out.append(segment("PRV", "BI", "PXC", provider.taxonomy))
-    out.append(provider_name("85", provider, claim))
-    out += address_segments(provider.address)
-    out.append(segment("REF", "EI", provider.tax_id))
-    return out
-
-
-def header_segments(
-    submitter: Submitter, receiver: Receiver, reference: str, created_at: datetime, purpose: str
-) -> list[Segment]:
-    """BHT and loops 1000A/1000B."""
-    return [
-        segment(
-            "BHT",
-            "0019",
-            "00",
-            reference,
-            created_at.strftime("%Y%m%d"),
-            created_at.strftime("%H%M"),
-            purpose,
-        ),  # fmt: skip
-        segment("NM1", "41", "2", submitter.name, None, None, None, None, "46", submitter.id),
-        segment("PER", "IC", submitter.contact_name, "TE", submitter.phone),
-        segment("NM1", "40", "2", receiver.name, None, None, None, None, "46", receiver.id),
-    ]
-
-
-def hierarchy(
-    claims: Sequence[Claim],
-    claim_segments: Callable[[Claim], list[Segment]],
-) -> list[Segment]:
-    """HL 20 per billing provider, HL 22 per claim's subscriber, HL 23 for another patient."""
-    out: list[Segment] = []
-    counter = 0
-    groups: dict[tuple[str | None, str | None], list[Claim]] = {}
-    for claim in claims:
-        provider = claim.billing_provider
-        assert provider is not None  # checked by check_batch
-        groups.setdefault((provider.npi, provider.tax_id), []).append(claim)
-    for group in groups.values():
-        counter += 1
-        provider_hl = counter
-        provider = group[0].billing_provider
-        assert provider is not None
-        out.append(segment("HL", str(provider_hl), None, "20", "1"))
-        out += billing_provider_segments(provider, group[0])
-        for claim in group:
-            counter += 1
-            subscriber_hl = counter
-            child = needs_patient_loop(claim)
-            out.append(
-                segment("HL", str(subscriber_hl), str(provider_hl), "22", "1" if child else "0")
-            )
-            out += subscriber_loop_segments(claim)
-            if child:
-                counter += 1
-                out.append(segment("HL", str(counter), str(subscriber_hl), "23", "0"))
-                out += patient_loop_segments(claim)
-            out += claim_segments(claim)
-    return out
-
-
-# ---------------------------------------------------------------------------------------------
-# 837P specifics.
-
-
 def _professional_claim_segments(claim: Claim) -> list[Segment]:
     if not claim.place_of_service:
         raise ClaimWriteError(claim, "place of service is required for 837P (CLM05-1)")
@@ -408,20 +56,7 @@ def _professional_claim_segments(claim: Claim) -> list[Segment]:
         raise ClaimWriteError(
             claim, f"837P carries at most 12 diagnoses, got {len(claim.diagnoses)}"
         )
-    out = [
-        segment(
-            "CLM",
-            claim.patient_control_number,
-            money(claim.total_charge),
-            None,
-            None,
-            [claim.place_of_service, "B", claim.frequency.value],
-            "Y" if claim.signature_on_file else "N",
-            "A" if claim.accept_assignment else "C",
-            "Y",
-            "Y",
-        )
-    ]
+    out = [clm_segment(claim, claim.place_of_service, "B", "Y" if claim.signature_on_file else "N")]
     if claim.onset_date is not None:
         out.append(segment("DTP", "431", "D8", d8(claim.onset_date)))
     if claim.admission_date is not None:
@@ -439,13 +74,8 @@ def _professional_claim_segments(claim: Claim) -> list[Segment]:
         out.append(provider_name("82", claim.rendering_provider, claim))
         if claim.rendering_provider.taxonomy:
             out.append(segment("PRV", "PE", "PXC", claim.rendering_provider.taxonomy))
-    if claim.service_facility is not None:
-        out.append(provider_name("77", claim.service_facility, claim))
-        out += address_segments(claim.service_facility.address)
-    for other in claim.other_payers:
-        out += other_payer_segments(claim, other)
-    for line in claim.lines:
-        out += _professional_line(claim, line)
+    out += service_facility_segments(claim)
+    out += other_payers_and_lines(claim, _professional_line)
     return out
 
 
@@ -478,8 +108,7 @@ def _professional_line(claim: Claim, line: ServiceLine) -> list[Segment]:
         ),
         date_segment("472", service_date, line.service_date_end),
     ]
-    if line.ndc:
-        out += [segment("LIN", None, "N4", line.ndc), segment("CTP", None, None, None, "1", ["UN"])]
+    out += drug_segments(line)
     if line.rendering_provider is not None:
         out.append(provider_name("82", line.rendering_provider, claim))
         if line.rendering_provider.taxonomy:
@@ -497,11 +126,15 @@ def build_837p_body(
     created_at: datetime,
 ) -> list[Segment]:
     """The segments of one 837P transaction set between ST and SE."""
-    check_batch(claims, ClaimKind.PROFESSIONAL)
-    return [
-        *header_segments(submitter, receiver, reference, created_at, "CH"),
-        *hierarchy(claims, _professional_claim_segments),
-    ]
+    return build_837_body(
+        claims,
+        ClaimKind.PROFESSIONAL,
+        _professional_claim_segments,
+        submitter=submitter,
+        receiver=receiver,
+        reference=reference,
+        created_at=created_at,
+    )
 
 
 def write_837p(
@@ -518,22 +151,18 @@ def write_837p(
     delimiters: Delimiters = DEFAULT_DELIMITERS,
 ) -> str:
     """One 837P file for `claims` (all for one payer), enveloped with fresh control numbers."""
-    if created_at.tzinfo is None:
-        raise ClaimWriteError(None, "created_at must be timezone-aware")
-    body = build_837p_body(
+    return write_837(
         claims,
+        ClaimKind.PROFESSIONAL,
+        IMPLEMENTATION,
+        _professional_claim_segments,
         submitter=submitter,
         receiver=receiver,
-        reference=reference or created_at.strftime("%Y%m%d%H%M%S"),
-        created_at=created_at,
-    )
-    return write_interchange(
-        [TransactionSet("837", IMPLEMENTATION, body)],
-        functional_id="HC",
-        sender=sender or Party(submitter.id),
-        receiver=receiver_party or Party(receiver.id),
         created_at=created_at,
         numbers=numbers,
+        reference=reference,
+        sender=sender,
+        receiver_party=receiver_party,
         usage=usage,
         delimiters=delimiters,
     )

@@ -1,6 +1,6 @@
 """Write 837I (005010X223A2) institutional claim files from `Claim` objects.
 
-Same hierarchy and envelope as the 837P writer (whose loop builders this module reuses);
+Same hierarchy and envelope as the 837P writer (loops shared in `claim837_writing`);
 the institutional claim differs in loop 2300 (CLM05 facility type code with form code A,
 statement dates DTP*434, admission DTP*435 and CL1, HI with ABK/ABJ/DR/ABF/BBR) and in the
 service line (SV2 with a revenue code, 2400), and in the 2310 provider order.
@@ -12,32 +12,25 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from shared.claim_model import Claim, ClaimKind, ServiceLine
-from shared.x12.control_numbers import ControlNumberSource
-from shared.x12.envelope_writer import (
-    DEFAULT_DELIMITERS,
-    Party,
-    TransactionSet,
-    write_interchange,
-)
-from shared.x12.loops import is_digits
-from shared.x12.segments import Delimiters, Segment, segment
-from shared.x12.x12_837_005010X222A1.writer import (
+from shared.x12.claim837_writing import (
     ClaimWriteError,
     Receiver,
     Submitter,
-    address_segments,
-    check_batch,
+    build_837_body,
     claim_references,
-    d8,
-    date_segment,
-    header_segments,
-    hierarchy,
+    clm_segment,
+    drug_segments,
     line_adjudication_segments,
-    money,
-    other_payer_segments,
+    other_payers_and_lines,
     provider_name,
-    quantity,
+    service_facility_segments,
+    write_837,
 )
+from shared.x12.control_numbers import ControlNumberSource
+from shared.x12.envelope_writer import DEFAULT_DELIMITERS, Party
+from shared.x12.loops import is_digits
+from shared.x12.segments import Delimiters, Segment, segment
+from shared.x12.writing import d8, date_segment, money, quantity
 
 __all__ = [
     "IMPLEMENTATION",
@@ -87,18 +80,7 @@ def _institutional_claim_segments(claim: Claim) -> list[Segment]:
         raise ClaimWriteError(claim, "statement from date is required (DTP*434)")
     statement_to = claim.statement_to or claim.statement_from
     out = [
-        segment(
-            "CLM",
-            claim.patient_control_number,
-            money(claim.total_charge),
-            None,
-            None,
-            [facility_type_code(claim), "A", claim.frequency.value],
-            None,
-            "A" if claim.accept_assignment else "C",
-            "Y",
-            "Y",
-        ),
+        clm_segment(claim, facility_type_code(claim), "A", None),
         segment("DTP", "434", "RD8", f"{d8(claim.statement_from)}-{d8(statement_to)}"),
     ]
     if claim.admission_date is not None:
@@ -115,15 +97,10 @@ def _institutional_claim_segments(claim: Claim) -> list[Segment]:
             out.append(segment("PRV", "AT", "PXC", claim.attending_provider.taxonomy))
     if claim.rendering_provider is not None:
         out.append(provider_name("82", claim.rendering_provider, claim))
-    if claim.service_facility is not None:
-        out.append(provider_name("77", claim.service_facility, claim))
-        out += address_segments(claim.service_facility.address)
+    out += service_facility_segments(claim)
     if claim.referring_provider is not None:
         out.append(provider_name("DN", claim.referring_provider, claim))
-    for other in claim.other_payers:
-        out += other_payer_segments(claim, other)
-    for line in claim.lines:
-        out += _institutional_line(claim, line)
+    out += other_payers_and_lines(claim, _institutional_line)
     return out
 
 
@@ -142,8 +119,7 @@ def _institutional_line(claim: Claim, line: ServiceLine) -> list[Segment]:
             quantity(line.units),
         ),
     ]
-    if line.ndc:
-        out += [segment("LIN", None, "N4", line.ndc), segment("CTP", None, None, None, "1", ["UN"])]
+    out += drug_segments(line)
     if line.service_date is not None:
         out.insert(2, date_segment("472", line.service_date, line.service_date_end))
     out += line_adjudication_segments(claim, line)
@@ -159,11 +135,15 @@ def build_837i_body(
     created_at: datetime,
 ) -> list[Segment]:
     """The segments of one 837I transaction set between ST and SE."""
-    check_batch(claims, ClaimKind.INSTITUTIONAL)
-    return [
-        *header_segments(submitter, receiver, reference, created_at, "CH"),
-        *hierarchy(claims, _institutional_claim_segments),
-    ]
+    return build_837_body(
+        claims,
+        ClaimKind.INSTITUTIONAL,
+        _institutional_claim_segments,
+        submitter=submitter,
+        receiver=receiver,
+        reference=reference,
+        created_at=created_at,
+    )
 
 
 def write_837i(
@@ -180,22 +160,18 @@ def write_837i(
     delimiters: Delimiters = DEFAULT_DELIMITERS,
 ) -> str:
     """One 837I file for `claims` (all for one payer), enveloped with fresh control numbers."""
-    if created_at.tzinfo is None:
-        raise ClaimWriteError(None, "created_at must be timezone-aware")
-    body = build_837i_body(
+    return write_837(
         claims,
+        ClaimKind.INSTITUTIONAL,
+        IMPLEMENTATION,
+        _institutional_claim_segments,
         submitter=submitter,
         receiver=receiver,
-        reference=reference or created_at.strftime("%Y%m%d%H%M%S"),
-        created_at=created_at,
-    )
-    return write_interchange(
-        [TransactionSet("837", IMPLEMENTATION, body)],
-        functional_id="HC",
-        sender=sender or Party(submitter.id),
-        receiver=receiver_party or Party(receiver.id),
         created_at=created_at,
         numbers=numbers,
+        reference=reference,
+        sender=sender,
+        receiver_party=receiver_party,
         usage=usage,
         delimiters=delimiters,
     )
