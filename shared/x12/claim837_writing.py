@@ -29,12 +29,16 @@ from shared.x12.envelope_writer import Party, TransactionSet, write_interchange
 from shared.x12.segments import Delimiters, Segment, segment
 from shared.x12.writing import (
     address_segments,
+    bht_segment,
     cas_segments,
     d8,
     demographics,
     money,
+    payer_name,
     person_name,
+    provider_nm1,
     quantity,
+    reference_or_timestamp,
 )
 
 __all__ = [
@@ -86,23 +90,15 @@ class Receiver:
 
 def provider_name(entity: str, provider: Provider, claim: Claim) -> Segment:
     """NM1 for a provider: an organisation (NM102=2) or a person (NM102=1), with its NPI."""
-    if provider.organization_name:
-        return segment(
-            "NM1", entity, "2", provider.organization_name, None, None, None, None,
-            "XX" if provider.npi else None, provider.npi,
-        )  # fmt: skip
-    if not provider.last_name:
+    if not provider.organization_name and not provider.last_name:
         raise ClaimWriteError(claim, f"provider {entity} needs an organization or last name")
-    return segment(
-        "NM1", entity, "1", provider.last_name, provider.first_name, None, None, None,
-        "XX" if provider.npi else None, provider.npi,
-    )  # fmt: skip
+    return provider_nm1(entity, provider, "XX" if provider.npi else None)
 
 
 def payer_segments(payer: Payer) -> list[Segment]:
     """Loop 2010BB / 2330B head: payer name and id (NM1*PR), its address when known."""
     return [
-        segment("NM1", "PR", "2", payer.name, None, None, None, None, "PI", payer.payer_id),
+        payer_name(payer),
         *address_segments(payer.address),
     ]
 
@@ -302,15 +298,7 @@ def header_segments(
 ) -> list[Segment]:
     """BHT and loops 1000A/1000B."""
     return [
-        segment(
-            "BHT",
-            "0019",
-            "00",
-            reference,
-            created_at.strftime("%Y%m%d"),
-            created_at.strftime("%H%M"),
-            purpose,
-        ),  # fmt: skip
+        bht_segment("0019", "00", reference, created_at, purpose),
         segment("NM1", "41", "2", submitter.name, None, None, None, None, "46", submitter.id),
         segment("PER", "IC", submitter.contact_name, "TE", submitter.phone),
         segment("NM1", "40", "2", receiver.name, None, None, None, None, "46", receiver.id),
@@ -412,7 +400,7 @@ def write_837(
         claim_segments,
         submitter=submitter,
         receiver=receiver,
-        reference=reference or created_at.strftime("%Y%m%d%H%M%S"),
+        reference=reference_or_timestamp(reference, created_at),
         created_at=created_at,
     )
     return write_interchange(

@@ -18,11 +18,20 @@ from shared.x12.envelope_writer import (
     DEFAULT_DELIMITERS,
     Party,
     TransactionSet,
-    hierarchy_problems,
     write_interchange,
 )
 from shared.x12.segments import Delimiters, Segment, segment
-from shared.x12.writing import address_segments, d8, person_name
+from shared.x12.writing import (
+    address_segments,
+    bht_segment,
+    checked_hierarchy,
+    d8,
+    demographics,
+    payer_name,
+    person_name,
+    provider_nm1,
+    reference_or_timestamp,
+)
 
 __all__ = [
     "IMPLEMENTATION",
@@ -78,20 +87,11 @@ def inquiry_for_claim(claim: Claim, trace_number: str) -> EligibilityInquiry:
 
 def source_and_receiver(payer: Payer, provider: Provider) -> list[Segment]:
     """Loops 2000A/2100A (payer) and 2000B/2100B (provider): HL 1 and HL 2."""
-    if provider.organization_name:
-        provider_nm1 = segment(
-            "NM1", "1P", "2", provider.organization_name, None, None, None, None, "XX", provider.npi
-        )
-    else:
-        provider_nm1 = segment(
-            "NM1", "1P", "1", provider.last_name, provider.first_name, None, None, None,
-            "XX", provider.npi,
-        )  # fmt: skip
     return [
         segment("HL", "1", None, "20", "1"),
-        segment("NM1", "PR", "2", payer.name, None, None, None, None, "PI", payer.payer_id),
+        payer_name(payer),
         segment("HL", "2", "1", "21", "1"),
-        provider_nm1,
+        provider_nm1("1P", provider, "XX"),
     ]
 
 
@@ -100,12 +100,6 @@ def _inquiry_segments(inquiry: EligibilityInquiry) -> list[Segment]:
         segment("DTP", "291", "D8", d8(inquiry.service_date)),
         *[segment("EQ", code) for code in inquiry.service_types],
     ]
-
-
-def _demographics(person: Person) -> list[Segment]:
-    if person.birth_date is None:
-        return []
-    return [segment("DMG", "D8", d8(person.birth_date), person.sex.value if person.sex else None)]
 
 
 def build_270_body(
@@ -123,14 +117,7 @@ def build_270_body(
         if not inquiry.trace_number or len(inquiry.trace_number) > 50:
             raise EligibilityWriteError("TRN02 trace number must be 1..50 characters")
     out = [
-        segment(
-            "BHT",
-            "0022",
-            "13",
-            reference,
-            created_at.strftime("%Y%m%d"),
-            created_at.strftime("%H%M"),
-        ),  # fmt: skip
+        bht_segment("0022", "13", reference, created_at),
         *source_and_receiver(first.payer, first.provider),
     ]
     counter = 2
@@ -146,7 +133,7 @@ def build_270_body(
         out.append(person_name("IL", subscriber, "MI", subscriber.member_id))
         if not dependent:
             out += address_segments(subscriber.address)
-            out += _demographics(subscriber)
+            out += demographics(subscriber, unknown_sex=None)
             out += _inquiry_segments(inquiry)
             continue
         patient = inquiry.patient
@@ -156,14 +143,11 @@ def build_270_body(
             segment("HL", str(counter), str(subscriber_hl), "23", "0"),
             trn,
             person_name("03", patient, "", None),
-            *_demographics(patient),
+            *demographics(patient, unknown_sex=None),
             segment("INS", "N", inquiry.relationship.value),
             *_inquiry_segments(inquiry),
         ]
-    problems = hierarchy_problems(out)
-    if problems:  # pragma: no cover - a writer bug, never the caller's input
-        raise EligibilityWriteError("; ".join(problems))
-    return out
+    return checked_hierarchy(out, EligibilityWriteError)
 
 
 def write_270(
@@ -179,7 +163,7 @@ def write_270(
 ) -> str:
     """One 270 file for `inquiries` (one payer, one provider)."""
     body = build_270_body(
-        inquiries, reference=reference or created_at.strftime("%Y%m%d%H%M%S"), created_at=created_at
+        inquiries, reference=reference_or_timestamp(reference, created_at), created_at=created_at
     )
     return write_interchange(
         [TransactionSet("270", IMPLEMENTATION, body)],

@@ -18,11 +18,19 @@ from shared.x12.envelope_writer import (
     DEFAULT_DELIMITERS,
     Party,
     TransactionSet,
-    hierarchy_problems,
     write_interchange,
 )
 from shared.x12.segments import Delimiters, Segment, segment
-from shared.x12.writing import address_segments, d8, money, person_name
+from shared.x12.writing import (
+    address_segments,
+    bht_segment,
+    checked_hierarchy,
+    d8,
+    demographics,
+    money,
+    person_name,
+    reference_or_timestamp,
+)
 from shared.x12.x12_270_005010X279A1.writer import (
     EligibilityInquiry,
     EligibilityWriteError,
@@ -109,14 +117,7 @@ def build_271_body(
         raise EligibilityWriteError("a 271 needs at least one response")
     first = responses[0].inquiry
     out = [
-        segment(
-            "BHT",
-            "0022",
-            "11",
-            reference,
-            created_at.strftime("%Y%m%d"),
-            created_at.strftime("%H%M"),
-        ),  # fmt: skip
+        bht_segment("0022", "11", reference, created_at),
         *source_and_receiver(first.payer, first.provider),
     ]
     counter = 2
@@ -141,9 +142,7 @@ def build_271_body(
                 out += _answer(response)
                 continue
             out += address_segments(subscriber.address)
-            if subscriber.birth_date is not None:
-                sex = subscriber.sex.value if subscriber.sex else None
-                out.append(segment("DMG", "D8", d8(subscriber.birth_date), sex))
+            out += demographics(subscriber, unknown_sex=None)
             out += _answer(response)
             continue
         patient = inquiry.patient
@@ -157,15 +156,10 @@ def build_271_body(
         if response.rejection_reason is not None:
             out += _answer(response)
             continue
-        if patient.birth_date is not None:
-            sex = patient.sex.value if patient.sex else None
-            out.append(segment("DMG", "D8", d8(patient.birth_date), sex))
+        out += demographics(patient, unknown_sex=None)
         out.append(segment("INS", "N", inquiry.relationship.value))
         out += _answer(response)
-    problems = hierarchy_problems(out)
-    if problems:  # pragma: no cover - a writer bug, never the caller's input
-        raise EligibilityWriteError("; ".join(problems))
-    return out
+    return checked_hierarchy(out, EligibilityWriteError)
 
 
 def write_271(
@@ -181,7 +175,7 @@ def write_271(
 ) -> str:
     """One 271 file answering `responses` (one payer, one provider)."""
     body = build_271_body(
-        responses, reference=reference or created_at.strftime("%Y%m%d%H%M%S"), created_at=created_at
+        responses, reference=reference_or_timestamp(reference, created_at), created_at=created_at
     )
     return write_interchange(
         [TransactionSet("271", IMPLEMENTATION, body)],

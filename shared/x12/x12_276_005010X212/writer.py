@@ -21,11 +21,20 @@ from shared.x12.envelope_writer import (
     DEFAULT_DELIMITERS,
     Party,
     TransactionSet,
-    hierarchy_problems,
     write_interchange,
 )
 from shared.x12.segments import Delimiters, Segment, segment
-from shared.x12.writing import d8, money, person_name
+from shared.x12.writing import (
+    bht_segment,
+    checked_hierarchy,
+    date_segment,
+    demographics,
+    money,
+    payer_name,
+    person_name,
+    provider_nm1,
+    reference_or_timestamp,
+)
 
 __all__ = [
     "IMPLEMENTATION",
@@ -99,18 +108,8 @@ def _claim_segments(inquiry: ClaimStatusInquiry) -> list[Segment]:
         out.append(segment("REF", "BLT", inquiry.bill_type))
     out.append(segment("REF", "EJ", inquiry.patient_control_number))
     out.append(segment("AMT", "T3", money(inquiry.charge)))
-    if inquiry.service_to and inquiry.service_to != inquiry.service_from:
-        period = f"{d8(inquiry.service_from)}-{d8(inquiry.service_to)}"
-        out.append(segment("DTP", "472", "RD8", period))
-    else:
-        out.append(segment("DTP", "472", "D8", d8(inquiry.service_from)))
+    out.append(date_segment("472", inquiry.service_from, inquiry.service_to))
     return out
-
-
-def _dmg(person: Person) -> list[Segment]:
-    if person.birth_date is None:
-        return []
-    return [segment("DMG", "D8", d8(person.birth_date), person.sex.value if person.sex else None)]
 
 
 def build_276_body(
@@ -127,16 +126,9 @@ def build_276_body(
     if any(i.payer.payer_id != payer.payer_id for i in inquiries):
         raise StatusInquiryWriteError("one 276 asks one payer")
     out = [
-        segment(
-            "BHT",
-            "0010",
-            "13",
-            reference,
-            created_at.strftime("%Y%m%d"),
-            created_at.strftime("%H%M"),
-        ),  # fmt: skip
+        bht_segment("0010", "13", reference, created_at),
         segment("HL", "1", None, "20", "1"),
-        segment("NM1", "PR", "2", payer.name, None, None, None, None, "PI", payer.payer_id),
+        payer_name(payer),
         segment("HL", "2", "1", "21", "1"),
         segment("NM1", "41", "2", submitter.name, None, None, None, None, "46", submitter.id),
     ]
@@ -148,21 +140,9 @@ def build_276_body(
         provider = provider_inquiries[0].provider
         counter += 1
         provider_hl = counter
-        name = provider.organization_name or provider.last_name
         out += [
             segment("HL", str(provider_hl), "2", "19", "1"),
-            segment(
-                "NM1",
-                "1P",
-                "2" if provider.organization_name else "1",
-                name,
-                None if provider.organization_name else provider.first_name,
-                None,
-                None,
-                None,
-                "XX",
-                provider.npi,
-            ),  # fmt: skip
+            provider_nm1("1P", provider, "XX"),
         ]
         for inquiry in provider_inquiries:
             counter += 1
@@ -175,7 +155,7 @@ def build_276_body(
                 segment("HL", str(subscriber_hl), str(provider_hl), "22", "1" if dependent else "0")
             )
             if not dependent:
-                out += _dmg(subscriber)
+                out += demographics(subscriber, unknown_sex=None)
             out.append(person_name("IL", subscriber, "MI", subscriber.member_id))
             if not dependent:
                 out += _claim_segments(inquiry)
@@ -185,14 +165,11 @@ def build_276_body(
             counter += 1
             out += [
                 segment("HL", str(counter), str(subscriber_hl), "23"),
-                *_dmg(patient),
+                *demographics(patient, unknown_sex=None),
                 person_name("QC", patient, "", None),
                 *_claim_segments(inquiry),
             ]
-    problems = hierarchy_problems(out)
-    if problems:  # pragma: no cover - a writer bug, never the caller's input
-        raise StatusInquiryWriteError("; ".join(problems))
-    return out
+    return checked_hierarchy(out, StatusInquiryWriteError)
 
 
 def write_276(
@@ -211,7 +188,7 @@ def write_276(
     body = build_276_body(
         inquiries,
         submitter=submitter,
-        reference=reference or created_at.strftime("%Y%m%d%H%M%S"),
+        reference=reference_or_timestamp(reference, created_at),
         created_at=created_at,
     )
     return write_interchange(

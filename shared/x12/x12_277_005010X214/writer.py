@@ -16,7 +16,7 @@ from decimal import Decimal
 from shared.x12.control_numbers import ControlNumberSource
 from shared.x12.envelope_writer import DEFAULT_DELIMITERS, Party, TransactionSet, write_interchange
 from shared.x12.segments import Delimiters, Segment, segment
-from shared.x12.writing import d8, money
+from shared.x12.writing import bht_segment, d8, date_segment, member_name, money
 
 __all__ = [
     "IMPLEMENTATION",
@@ -149,15 +149,7 @@ def build_277ca_body(ack: ClaimAcknowledgment, created_at: datetime) -> list[Seg
     total = sum((c.charge for c in claims), ZERO)
     batch_ok = any(c.accepted for c in claims)
     out = [
-        segment(
-            "BHT",
-            "0085",
-            "08",
-            ack.reference,
-            created_at.strftime("%Y%m%d"),
-            created_at.strftime("%H%M"),
-            "TH",
-        ),  # fmt: skip
+        bht_segment("0085", "08", ack.reference, created_at, "TH"),
         segment("HL", "1", None, "20", "1"),
         segment("NM1", "PR", "2", ack.source_name, None, None, None, None, "46", ack.source_id),
         segment("TRN", "1", ack.reference),
@@ -198,18 +190,9 @@ def build_277ca_body(ack: ClaimAcknowledgment, created_at: datetime) -> list[Seg
             counter += 1
             out += [
                 segment("HL", str(counter), str(provider_hl), "PT"),
-                segment(
-                    "NM1",
-                    "QC",
-                    "1",
-                    claim.patient_last_name,
-                    claim.patient_first_name,
-                    None,
-                    None,
-                    None,
-                    "MI",
-                    claim.member_id,
-                ),  # fmt: skip
+                member_name(
+                    "QC", claim.patient_last_name, claim.patient_first_name, claim.member_id
+                ),
                 segment("TRN", "2", claim.patient_control_number),
                 _stc(
                     claim.statuses,
@@ -225,11 +208,7 @@ def build_277ca_body(ack: ClaimAcknowledgment, created_at: datetime) -> list[Seg
                 out.append(segment("REF", "D9", claim.clearinghouse_trace))
             if claim.bill_type:
                 out.append(segment("REF", "BLT", claim.bill_type))
-            if claim.service_to and claim.service_to != claim.service_from:
-                period = f"{d8(claim.service_from)}-{d8(claim.service_to)}"
-                out.append(segment("DTP", "472", "RD8", period))
-            else:
-                out.append(segment("DTP", "472", "D8", d8(claim.service_from)))
+            out.append(date_segment("472", claim.service_from, claim.service_to))
     return out
 
 

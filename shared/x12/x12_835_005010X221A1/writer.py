@@ -24,6 +24,7 @@ from shared.x12.writing import (
     address_segments,
     cas_segments,
     d8,
+    member_name,
     money,
     quantity,
 )
@@ -221,18 +222,7 @@ def _claim_segments(claim: ClaimPayment) -> list[Segment]:
             claim.frequency,
         ),
         *cas_segments(claim.adjustments),
-        segment(
-            "NM1",
-            "QC",
-            "1",
-            claim.patient_last_name,
-            claim.patient_first_name,
-            None,
-            None,
-            None,
-            "MI",
-            claim.member_id,
-        ),  # fmt: skip
+        member_name("QC", claim.patient_last_name, claim.patient_first_name, claim.member_id),
     ]
     if claim.rendering_npi:
         out.append(
