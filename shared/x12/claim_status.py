@@ -1,13 +1,32 @@
-"""Segments shared by claim status (276/277 X212) and claim acknowledgment (277CA X214) guides."""
+"""Segments and loop shapes shared by the claim status (276/277 X212) and 277CA (X214) guides.
+
+Each guide's package still declares every loop under the guide's name (Loop2100A...); the
+loops whose segments are the same in all three guides inherit them from a base here.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
-from shared.x12.loops import LoopContext, code, component, components, to_date, to_decimal
+from shared.x12.claim837 import BhtSegment
+from shared.x12.common import (
+    AmtSegment,
+    DmgSegment,
+    DtpSegment,
+    HlSegment,
+    N3Segment,
+    N4Segment,
+    Nm1Segment,
+    PerSegment,
+    QtySegment,
+    RefSegment,
+    TrnSegment,
+)
+from shared.x12.loops import Loop, LoopContext, code, component, components, to_date, to_decimal
 from shared.x12.segments import Segment
 from shared.x12.x12_835_005010X221A1.models import ProcedureCode
 
@@ -131,3 +150,106 @@ class StatusSvcSegment:
             s.get(4),
             to_decimal(s.get(7)),
         )
+
+
+# ---------------------------------------------------------------------------------------------
+# Loop shapes: a subclass names the loop (LOOP_ID, NAME) and its children (CHILDREN).
+
+
+class StatusLevelLoop(Loop):
+    """A 2000x hierarchical level: HL, and DMG where the level is a person."""
+
+    TRIGGER = "HL"
+    FIELDS = {"HL": ("hl", False, HlSegment.read), "DMG": ("dmg", False, DmgSegment.read)}
+    hl: HlSegment
+    dmg: DmgSegment | None
+
+
+class StatusNameLoop(Loop):
+    """A 2100x name loop: NM1, with the address, contacts and references that may follow."""
+
+    TRIGGER = "NM1"
+    FIELDS = {
+        "NM1": ("nm1", False, Nm1Segment.read),
+        "N3": ("n3", False, N3Segment.read),
+        "N4": ("n4", False, N4Segment.read),
+        "PER": ("contacts", True, PerSegment.read),
+        "REF": ("references", True, RefSegment.read),
+    }
+    nm1: Nm1Segment
+    references: list[RefSegment]
+    contacts: list[PerSegment]
+
+
+class InquiryClaimLoop(Loop):
+    """A 276 claim status tracking loop (2200x): TRN, the claim's references, amounts, dates."""
+
+    TRIGGER = "TRN"
+    FIELDS = {
+        "TRN": ("trn", False, TrnSegment.read),
+        "REF": ("references", True, RefSegment.read),
+        "AMT": ("amounts", True, AmtSegment.read),
+        "DTP": ("dates", True, DtpSegment.read),
+        "QTY": ("quantities", True, QtySegment.read),
+    }
+    trn: TrnSegment
+    references: list[RefSegment]
+    amounts: list[AmtSegment]
+    dates: list[DtpSegment]
+    quantities: list[QtySegment]
+
+    def reference(self, qualifier: str) -> str | None:
+        """REF02 of the first REF with this qualifier (1K payer claim no., EJ patient account)."""
+        for ref in self.references:
+            if ref.qualifier == qualifier:
+                return ref.value
+        return None
+
+
+class StatusClaimLoop(InquiryClaimLoop):
+    """A 277/277CA claim status tracking loop (2200x): the 276's, plus the claim's STC."""
+
+    FIELDS = {**InquiryClaimLoop.FIELDS, "STC": ("statuses", True, StcSegment.read)}
+    statuses: list[StcSegment]
+
+
+class InquiryServiceLoop(Loop):
+    """A 276 service line loop (2210x): SVC with its references and dates."""
+
+    TRIGGER = "SVC"
+    FIELDS = {
+        "SVC": ("svc", False, StatusSvcSegment.read),
+        "REF": ("references", True, RefSegment.read),
+        "DTP": ("dates", True, DtpSegment.read),
+    }
+    svc: StatusSvcSegment
+    references: list[RefSegment]
+    dates: list[DtpSegment]
+
+
+class StatusServiceLoop(InquiryServiceLoop):
+    """A 277/277CA service line loop (2220x): the 276's, plus the line's STC."""
+
+    FIELDS = {**InquiryServiceLoop.FIELDS, "STC": ("statuses", True, StcSegment.read)}
+    statuses: list[StcSegment]
+
+
+class StatusTransaction(Loop):
+    """ST..SE of a 276/277/277CA: BHT, then the HL levels down to claims and service lines."""
+
+    LOOP_ID = "HEADER"
+    TRIGGER = "ST"
+    FIELDS = {
+        "ST": ("st", False, None),
+        "BHT": ("bht", False, BhtSegment.read),
+        "SE": ("se", False, None),
+    }
+    st: Segment
+    bht: BhtSegment | None
+    se: Segment | None
+
+    def claims(self) -> Iterator[Loop]:
+        """Every claim-level (2200x) loop in file order."""
+        for loop in self.walk():
+            if loop.LOOP_ID.startswith("2200"):
+                yield loop

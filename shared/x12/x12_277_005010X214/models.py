@@ -2,327 +2,144 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-from shared.x12.claim837 import BhtSegment
-from shared.x12.claim_status import StatusSvcSegment, StcSegment
-from shared.x12.common import (
-    AmtSegment,
-    DmgSegment,
-    DtpSegment,
-    HlSegment,
-    N3Segment,
-    N4Segment,
-    Nm1Segment,
-    PerSegment,
-    QtySegment,
-    RefSegment,
-    TrnSegment,
+from shared.x12.claim_status import (
+    StatusClaimLoop,
+    StatusLevelLoop,
+    StatusNameLoop,
+    StatusServiceLoop,
+    StatusTransaction,
 )
-from shared.x12.loops import Loop
-from shared.x12.segments import Segment
 
 TRANSACTION_SET_ID = "277"
 IMPLEMENTATION = "005010X214"
 
 
-class Loop2220D(Loop):
+class Loop2220D(StatusServiceLoop):
     """Service Line Information."""
 
     LOOP_ID = "2220D"
     NAME = "Service Line Information"
-    TRIGGER = "SVC"
-    FIELDS = {
-        "SVC": ("svc", False, StatusSvcSegment.read),
-        "REF": ("references", True, RefSegment.read),
-        "DTP": ("dates", True, DtpSegment.read),
-        "STC": ("statuses", True, StcSegment.read),
-    }
-    svc: StatusSvcSegment
-    references: list[RefSegment]
-    dates: list[DtpSegment]
-    statuses: list[StcSegment]
 
 
-class Loop2200D(Loop):
+class Loop2200D(StatusClaimLoop):
     """Claim Status Tracking Number."""
 
     LOOP_ID = "2200D"
     NAME = "Claim Status Tracking Number"
-    TRIGGER = "TRN"
-    FIELDS = {
-        "TRN": ("trn", False, TrnSegment.read),
-        "REF": ("references", True, RefSegment.read),
-        "AMT": ("amounts", True, AmtSegment.read),
-        "DTP": ("dates", True, DtpSegment.read),
-        "QTY": ("quantities", True, QtySegment.read),
-        "STC": ("statuses", True, StcSegment.read),
-    }
     CHILDREN = {"SVC": [(0, None, Loop2220D, "service_lines")]}
-    trn: TrnSegment
-    references: list[RefSegment]
-    amounts: list[AmtSegment]
-    dates: list[DtpSegment]
-    statuses: list[StcSegment]
     service_lines: list[Loop2220D]
 
-    def reference(self, qualifier: str) -> str | None:
-        """REF02 of the first REF with this qualifier (1K payer claim no., EJ patient account)."""
-        for ref in self.references:
-            if ref.qualifier == qualifier:
-                return ref.value
-        return None
 
-
-class Loop2100D(Loop):
+class Loop2100D(StatusNameLoop):
     """Patient Name."""
 
     LOOP_ID = "2100D"
     NAME = "Patient Name"
-    TRIGGER = "NM1"
-    FIELDS = {
-        "NM1": ("nm1", False, Nm1Segment.read),
-        "N3": ("n3", False, N3Segment.read),
-        "N4": ("n4", False, N4Segment.read),
-        "PER": ("contacts", True, PerSegment.read),
-        "REF": ("references", True, RefSegment.read),
-    }
-    nm1: Nm1Segment
-    references: list[RefSegment]
-    contacts: list[PerSegment]
 
 
-class Loop2000D(Loop):
+class Loop2000D(StatusLevelLoop):
     """Patient Level."""
 
     LOOP_ID = "2000D"
     NAME = "Patient Level"
-    TRIGGER = "HL"
-    FIELDS = {"HL": ("hl", False, HlSegment.read), "DMG": ("dmg", False, DmgSegment.read)}
     CHILDREN = {
         "NM1": [(0, None, Loop2100D, "names")],
         "TRN": [(0, None, Loop2200D, "claims")],
     }
-    hl: HlSegment
-    dmg: DmgSegment | None
     names: list[Loop2100D]
     claims: list[Loop2200D]
 
 
-class Loop2200C(Loop):
+class Loop2200C(StatusClaimLoop):
     """Provider of Service Information Trace Identifier."""
 
     LOOP_ID = "2200C"
     NAME = "Provider of Service Information Trace Identifier"
-    TRIGGER = "TRN"
-    FIELDS = {
-        "TRN": ("trn", False, TrnSegment.read),
-        "REF": ("references", True, RefSegment.read),
-        "AMT": ("amounts", True, AmtSegment.read),
-        "DTP": ("dates", True, DtpSegment.read),
-        "QTY": ("quantities", True, QtySegment.read),
-        "STC": ("statuses", True, StcSegment.read),
-    }
-    trn: TrnSegment
-    references: list[RefSegment]
-    amounts: list[AmtSegment]
-    dates: list[DtpSegment]
-    statuses: list[StcSegment]
-
-    def reference(self, qualifier: str) -> str | None:
-        """REF02 of the first REF with this qualifier (1K payer claim no., EJ patient account)."""
-        for ref in self.references:
-            if ref.qualifier == qualifier:
-                return ref.value
-        return None
 
 
-class Loop2100C(Loop):
+class Loop2100C(StatusNameLoop):
     """Billing Provider Name."""
 
     LOOP_ID = "2100C"
     NAME = "Billing Provider Name"
-    TRIGGER = "NM1"
-    FIELDS = {
-        "NM1": ("nm1", False, Nm1Segment.read),
-        "N3": ("n3", False, N3Segment.read),
-        "N4": ("n4", False, N4Segment.read),
-        "PER": ("contacts", True, PerSegment.read),
-        "REF": ("references", True, RefSegment.read),
-    }
-    nm1: Nm1Segment
-    references: list[RefSegment]
-    contacts: list[PerSegment]
 
 
-class Loop2000C(Loop):
+class Loop2000C(StatusLevelLoop):
     """Billing Provider of Service Level."""
 
     LOOP_ID = "2000C"
     NAME = "Billing Provider of Service Level"
-    TRIGGER = "HL"
-    FIELDS = {"HL": ("hl", False, HlSegment.read), "DMG": ("dmg", False, DmgSegment.read)}
     CHILDREN = {
         "NM1": [(0, None, Loop2100C, "names")],
         "TRN": [(0, None, Loop2200C, "claims")],
         "HL": [(3, frozenset(["PT"]), Loop2000D, "children_levels")],
     }
-    hl: HlSegment
-    dmg: DmgSegment | None
     names: list[Loop2100C]
     claims: list[Loop2200C]
     children_levels: list[Loop2000D]
 
 
-class Loop2200B(Loop):
+class Loop2200B(StatusClaimLoop):
     """Transmission Receipt Control Identifier."""
 
     LOOP_ID = "2200B"
     NAME = "Transmission Receipt Control Identifier"
-    TRIGGER = "TRN"
-    FIELDS = {
-        "TRN": ("trn", False, TrnSegment.read),
-        "REF": ("references", True, RefSegment.read),
-        "AMT": ("amounts", True, AmtSegment.read),
-        "DTP": ("dates", True, DtpSegment.read),
-        "QTY": ("quantities", True, QtySegment.read),
-        "STC": ("statuses", True, StcSegment.read),
-    }
-    trn: TrnSegment
-    references: list[RefSegment]
-    amounts: list[AmtSegment]
-    dates: list[DtpSegment]
-    statuses: list[StcSegment]
-
-    def reference(self, qualifier: str) -> str | None:
-        """REF02 of the first REF with this qualifier (1K payer claim no., EJ patient account)."""
-        for ref in self.references:
-            if ref.qualifier == qualifier:
-                return ref.value
-        return None
 
 
-class Loop2100B(Loop):
+class Loop2100B(StatusNameLoop):
     """Information Receiver Name."""
 
     LOOP_ID = "2100B"
     NAME = "Information Receiver Name"
-    TRIGGER = "NM1"
-    FIELDS = {
-        "NM1": ("nm1", False, Nm1Segment.read),
-        "N3": ("n3", False, N3Segment.read),
-        "N4": ("n4", False, N4Segment.read),
-        "PER": ("contacts", True, PerSegment.read),
-        "REF": ("references", True, RefSegment.read),
-    }
-    nm1: Nm1Segment
-    references: list[RefSegment]
-    contacts: list[PerSegment]
 
 
-class Loop2000B(Loop):
+class Loop2000B(StatusLevelLoop):
     """Information Receiver Level."""
 
     LOOP_ID = "2000B"
     NAME = "Information Receiver Level"
-    TRIGGER = "HL"
-    FIELDS = {"HL": ("hl", False, HlSegment.read), "DMG": ("dmg", False, DmgSegment.read)}
     CHILDREN = {
         "NM1": [(0, None, Loop2100B, "names")],
         "TRN": [(0, None, Loop2200B, "claims")],
         "HL": [(3, frozenset(["19"]), Loop2000C, "children_levels")],
     }
-    hl: HlSegment
-    dmg: DmgSegment | None
     names: list[Loop2100B]
     claims: list[Loop2200B]
     children_levels: list[Loop2000C]
 
 
-class Loop2200A(Loop):
+class Loop2200A(StatusClaimLoop):
     """Transmission Receipt Control Identifier."""
 
     LOOP_ID = "2200A"
     NAME = "Transmission Receipt Control Identifier"
-    TRIGGER = "TRN"
-    FIELDS = {
-        "TRN": ("trn", False, TrnSegment.read),
-        "REF": ("references", True, RefSegment.read),
-        "AMT": ("amounts", True, AmtSegment.read),
-        "DTP": ("dates", True, DtpSegment.read),
-        "QTY": ("quantities", True, QtySegment.read),
-        "STC": ("statuses", True, StcSegment.read),
-    }
-    trn: TrnSegment
-    references: list[RefSegment]
-    amounts: list[AmtSegment]
-    dates: list[DtpSegment]
-    statuses: list[StcSegment]
-
-    def reference(self, qualifier: str) -> str | None:
-        """REF02 of the first REF with this qualifier (1K payer claim no., EJ patient account)."""
-        for ref in self.references:
-            if ref.qualifier == qualifier:
-                return ref.value
-        return None
 
 
-class Loop2100A(Loop):
+class Loop2100A(StatusNameLoop):
     """Payer Name."""
 
     LOOP_ID = "2100A"
     NAME = "Payer Name"
-    TRIGGER = "NM1"
-    FIELDS = {
-        "NM1": ("nm1", False, Nm1Segment.read),
-        "N3": ("n3", False, N3Segment.read),
-        "N4": ("n4", False, N4Segment.read),
-        "PER": ("contacts", True, PerSegment.read),
-        "REF": ("references", True, RefSegment.read),
-    }
-    nm1: Nm1Segment
-    references: list[RefSegment]
-    contacts: list[PerSegment]
 
 
-class Loop2000A(Loop):
+class Loop2000A(StatusLevelLoop):
     """Information Source Level."""
 
     LOOP_ID = "2000A"
     NAME = "Information Source Level"
-    TRIGGER = "HL"
-    FIELDS = {"HL": ("hl", False, HlSegment.read), "DMG": ("dmg", False, DmgSegment.read)}
     CHILDREN = {
         "NM1": [(0, None, Loop2100A, "names")],
         "TRN": [(0, None, Loop2200A, "claims")],
         "HL": [(3, frozenset(["21"]), Loop2000B, "children_levels")],
     }
-    hl: HlSegment
-    dmg: DmgSegment | None
     names: list[Loop2100A]
     claims: list[Loop2200A]
     children_levels: list[Loop2000B]
 
 
-class Transaction277CA(Loop):
+class Transaction277CA(StatusTransaction):
     """One 277CA (ST..SE): the HL levels down to claims and service lines."""
 
-    LOOP_ID = "HEADER"
     NAME = "Health Care Claim Acknowledgment"
-    TRIGGER = "ST"
-    FIELDS = {
-        "ST": ("st", False, None),
-        "BHT": ("bht", False, BhtSegment.read),
-        "SE": ("se", False, None),
-    }
     CHILDREN = {"HL": [(3, frozenset({"20"}), Loop2000A, "sources")]}
-    st: Segment
-    bht: BhtSegment | None
-    se: Segment | None
     sources: list[Loop2000A]
-
-    def claims(self) -> Iterator[Loop]:
-        """Every claim-level (2200x) loop in file order."""
-        for loop in self.walk():
-            if loop.LOOP_ID.startswith("2200"):
-                yield loop
