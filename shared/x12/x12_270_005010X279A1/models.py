@@ -107,6 +107,36 @@ class NameLoop(Loop):
     dates: list[DtpSegment]
 
 
+class LevelLoop(Loop):
+    """A 2000x level of the X279A1 guide (270 and 271): its HL."""
+
+    TRIGGER = "HL"
+    FIELDS = {"HL": ("hl", False, HlSegment.read)}
+    hl: HlSegment
+
+
+class PersonLevelLoop(LevelLoop):
+    """The subscriber (2000C) or dependent (2000D) level: HL and the inquiry's TRN traces."""
+
+    FIELDS = {**LevelLoop.FIELDS, "TRN": ("traces", True, TrnSegment.read)}
+    traces: list[TrnSegment]
+
+
+class EligibilityTransaction(Loop):
+    """ST..SE of a 270 or 271: BHT, then the information source levels (2000A)."""
+
+    LOOP_ID = "HEADER"
+    TRIGGER = "ST"
+    FIELDS = {
+        "ST": ("st", False, None),
+        "BHT": ("bht", False, BhtSegment.read),
+        "SE": ("se", False, None),
+    }
+    st: Segment
+    bht: BhtSegment | None
+    se: Segment | None
+
+
 class Loop2110C(Loop):
     """Subscriber Eligibility or Benefit Inquiry."""
 
@@ -155,75 +185,52 @@ class Loop2100D(NameLoop):
     inquiries: list[Loop2110D]
 
 
-class Loop2000D(Loop):
+class Loop2000D(PersonLevelLoop):
     LOOP_ID = "2000D"
     NAME = "Dependent Level"
-    TRIGGER = "HL"
-    FIELDS = {"HL": ("hl", False, HlSegment.read), "TRN": ("traces", True, TrnSegment.read)}
     CHILDREN = {"NM1": [(0, None, Loop2100D, "dependent_name")]}
-    hl: HlSegment
-    traces: list[TrnSegment]
     dependent_name: list[Loop2100D]
 
 
-class Loop2000C(Loop):
+class Loop2000C(PersonLevelLoop):
     LOOP_ID = "2000C"
     NAME = "Subscriber Level"
-    TRIGGER = "HL"
-    FIELDS = {"HL": ("hl", False, HlSegment.read), "TRN": ("traces", True, TrnSegment.read)}
     CHILDREN = {
         "NM1": [(0, None, Loop2100C, "subscriber_name")],
         "HL": [(3, frozenset({"23"}), Loop2000D, "dependents")],
     }
-    hl: HlSegment
-    traces: list[TrnSegment]
     subscriber_name: list[Loop2100C]
     dependents: list[Loop2000D]
 
 
-class Loop2000B(Loop):
+class Loop2000B(LevelLoop):
     LOOP_ID = "2000B"
     NAME = "Information Receiver Level"
-    TRIGGER = "HL"
-    FIELDS = {"HL": ("hl", False, HlSegment.read)}
     CHILDREN = {
         "NM1": [(0, None, Loop2100B, "receiver_name")],
         "HL": [(3, frozenset({"22"}), Loop2000C, "subscribers")],
     }
-    hl: HlSegment
     receiver_name: list[Loop2100B]
     subscribers: list[Loop2000C]
 
 
-class Loop2000A(Loop):
+class Loop2000A(LevelLoop):
     LOOP_ID = "2000A"
     NAME = "Information Source Level"
-    TRIGGER = "HL"
-    FIELDS = {"HL": ("hl", False, HlSegment.read), "AAA": ("requests_rejected", True, None)}
+    FIELDS = {**LevelLoop.FIELDS, "AAA": ("requests_rejected", True, None)}
     CHILDREN = {
         "NM1": [(0, None, Loop2100A, "source_name")],
         "HL": [(3, frozenset({"21"}), Loop2000B, "receivers")],
     }
-    hl: HlSegment
     source_name: list[Loop2100A]
     receivers: list[Loop2000B]
 
 
-class Transaction270(Loop):
+class Transaction270(EligibilityTransaction):
     """One 270 (ST..SE): source, receiver, subscribers and dependents with their inquiries."""
 
-    LOOP_ID = "HEADER"
     NAME = "Eligibility, Coverage or Benefit Inquiry"
-    TRIGGER = "ST"
-    FIELDS = {
-        "ST": ("st", False, None),
-        "BHT": ("bht", False, BhtSegment.read),
-        "SE": ("se", False, None),
-    }
     CHILDREN = {"HL": [(3, frozenset({"20"}), Loop2000A, "sources")]}
-    st: Segment
-    bht: BhtSegment | None
-    se: Segment | None
     sources: list[Loop2000A]
 
     def subscribers(self) -> Iterator[Loop2000C]:

@@ -7,21 +7,23 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
-from shared.x12.claim837 import BhtSegment
 from shared.x12.common import (
     DtpSegment,
-    HlSegment,
     N3Segment,
     N4Segment,
     Nm1Segment,
     PerSegment,
     PrvSegment,
     RefSegment,
-    TrnSegment,
 )
 from shared.x12.loops import Loop, LoopContext, code, to_decimal
 from shared.x12.segments import Segment
-from shared.x12.x12_270_005010X279A1.models import NameLoop
+from shared.x12.x12_270_005010X279A1.models import (
+    EligibilityTransaction,
+    LevelLoop,
+    NameLoop,
+    PersonLevelLoop,
+)
 from shared.x12.x12_835_005010X221A1.models import ProcedureCode
 
 TRANSACTION_SET_ID = "271"
@@ -210,79 +212,53 @@ class Loop2100D(_NameLoop271):
     benefits: list[Loop2110D]
 
 
-class Loop2000D(Loop):
+class Loop2000D(PersonLevelLoop):
     LOOP_ID = "2000D"
     NAME = "Dependent Level"
-    TRIGGER = "HL"
-    FIELDS = {"HL": ("hl", False, HlSegment.read), "TRN": ("traces", True, TrnSegment.read)}
     CHILDREN = {"NM1": [(0, None, Loop2100D, "dependent_name")]}
-    hl: HlSegment
-    traces: list[TrnSegment]
     dependent_name: list[Loop2100D]
 
 
-class Loop2000C(Loop):
+class Loop2000C(PersonLevelLoop):
     LOOP_ID = "2000C"
     NAME = "Subscriber Level"
-    TRIGGER = "HL"
-    FIELDS = {"HL": ("hl", False, HlSegment.read), "TRN": ("traces", True, TrnSegment.read)}
     CHILDREN = {
         "NM1": [(0, None, Loop2100C, "subscriber_name")],
         "HL": [(3, frozenset({"23"}), Loop2000D, "dependents")],
     }
-    hl: HlSegment
-    traces: list[TrnSegment]
     subscriber_name: list[Loop2100C]
     dependents: list[Loop2000D]
 
 
-class Loop2000B(Loop):
+class Loop2000B(LevelLoop):
     LOOP_ID = "2000B"
     NAME = "Information Receiver Level"
-    TRIGGER = "HL"
-    FIELDS = {"HL": ("hl", False, HlSegment.read)}
     CHILDREN = {
         "NM1": [(0, None, Loop2100B, "receiver_name")],
         "HL": [(3, frozenset({"22"}), Loop2000C, "subscribers")],
     }
-    hl: HlSegment
     receiver_name: list[Loop2100B]
     subscribers: list[Loop2000C]
 
 
-class Loop2000A(Loop):
+class Loop2000A(LevelLoop):
     LOOP_ID = "2000A"
     NAME = "Information Source Level"
-    TRIGGER = "HL"
-    FIELDS = {
-        "HL": ("hl", False, HlSegment.read),
-        "AAA": ("requests_rejected", True, AaaSegment.read),
-    }
+    FIELDS = {**LevelLoop.FIELDS, "AAA": ("requests_rejected", True, AaaSegment.read)}
     CHILDREN = {
         "NM1": [(0, None, Loop2100A, "source_name")],
         "HL": [(3, frozenset({"21"}), Loop2000B, "receivers")],
     }
-    hl: HlSegment
     requests_rejected: list[AaaSegment]
     source_name: list[Loop2100A]
     receivers: list[Loop2000B]
 
 
-class Transaction271(Loop):
+class Transaction271(EligibilityTransaction):
     """One 271 (ST..SE): source, receiver, subscribers and dependents with their benefits."""
 
-    LOOP_ID = "HEADER"
     NAME = "Eligibility, Coverage or Benefit Information"
-    TRIGGER = "ST"
-    FIELDS = {
-        "ST": ("st", False, None),
-        "BHT": ("bht", False, BhtSegment.read),
-        "SE": ("se", False, None),
-    }
     CHILDREN = {"HL": [(3, frozenset({"20"}), Loop2000A, "sources")]}
-    st: Segment
-    bht: BhtSegment | None
-    se: Segment | None
     sources: list[Loop2000A]
 
     def subscribers(self) -> Iterator[Loop2000C]:
