@@ -22,9 +22,10 @@ from shared.x12.tokenizer import Source
 
 __all__ = ["ValidationReport", "validate", "validate_parsed"]
 
-# X12 numeric (R/N) value: optional minus, digits with at most one decimal point.
-_NUMBER = re.compile(r"-?(\d+\.?\d*|\.\d+)\Z")
-_DIGITS = re.compile(r"\d+\Z")
+# X12 numeric (R/N) value: optional minus, digits with at most one decimal point. ASCII
+# only: Python's \d also matches other scripts' digits, which Decimal() and int() accept.
+_NUMBER = re.compile(r"-?(\d+\.?\d*|\.\d+)\Z", re.ASCII)
+_DIGITS = re.compile(r"\d+\Z", re.ASCII)
 
 # Elements that must be present (1-based), by segment id.
 REQUIRED_ELEMENTS: dict[str, tuple[int, ...]] = {
@@ -85,6 +86,16 @@ DATE_ELEMENTS: dict[str, tuple[int, ...]] = {
     "PLB": (2,),
     "STC": (2, 6),
 }
+# Elements holding a whole number (X12 type N0): counts, sequence and line numbers.
+INTEGER_ELEMENTS: dict[str, tuple[int, ...]] = {
+    "LX": (1,),
+    "HL": (1, 2),
+    "SE": (1,),
+    "GE": (1,),
+    "IEA": (1,),
+    "AK9": (2, 3, 4),
+    "IK3": (2,),
+}
 # Elements holding an amount or quantity (X12 type R).
 AMOUNT_ELEMENTS: dict[str, tuple[int, ...]] = {
     "BPR": (2,),
@@ -112,6 +123,8 @@ _US_STATES = frozenset(
 CODES: dict[tuple[str, int], frozenset[str]] = {
     ("CLP", 2): frozenset({"1", "2", "3", "4", "19", "20", "21", "22", "23", "25"}),
     ("CAS", 1): frozenset({"CO", "OA", "PI", "PR"}),
+    # GS01 functional identifier codes of the health care transactions.
+    ("GS", 1): frozenset({"HC", "HP", "HS", "HB", "HR", "HN", "FA", "HI", "BE", "RA"}),
     ("BPR", 1): frozenset({"C", "D", "H", "I", "P", "U", "X"}),
     ("BPR", 3): frozenset({"C", "D"}),
     ("BPR", 4): frozenset({"ACH", "BOP", "CHK", "FWT", "NON"}),
@@ -302,6 +315,18 @@ def _check_segment(seg: Segment, kind: str, comp: str, issues: list[Issue]) -> N
                 Issue(
                     "invalid_date",
                     f"{sid}{index:02d} {value!r} is not a valid CCYYMMDD date",
+                    pos,
+                    sid,
+                    index,
+                )
+            )
+    for index in INTEGER_ELEMENTS.get(sid, ()):
+        value = get(index)
+        if value and not is_digits(value):
+            issues.append(
+                Issue(
+                    "invalid_number",
+                    f"{sid}{index:02d} {value[:20]!r} is not a whole number",
                     pos,
                     sid,
                     index,

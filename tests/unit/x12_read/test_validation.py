@@ -90,3 +90,21 @@ def test_hierarchical_level_without_its_name_loop_is_reported(samples_dir: Path)
     assert ("required_missing", "NM1", None) in found
     report = validate(broken)
     assert any(i.loop == "2100A" for i in report.errors)
+
+
+def test_whole_number_elements_refuse_other_scripts_digits() -> None:
+    # '١' (Arabic-Indic one) passes str.isdigit() and int('١') == 1: a line number written
+    # with it must be named, not silently read as line 1.
+    assert ("invalid_number", "LX", 1) in codes(claim_837p().replace("LX*1~", "LX*١~", 1))
+    assert ("invalid_number", "LX", 1) in codes(claim_837p().replace("LX*1~", "LX*1.5~", 1))
+
+
+def test_amounts_refuse_other_scripts_digits() -> None:
+    # Decimal('١٠٠.00') is 100.00: the validator must not let such an amount through.
+    text = claim_837p(clm02="١٥٠.00")
+    assert ("invalid_number", "CLM", 2) in codes(text)
+
+
+def test_gs01_must_be_a_health_care_functional_identifier() -> None:
+    text = claim_837p().replace("GS*HC*", "GS*ＨＣ*", 1)
+    assert ("invalid_code", "GS", 1) in codes(text)
