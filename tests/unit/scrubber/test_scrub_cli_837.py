@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 from revcycle.cli import app
 from shared.claim_model import Claim
-from shared.config import get_settings
 from shared.testing.claims import (
     institutional_claim,
     professional_claim,
     professional_claim_child_patient,
     professional_claim_several_lines,
 )
+from shared.testing.samples import x12_samples_dir
 from shared.testing.x12 import CREATED_AT, RECEIVER, SUBMITTER
 from shared.x12.control_numbers import InMemoryControlNumbers
 from shared.x12.x12_837_005010X222A1.writer import write_837p
@@ -87,11 +85,7 @@ def test_broken_837_exits_two_naming_the_segment(tmp_path: Path) -> None:
 
 
 def _sample_files() -> list[Path]:
-    samples = get_settings().x12_samples_dir
-    if not samples.is_dir():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"X12 samples directory {samples} is missing")
-        pytest.skip(f"X12 samples directory {samples} is not here")
+    samples = x12_samples_dir()
     return sorted(p for kind in ("837P", "837I") for p in (samples / kind).glob("*") if p.is_file())
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
 from shared.config import get_settings
+from shared.testing.samples import x12_samples_dir
 
 
 def samples_root() -> Path:
@@ -35,13 +35,7 @@ def sample_id(path: Path) -> str:
 @pytest.fixture(scope="session")
 def samples_dir() -> Path:
     """The samples folder; under CI=true a missing folder fails instead of skipping."""
-    root = samples_root()
-    if not root.is_dir():
-        message = f"X12 samples folder {root} is missing (set SAMPLES_DIR)"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    return root
+    return x12_samples_dir()
 
 
 def sample(samples_dir: Path, relative: str) -> Path:

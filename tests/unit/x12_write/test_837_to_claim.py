@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from decimal import Decimal
 from pathlib import Path
 
@@ -14,7 +13,6 @@ from services.intake.adapters.x12_837 import (
     translate_837_report,
 )
 from shared.claim_model import Claim, ClaimKind, Relationship
-from shared.config import get_settings
 from shared.testing.claims import (
     INSTITUTIONAL_VARIANTS,
     PROFESSIONAL_VARIANTS,
@@ -22,6 +20,7 @@ from shared.testing.claims import (
     random_institutional_claims,
     random_professional_claims,
 )
+from shared.testing.samples import x12_samples_dir
 from shared.testing.x12 import CREATED_AT, RECEIVER, SUBMITTER
 from shared.x12.control_numbers import InMemoryControlNumbers
 from shared.x12.x12_837_005010X222A1.writer import write_837p
@@ -103,11 +102,7 @@ def test_a_file_that_is_not_an_837_is_refused() -> None:
 
 
 def _samples(kind: str) -> list[Path]:
-    root = get_settings().x12_samples_dir
-    if not root.is_dir():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"X12 samples folder {root} is missing (required under CI=true)")
-        pytest.skip(f"X12 samples folder {root} not present")
+    root = x12_samples_dir()
     return sorted(p for p in (root / kind).iterdir() if p.is_file())
 
 

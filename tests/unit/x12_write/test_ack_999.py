@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,6 +10,7 @@ from typer.testing import CliRunner
 
 from shared.config import get_settings
 from shared.testing.claims import professional_claim, professional_claim_child_patient
+from shared.testing.samples import x12_samples_dir
 from shared.testing.x12 import CREATED_AT, RECEIVER, SUBMITTER
 from shared.x12.ack import AckError, AckResult, acknowledge
 from shared.x12.control_numbers import InMemoryControlNumbers
@@ -159,11 +159,7 @@ def test_the_999_writer_refuses_codes_outside_the_guide() -> None:
 
 
 def _samples_837() -> list[Path]:
-    root = get_settings().x12_samples_dir
-    if not root.is_dir():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"X12 samples folder {root} is missing (required under CI=true)")
-        pytest.skip(f"X12 samples folder {root} not present")
+    root = x12_samples_dir()
     return sorted(p for kind in ("837P", "837I") for p in (root / kind).iterdir() if p.is_file())
 
 
