@@ -21,19 +21,22 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
-import psycopg
-from sqlalchemy.engine import make_url
+# testsupport/ (test factories) is not installed: import it from the checkout.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from shared.db import create_db_engine
-from shared.events import EventEnvelope, to_envelopes
-from shared.events.claims import ClaimCreated, ClaimWrittenOff
-from shared.events.patient_account import patient_account_id
-from shared.events.topics import ALL_TOPICS
-from shared.eventstore.migrations import upgrade
-from shared.eventstore.sql import SqlEventStore
-from shared.messaging.kafka import delete_topics, ensure_topics, make_producer, topic_name
-from shared.messaging.relay import Relay, RelayConfig
-from shared.testing.claims import professional_claim
+import psycopg  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+from shared.db import create_db_engine  # noqa: E402
+from shared.events import EventEnvelope, to_envelopes  # noqa: E402
+from shared.events.claims import ClaimCreated, ClaimWrittenOff  # noqa: E402
+from shared.events.patient_account import patient_account_id  # noqa: E402
+from shared.events.topics import ALL_TOPICS  # noqa: E402
+from shared.eventstore.migrations import upgrade  # noqa: E402
+from shared.eventstore.sql import SqlEventStore  # noqa: E402
+from shared.messaging.kafka import delete_topics, ensure_topics, make_producer, topic_name  # noqa: E402
+from shared.messaging.relay import Relay, RelayConfig  # noqa: E402
+from testsupport.claims import professional_claim  # noqa: E402
 
 NOW = datetime.now(UTC)
 

@@ -30,6 +30,7 @@ from kafka.admin import KafkaAdminClient, NewTopic  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
+from devtools.resolve import admin_conninfo, with_database  # noqa: E402
 from services.followup.bootstrap import consumer_for, embedded_projector, prepare_database  # noqa: E402
 from services.followup.config import FollowupSettings  # noqa: E402
 from services.followup.projections import PROJECTIONS  # noqa: E402
@@ -40,8 +41,7 @@ from shared.db import create_db_engine  # noqa: E402
 from shared.events.envelope import EventEnvelope  # noqa: E402
 from shared.events.registry import to_envelope  # noqa: E402
 from shared.eventstore.sql import SqlEventStore  # noqa: E402
-from shared.infra.resolve import admin_conninfo, with_database  # noqa: E402
-from shared.testing.claims import professional_claim  # noqa: E402
+from testsupport.claims import professional_claim  # noqa: E402
 
 ORG = "bench-org"
 

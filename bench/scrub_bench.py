@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from shared.claim_model import Claim  # noqa: E402
 from shared.scrubber import ScrubContext, load_payer_rules, scrub_claim  # noqa: E402
-from shared.testing.claims import (  # noqa: E402
+from testsupport.claims import (  # noqa: E402
     random_institutional_claims,
     random_professional_claims,
 )

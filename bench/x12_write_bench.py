@@ -15,14 +15,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from shared.testing.claims import random_professional_claims
-from shared.testing.remittances import claim_payment, remittance
-from shared.testing.x12 import CREATED_AT, RECEIVER, SUBMITTER
-from shared.x12.control_numbers import DatabaseControlNumbers, InMemoryControlNumbers
-from shared.x12.envelope_writer import Party
-from shared.x12.pyx12_judge import judge
-from shared.x12.x12_835_005010X221A1.writer import write_835
-from shared.x12.x12_837_005010X222A1.writer import write_837p
+# testsupport/ (test factories) is not installed: import it from the checkout.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from shared.x12.control_numbers import DatabaseControlNumbers, InMemoryControlNumbers  # noqa: E402
+from shared.x12.envelope_writer import Party  # noqa: E402
+from shared.x12.pyx12_judge import judge  # noqa: E402
+from shared.x12.x12_835_005010X221A1.writer import write_835  # noqa: E402
+from shared.x12.x12_837_005010X222A1.writer import write_837p  # noqa: E402
+from testsupport.claims import random_professional_claims  # noqa: E402
+from testsupport.remittances import claim_payment, remittance  # noqa: E402
+from testsupport.x12 import CREATED_AT, RECEIVER, SUBMITTER  # noqa: E402
 
 T = TypeVar("T")
 

@@ -1,4 +1,4 @@
-"""Root test configuration: real-server fixtures come from shared.infra.pytest_plugin.
+"""Root test configuration: real-server fixtures come from devtools.pytest_plugin.
 
 Fixtures every area may use (names are stable):
 - kafka_bootstrap_servers (session) -> "host:port" of a real Kafka broker
@@ -9,4 +9,4 @@ Fixtures every area may use (names are stable):
 Servers start only when a test requests one of these; such tests are marked `integration`.
 """
 
-pytest_plugins = ("shared.infra.pytest_plugin",)
+pytest_plugins = ("devtools.pytest_plugin",)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import importlib
+import sys
 from enum import StrEnum
-from typing import Annotated
+from pathlib import Path
+from types import ModuleType
+from typing import Annotated, Any
 
 import typer
 
@@ -21,12 +25,32 @@ ServersArg = Annotated[
 ]
 
 
-def _servers(selected: list[Server] | None) -> list[object]:
-    # Imported here so `revcycle --help` does not load kafka-python and psycopg.
-    from shared.infra import LocalKafka, LocalPostgres
+def _devtools() -> ModuleType:
+    """The development package `devtools/`, which lives in the checkout and is not installed.
+
+    Imported here, not at module top, so `revcycle --help` does not load kafka-python and
+    psycopg, and so an installed revcycle without a checkout says what is missing.
+    """
+    checkout = Path(__file__).resolve().parents[2]
+    if (checkout / "devtools" / "__init__.py").is_file() and str(checkout) not in sys.path:
+        sys.path.append(str(checkout))
+    try:
+        return importlib.import_module("devtools")
+    except ImportError as exc:
+        typer.echo(
+            "error: `revcycle infra` runs from a source checkout (it needs devtools/, "
+            f"not part of the installed package): {exc}",
+            err=True,
+        )
+        raise typer.Exit(2) from exc
+
+
+def _servers(selected: list[Server] | None) -> list[Any]:
+    tools = _devtools()
+    LocalKafka, LocalPostgres = tools.LocalKafka, tools.LocalPostgres  # noqa: N806
 
     chosen = selected or [Server.kafka, Server.postgres]
-    built: list[object] = []
+    built: list[Any] = []
     if Server.kafka in chosen:
         built.append(LocalKafka())
     if Server.postgres in chosen:
@@ -37,12 +61,10 @@ def _servers(selected: list[Server] | None) -> list[object]:
 @app.command()
 def up(servers: ServersArg = None) -> None:
     """Start the servers (a healthy running one is reused) and wait until they answer."""
-    from shared.infra import InfraError
-
     try:
         for server in _servers(servers):
-            server.up()  # type: ignore[attr-defined]
-    except InfraError as exc:
+            server.up()
+    except _devtools().InfraError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from exc
     typer.echo("# point the services and tests at them with:")
@@ -52,12 +74,10 @@ def up(servers: ServersArg = None) -> None:
 @app.command()
 def down(servers: ServersArg = None) -> None:
     """Stop the servers started from this checkout (data and logs are kept)."""
-    from shared.infra import InfraError
-
     try:
         for server in _servers(servers):
-            server.down()  # type: ignore[attr-defined]
-    except InfraError as exc:
+            server.down()
+    except _devtools().InfraError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from exc
 
@@ -65,7 +85,7 @@ def down(servers: ServersArg = None) -> None:
 @app.command()
 def status(servers: ServersArg = None) -> None:
     """Report each server; exit code 0 only when all of them are running and healthy."""
-    statuses = [server.status() for server in _servers(servers)]  # type: ignore[attr-defined]
+    statuses = [server.status() for server in _servers(servers)]
     for found in statuses:
         typer.echo(found.line())
     if not all(found.running for found in statuses):
@@ -73,10 +93,9 @@ def status(servers: ServersArg = None) -> None:
 
 
 def _print_env() -> None:
-    from shared.infra import LocalKafka, LocalPostgres
-
-    typer.echo(f"export KAFKA_BOOTSTRAP_SERVERS={LocalKafka().address}")
-    typer.echo(f"export DATABASE_URL={LocalPostgres().admin_url}")
+    tools = _devtools()
+    typer.echo(f"export KAFKA_BOOTSTRAP_SERVERS={tools.LocalKafka().address}")
+    typer.echo(f"export DATABASE_URL={tools.LocalPostgres().admin_url}")
 
 
 @app.command()

@@ -22,7 +22,13 @@ from shared.claim_model import (
     Sex,
     Subscriber,
 )
-from shared.testing.claims import npi_with_check_digit
+from shared.codes.npi import npi_check_digit
+
+
+def npi_with_check_digit(first_nine: str) -> str:
+    """A made-up NPI: nine digits plus their check digit (valid, not anyone's)."""
+    return first_nine + npi_check_digit(first_nine)
+
 
 CLINIC = Provider(
     npi=npi_with_check_digit("100000001"),

@@ -5,18 +5,79 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from shared.claim_model import Claim
 from shared.events import claims as c
 from shared.events import patient_account as pa
 from shared.events import remittance as r
 from shared.events.base import Event
-from shared.testing.claims import professional_claim
 
 ORG = "org-st-example"
+
+# A fictional professional claim (made-up people, NPIs with valid check digits only).
+EXAMPLE_CLAIM = Claim.model_validate(
+    {
+        "patient_control_number": "PCN26031001",
+        "total_charge": "145.00",
+        "place_of_service": "11",
+        "billing_provider": {
+            "npi": "1234567893",
+            "organization_name": "Riverbend Family Medicine",
+            "taxonomy": "207Q00000X",
+            "tax_id": "591234567",
+            "address": {
+                "line1": "1200 Harbor View Drive",
+                "city": "Tampa",
+                "state": "FL",
+                "postal_code": "336021234",
+            },
+        },
+        "rendering_provider": {
+            "npi": "1928374655",
+            "last_name": "Okafor",
+            "first_name": "Adaeze",
+            "taxonomy": "207Q00000X",
+        },
+        "payer": {
+            "payer_id": "87726",
+            "name": "Sunshine Mutual Health Plan",
+            "address": {
+                "line1": "PO Box 30555",
+                "city": "Salt Lake City",
+                "state": "UT",
+                "postal_code": "84130",
+            },
+        },
+        "subscriber": {
+            "last_name": "Marlowe",
+            "first_name": "Theodora",
+            "middle_name": "J",
+            "birth_date": "1968-07-14",
+            "sex": "F",
+            "address": {
+                "line1": "48 Cypress Hollow Lane",
+                "city": "Brandon",
+                "state": "FL",
+                "postal_code": "33511",
+            },
+            "member_id": "XKZ480019203",
+            "group_number": "GRP77120",
+        },
+        "diagnoses": ["E119"],
+        "lines": [
+            {
+                "line_number": 1,
+                "procedure_code": "99213",
+                "charge": "145.00",
+                "service_date": "2026-03-10",
+            }
+        ],
+    }
+)
 
 
 def example_events() -> list[Event]:
     """Every registered (type, version) once, with fictional but realistic values."""
-    claim = professional_claim()
+    claim = EXAMPLE_CLAIM
     claim_id = "clm-0001"
     account = pa.patient_account_id(ORG, claim.patient_control_number)
     adjudicated = dict(

@@ -19,7 +19,7 @@ from services.intake.domain import create_claim
 from shared.claim_model import ServiceLine
 from shared.events.envelope import EventEnvelope
 from shared.events.registry import to_envelope
-from shared.testing.claims import professional_claim
+from testsupport.claims import professional_claim
 
 REPO = Path(__file__).resolve().parents[3]
 ORG = "st-elsewhere"

@@ -9,8 +9,8 @@ import sys
 
 import pytest
 
-from shared.infra import LocalKafka, LocalPostgres
-from shared.infra.resolve import unavailable_action
+from devtools import LocalKafka, LocalPostgres
+from devtools.resolve import unavailable_action
 
 pytestmark = pytest.mark.integration
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import psycopg
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
-from shared.infra.resolve import admin_conninfo
+from devtools.resolve import admin_conninfo
 
 
 def test_kafka_round_trip_keeps_per_key_order(

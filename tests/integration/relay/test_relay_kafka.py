@@ -36,7 +36,7 @@ from shared.eventstore.migrations import upgrade
 from shared.eventstore.sql import SqlEventStore
 from shared.messaging.kafka import delete_topics, ensure_topics, make_producer, topic_name
 from shared.messaging.relay import CheckpointStore, Relay, RelayConfig
-from shared.testing.claims import professional_claim
+from testsupport.claims import professional_claim
 
 REVCYCLE = [sys.executable, "-c", "from revcycle.cli import main; main()"]
 

@@ -26,7 +26,7 @@ from shared.db import create_db_engine
 from shared.events.claims import ClaimCreatedV1, ClaimSubmitted
 from shared.events.registry import to_envelope
 from shared.messaging import tracking
-from shared.testing.claims import institutional_claim, professional_claim
+from testsupport.claims import institutional_claim, professional_claim
 
 ORG = "st-elsewhere"
 T0 = datetime(2026, 11, 2, 8, 30, tzinfo=UTC)

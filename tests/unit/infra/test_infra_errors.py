@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from shared.infra import InfraError, LocalKafka, LocalPostgres
-from shared.infra import kafka as kafka_module
-from shared.infra import postgres as postgres_module
+from devtools import InfraError, LocalKafka, LocalPostgres
+from devtools import kafka as kafka_module
+from devtools import postgres as postgres_module
 
 
 @pytest.fixture(autouse=True)

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from shared.infra.common import InfraError
-from shared.infra.resolve import (
+from devtools.common import InfraError
+from devtools.resolve import (
     Kind,
     Resolved,
     admin_conninfo,
@@ -160,13 +160,15 @@ def _run_inner_pytest(
     # Docker-only mode with no engine: nothing can be had, and no local server is touched.
     env.update({"REVCYCLE_TEST_INFRA": "docker", "DOCKER_HOST": "unix:///nonexistent.sock"})
     env.update(extra_env)
+    # devtools/ is not installed: the inner pytest (run elsewhere) imports it from the checkout.
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p)
     return subprocess.run(
         [
             sys.executable,
             "-m",
             "pytest",
             "-p",
-            "shared.infra.pytest_plugin",
+            "devtools.pytest_plugin",
             "-p",
             "no:cacheprovider",
             "-q",

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from revcycle.commands.serve import EmbeddedApp, build_embedded_app
+from revcycle.embedded import EmbeddedApp, build_embedded_app
 from shared.auth import issue_token
 from shared.config import BaseServiceSettings
 

@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from revcycle.commands.serve import EmbeddedApp
+from revcycle.embedded import EmbeddedApp
 from shared.auth import audit_log
 
 TokenFactory = Callable[..., dict[str, str]]
@@ -234,7 +234,7 @@ def test_the_served_app_projects_in_the_background(
 ) -> None:
     import time
 
-    from revcycle.commands.serve import build_embedded_app
+    from revcycle.embedded import build_embedded_app
 
     served = build_embedded_app(settings, run_projector=True)
     try:

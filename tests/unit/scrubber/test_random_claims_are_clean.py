@@ -15,7 +15,7 @@ from shared.claim_model import Claim, Relationship
 from shared.codes.sets import CodeSets
 from shared.scrubber import PayerRules, ScrubContext, scrub_claim
 from shared.scrubber.model import Severity
-from shared.testing.claims import random_institutional_claims, random_professional_claims
+from testsupport.claims import random_institutional_claims, random_professional_claims
 
 # The factories serve dates of service in January-October 2026: all past on this day and
 # inside every filing limit.

@@ -8,7 +8,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from revcycle.cli import app
-from shared.testing.claims import institutional_claim, professional_claim
+from testsupport.claims import institutional_claim, professional_claim
 
 runner = CliRunner()
 TODAY = ["--today", "2026-06-01"]

@@ -9,17 +9,17 @@ from typer.testing import CliRunner
 
 from revcycle.cli import app
 from shared.claim_model import Claim
-from shared.testing.claims import (
+from shared.x12.control_numbers import InMemoryControlNumbers
+from shared.x12.x12_837_005010X222A1.writer import write_837p
+from shared.x12.x12_837_005010X223A2.writer import write_837i
+from testsupport.claims import (
     institutional_claim,
     professional_claim,
     professional_claim_child_patient,
     professional_claim_several_lines,
 )
-from shared.testing.samples import x12_samples_dir
-from shared.testing.x12 import CREATED_AT, RECEIVER, SUBMITTER
-from shared.x12.control_numbers import InMemoryControlNumbers
-from shared.x12.x12_837_005010X222A1.writer import write_837p
-from shared.x12.x12_837_005010X223A2.writer import write_837i
+from testsupport.samples import x12_samples_dir
+from testsupport.x12 import CREATED_AT, RECEIVER, SUBMITTER
 
 runner = CliRunner()
 TODAY = ["--today", "2026-06-01"]

@@ -34,7 +34,7 @@ from shared.scrubber import (
     scrub,
     scrub_claim,
 )
-from shared.testing.claims import (
+from testsupport.claims import (
     INSTITUTIONAL_VARIANTS,
     PROFESSIONAL_VARIANTS,
     SERVICE_DATE,

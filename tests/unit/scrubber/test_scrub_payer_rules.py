@@ -18,7 +18,7 @@ from shared.scrubber import (
     scrub_claim,
 )
 from shared.scrubber.rules import DEFAULT_RULES_PATH, CodePatterns
-from shared.testing.claims import SERVICE_DATE, professional_claim
+from testsupport.claims import SERVICE_DATE, professional_claim
 
 
 def _context(context: ScrubContext, text: str) -> ScrubContext:

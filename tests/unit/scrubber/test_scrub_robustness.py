@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from shared.claim_model import Claim, ClaimKind, Frequency, Relationship, Sex
 from shared.scrubber import REGISTRY, ScrubContext, scrub_claim
-from shared.testing.claims import (
+from testsupport.claims import (
     INSTITUTIONAL_VARIANTS,
     PROFESSIONAL_VARIANTS,
     professional_claim_child_patient,

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from shared.config import get_settings
-from shared.testing.samples import x12_samples_dir
+from testsupport.samples import x12_samples_dir
 
 
 def samples_root() -> Path:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from shared.testing.x12 import assert_pyx12_clean
+from testsupport.x12 import assert_pyx12_clean
 
 
 @pytest.fixture

@@ -9,13 +9,6 @@ from typing import Any
 
 import pytest
 
-from shared.testing.claims import (
-    institutional_claim,
-    professional_claim,
-    professional_claim_child_patient,
-    professional_claim_several_lines,
-)
-from shared.testing.x12 import CREATED_AT, SUBMITTER
 from shared.x12.control_numbers import InMemoryControlNumbers
 from shared.x12.envelope_writer import Party, hierarchy_problems
 from shared.x12.reader import parse
@@ -28,6 +21,13 @@ from shared.x12.x12_270_005010X279A1.writer import (
 )
 from shared.x12.x12_271_005010X279A1.writer import Benefit, EligibilityResponse, write_271
 from shared.x12.x12_276_005010X212.writer import status_inquiry_for_claim, write_276
+from testsupport.claims import (
+    institutional_claim,
+    professional_claim,
+    professional_claim_child_patient,
+    professional_claim_several_lines,
+)
+from testsupport.x12 import CREATED_AT, SUBMITTER
 
 PROVIDER = Party("RIVERBEND01")
 PAYER = Party("SUNSHINE")

@@ -9,21 +9,6 @@ from decimal import Decimal
 import pytest
 
 from shared.claim_model import Adjustment
-from shared.testing.claims import (
-    PROFESSIONAL_VARIANTS,
-    institutional_claim,
-    professional_claim,
-    professional_claim_modifiers,
-    professional_claim_several_lines,
-    random_professional_claims,
-)
-from shared.testing.remittances import (
-    claim_payment,
-    denied_claim_payment,
-    remittance,
-    reversal_of,
-)
-from shared.testing.x12 import CREATED_AT
 from shared.x12.control_numbers import InMemoryControlNumbers
 from shared.x12.envelope_writer import Party
 from shared.x12.x12_277_005010X214.writer import (
@@ -40,6 +25,21 @@ from shared.x12.x12_835_005010X221A1.writer import (
     ServicePayment,
     write_835,
 )
+from testsupport.claims import (
+    PROFESSIONAL_VARIANTS,
+    institutional_claim,
+    professional_claim,
+    professional_claim_modifiers,
+    professional_claim_several_lines,
+    random_professional_claims,
+)
+from testsupport.remittances import (
+    claim_payment,
+    denied_claim_payment,
+    remittance,
+    reversal_of,
+)
+from testsupport.x12 import CREATED_AT
 
 PAYER = Party("SUNSHINE")
 PROVIDER = Party("RIVERBEND01")
@@ -224,7 +224,7 @@ def test_277ca_refuses_a_status_that_is_not_an_acknowledgment() -> None:
 
 
 def test_277ca_for_a_factory_batch_with_one_rejection(pyx12_clean: Callable[[str], object]) -> None:
-    from shared.testing.acknowledgments import claim_acknowledgment
+    from testsupport.acknowledgments import claim_acknowledgment
 
     claims = [f() for f in PROFESSIONAL_VARIANTS.values()] + [institutional_claim()]
     ack = claim_acknowledgment(

@@ -13,18 +13,18 @@ from services.intake.adapters.x12_837 import (
     translate_837_report,
 )
 from shared.claim_model import Claim, ClaimKind, Relationship
-from shared.testing.claims import (
+from shared.x12.control_numbers import InMemoryControlNumbers
+from shared.x12.x12_837_005010X222A1.writer import write_837p
+from shared.x12.x12_837_005010X223A2.writer import write_837i
+from testsupport.claims import (
     INSTITUTIONAL_VARIANTS,
     PROFESSIONAL_VARIANTS,
     professional_claim,
     random_institutional_claims,
     random_professional_claims,
 )
-from shared.testing.samples import x12_samples_dir
-from shared.testing.x12 import CREATED_AT, RECEIVER, SUBMITTER
-from shared.x12.control_numbers import InMemoryControlNumbers
-from shared.x12.x12_837_005010X222A1.writer import write_837p
-from shared.x12.x12_837_005010X223A2.writer import write_837i
+from testsupport.samples import x12_samples_dir
+from testsupport.x12 import CREATED_AT, RECEIVER, SUBMITTER
 
 
 def _as_837_carries_it(claim: Claim) -> Claim:

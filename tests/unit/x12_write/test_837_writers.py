@@ -8,7 +8,11 @@ from decimal import Decimal
 import pytest
 
 from shared.claim_model import Claim
-from shared.testing.claims import (
+from shared.x12.control_numbers import InMemoryControlNumbers
+from shared.x12.pyx12_judge import judge
+from shared.x12.x12_837_005010X222A1.writer import ClaimWriteError, write_837p
+from shared.x12.x12_837_005010X223A2.writer import facility_type_code, write_837i
+from testsupport.claims import (
     INSTITUTIONAL_VARIANTS,
     PROFESSIONAL_VARIANTS,
     institutional_claim,
@@ -18,11 +22,7 @@ from shared.testing.claims import (
     random_institutional_claims,
     random_professional_claims,
 )
-from shared.testing.x12 import CREATED_AT, RECEIVER, SUBMITTER
-from shared.x12.control_numbers import InMemoryControlNumbers
-from shared.x12.pyx12_judge import judge
-from shared.x12.x12_837_005010X222A1.writer import ClaimWriteError, write_837p
-from shared.x12.x12_837_005010X223A2.writer import facility_type_code, write_837i
+from testsupport.x12 import CREATED_AT, RECEIVER, SUBMITTER
 
 
 def _837p(claims: list[Claim]) -> str:
@@ -194,7 +194,7 @@ def test_an_institutional_claim_without_patient_status_is_refused() -> None:
 def test_two_billing_providers_get_two_provider_levels(
     pyx12_clean: Callable[[str], object],
 ) -> None:
-    from shared.testing.claims import professional_claim_line_details
+    from testsupport.claims import professional_claim_line_details
 
     first = professional_claim()
     other = first.billing_provider.model_copy(  # type: ignore[union-attr]

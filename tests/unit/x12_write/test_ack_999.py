@@ -9,9 +9,6 @@ import pytest
 from typer.testing import CliRunner
 
 from shared.config import get_settings
-from shared.testing.claims import professional_claim, professional_claim_child_patient
-from shared.testing.samples import x12_samples_dir
-from shared.testing.x12 import CREATED_AT, RECEIVER, SUBMITTER
 from shared.x12.ack import AckError, AckResult, acknowledge
 from shared.x12.control_numbers import InMemoryControlNumbers
 from shared.x12.x12_837_005010X222A1.writer import write_837p
@@ -22,6 +19,9 @@ from shared.x12.x12_999_005010X231A1.writer import (
     SegmentError,
     SetAcknowledgment,
 )
+from testsupport.claims import professional_claim, professional_claim_child_patient
+from testsupport.samples import x12_samples_dir
+from testsupport.x12 import CREATED_AT, RECEIVER, SUBMITTER
 
 
 def _good_837p() -> str:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import random
 
 from services.intake.adapters.x12_837 import translate_837_report
-from shared.testing.claims import professional_claim_child_patient, professional_claim_secondary
-from shared.testing.x12 import CREATED_AT, RECEIVER, SUBMITTER, describe_errors
 from shared.x12.ack import AckError, acknowledge
 from shared.x12.control_numbers import InMemoryControlNumbers
 from shared.x12.pyx12_judge import judge
 from shared.x12.x12_837_005010X222A1.writer import write_837p
+from testsupport.claims import professional_claim_child_patient, professional_claim_secondary
+from testsupport.x12 import CREATED_AT, RECEIVER, SUBMITTER, describe_errors
 
 GARBAGE = ["", "X" * 300, "ZZ", "-1", "0", "20261340", ":::", "1.5.5", "\t"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import simple_icd_10_cm as icd
 
 from shared.claim_model import ClaimKind, Frequency, Relationship
-from shared.testing.claims import (
+from testsupport.claims import (
     INSTITUTIONAL_VARIANTS,
     PROFESSIONAL_VARIANTS,
     is_valid_npi,

@@ -12,19 +12,19 @@ from collections.abc import Callable
 import pytest
 
 from services.intake.adapters.x12_837 import translate_837_report
-from shared.testing.claims import (
-    institutional_claim,
-    professional_claim,
-    professional_claim_child_patient,
-)
-from shared.testing.remittances import claim_payment, remittance
-from shared.testing.x12 import CREATED_AT, RECEIVER, SUBMITTER
 from shared.x12.ack import AckResult, acknowledge
 from shared.x12.control_numbers import InMemoryControlNumbers
 from shared.x12.envelope_writer import Party
 from shared.x12.x12_835_005010X221A1.writer import RemitWriteError, write_835
 from shared.x12.x12_837_005010X222A1.writer import ClaimWriteError, write_837p
 from shared.x12.x12_837_005010X223A2.writer import facility_type_code
+from testsupport.claims import (
+    institutional_claim,
+    professional_claim,
+    professional_claim_child_patient,
+)
+from testsupport.remittances import claim_payment, remittance
+from testsupport.x12 import CREATED_AT, RECEIVER, SUBMITTER
 
 
 def _good_837p() -> str:

@@ -1,6 +1,6 @@
 """Pytest fixtures for real Kafka and PostgreSQL, started lazily, only when a test asks.
 
-Loaded by tests/conftest.py (and usable by any test run with `-p shared.infra.pytest_plugin`).
+Loaded by tests/conftest.py (and usable by any test run with `-p devtools.pytest_plugin`).
 Fixtures: kafka_bootstrap_servers (session, str), postgres_server_url (session, admin URL),
 postgres_url (module, fresh database URL), new_topic (function, topic factory).
 Resolution order: KAFKA_BOOTSTRAP_SERVERS / DATABASE_URL, else testcontainers when a Docker
@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from shared.infra.resolve import (
+from devtools.resolve import (
     Kind,
     Resolved,
     admin_conninfo,

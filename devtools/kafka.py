@@ -12,7 +12,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from shared.infra.common import (
+from devtools.common import (
     REPO_ROOT,
     InfraError,
     Progress,

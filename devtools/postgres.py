@@ -10,7 +10,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from shared.infra.common import (
+from devtools.common import (
     InfraError,
     Progress,
     ServerStatus,
@@ -249,7 +249,7 @@ class LocalPostgres:
         # Settings live in the cluster itself so a bare `pg_ctl start` brings up the same server.
         with (self.data_dir / "postgresql.conf").open("a") as conf:
             conf.write(
-                "\n# --- revcycle local cluster (shared/infra/postgres.py) ---\n"
+                "\n# --- revcycle local cluster (devtools/postgres.py) ---\n"
                 f"port = {self.port}\n"
                 f"listen_addresses = '{POSTGRES_HOST}'\n"
                 f"unix_socket_directories = '{self.socket_dir}'\n"

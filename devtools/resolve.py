@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlparse
 
-from shared.infra.common import InfraError, Progress, stderr_progress
+from devtools.common import InfraError, Progress, stderr_progress
 
 Kind = Literal["kafka", "postgres"]
 ENV_VARS: dict[Kind, str] = {
@@ -115,9 +115,9 @@ def start_container(kind: Kind) -> Resolved:
 
 
 def start_local(kind: Kind, progress: Progress = stderr_progress) -> Resolved:
-    """Use (starting if needed) the project's local server from shared.infra."""
-    from shared.infra.kafka import LocalKafka
-    from shared.infra.postgres import LocalPostgres
+    """Use (starting if needed) the project's local server from devtools."""
+    from devtools.kafka import LocalKafka
+    from devtools.postgres import LocalPostgres
 
     try:
         if kind == "kafka":
