@@ -10,25 +10,15 @@ a claim with such problems is still accepted and held with a named reason, never
 from __future__ import annotations
 
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from pydantic.functional_validators import AfterValidator
 
-CENT = Decimal("0.01")
-
-
-def to_money(value: Decimal) -> Decimal:
-    """Quantise to cents; refuse NaN and infinity."""
-    if not value.is_finite():
-        raise ValueError("amount must be a finite number")
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-Money = Annotated[Decimal, AfterValidator(to_money)]
-"""Two-place Decimal. Floats are refused by strict parsing of JSON numbers as Decimal."""
+# The one money type of the code base (shared.money), re-exported for the claim's users.
+from shared.money import CENT as CENT
+from shared.money import Money as Money
+from shared.money import to_money as to_money
 
 
 class ClaimKind(StrEnum):

@@ -2,34 +2,12 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-from typing import Annotated, Any, ClassVar
+from typing import ClassVar
 
-from pydantic import BaseModel, ConfigDict, PlainSerializer, WithJsonSchema
-from pydantic.functional_validators import AfterValidator, BeforeValidator
+from pydantic import BaseModel, ConfigDict
 
-from shared.claim_model import to_money
-
-
-def _refuse_float(value: Any) -> Any:
-    # A float has already lost cents (0.1 + 0.2); money must arrive as a string or Decimal.
-    if isinstance(value, float):
-        raise ValueError("money must be a decimal string or Decimal, never a float")
-    return value
-
-
-Money = Annotated[
-    Decimal,
-    BeforeValidator(_refuse_float),
-    AfterValidator(to_money),
-    # JSON carries money as a string ("12.50") so no subscriber parses it as a binary float.
-    PlainSerializer(lambda v: format(v, "f"), return_type=str, when_used="json"),
-    WithJsonSchema(
-        {"type": "string", "pattern": r"^-?\d+\.\d{2}$", "examples": ["125.00"]},
-        mode="serialization",
-    ),
-]
-"""Two-place Decimal, serialised in JSON as a string such as "125.00"."""
+# The one money type of the code base, re-exported for the event modules.
+from shared.money import Money as Money
 
 
 class EventContractError(ValueError):

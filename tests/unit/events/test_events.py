@@ -33,7 +33,7 @@ from shared.events.topics import (
     NoTopicError,
     topic_for,
 )
-from shared.testing.claims import professional_claim
+from testsupport.claims import professional_claim
 
 NOW = datetime(2026, 3, 1, 9, 30, 15, 123456, tzinfo=UTC)
 
@@ -115,10 +115,32 @@ def test_money_travels_as_two_place_strings_never_floats() -> None:
     )
 
 
-def test_a_float_amount_is_refused_with_a_named_field() -> None:
+def test_a_float_amount_that_lost_cents_is_refused_with_a_named_field() -> None:
+    # 0.1 + 0.2 is 0.30000000000000004 in binary: refused, never rounded to 0.30.
     with pytest.raises(ValidationError, match="amount") as info:
-        ClaimWrittenOff(claim_id="c", amount=0.1, reason_code="X", reason="y")  # type: ignore[arg-type]
-    assert "never a float" in str(info.value)
+        ClaimWrittenOff(claim_id="c", amount=0.1 + 0.2, reason_code="X", reason="y")  # type: ignore[arg-type]
+    assert "more than two decimal places" in str(info.value)
+
+
+def test_a_float_that_is_exactly_an_amount_is_kept_as_written() -> None:
+    # A JSON number such as 145.1 parses to a float whose shortest form is what was sent.
+    event = ClaimWrittenOff(claim_id="c", amount=145.1, reason_code="X", reason="y")  # type: ignore[arg-type]
+    assert event.amount == Decimal("145.10")
+    assert event.model_dump(mode="json")["amount"] == "145.10"
+
+
+@pytest.mark.parametrize(
+    ("amount", "reason"),
+    [
+        ("145.005", "more than two decimal places"),
+        ("1E+26", "too large"),
+        ("NaN", "finite"),
+        (1e20, "send it as a string"),
+    ],
+)
+def test_money_is_never_rounded_or_guessed(amount: object, reason: str) -> None:
+    with pytest.raises(ValidationError, match=reason):
+        ClaimWrittenOff(claim_id="c", amount=amount, reason_code="X", reason="y")  # type: ignore[arg-type]
 
 
 def test_events_are_frozen() -> None:
