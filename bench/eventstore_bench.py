@@ -29,6 +29,7 @@ from sqlalchemy.engine import make_url  # noqa: E402
 
 from shared.db import create_db_engine  # noqa: E402
 from shared.events import EventEnvelope, to_envelopes  # noqa: E402
+from shared.events.claim_snapshot import snapshot_v1
 from shared.events.claims import ClaimCreated, ClaimWrittenOff  # noqa: E402
 from shared.events.patient_account import patient_account_id  # noqa: E402
 from shared.events.topics import ALL_TOPICS  # noqa: E402
@@ -95,7 +96,10 @@ def claim_created_backlog(store: SqlEventStore, n: int) -> None:
             envelopes += to_envelopes(
                 [
                     ClaimCreated(
-                        claim_id=claim_id, account_id=account, organization_id="bench", claim=claim
+                        claim_id=claim_id,
+                        account_id=account,
+                        organization_id="bench",
+                        claim=snapshot_v1(claim),
                     )
                 ],
                 expected_version=0,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from shared.claim_model import Claim
+from shared.events.claim_snapshot import snapshot_v1
 from shared.events.claims import ClaimCreated, ClaimSource
 from shared.events.patient_account import patient_account_id
 
@@ -35,6 +36,6 @@ def create_claim(
         claim_id=claim_id,
         account_id=patient_account_id(organization_id, claim.patient_control_number),
         organization_id=organization_id,
-        claim=stamped,
+        claim=snapshot_v1(stamped),
         source=source,
     )

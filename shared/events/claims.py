@@ -12,8 +12,8 @@ from typing import Any, ClassVar
 
 from pydantic import Field
 
-from shared.claim_model import Claim
 from shared.events.base import Event, Money, Part
+from shared.events.claim_snapshot import ClaimSnapshotV1
 from shared.events.patient_account import patient_account_id
 
 
@@ -36,7 +36,7 @@ class ClaimCreatedV1(Event):
 
     claim_id: str
     organization_id: str
-    claim: Claim
+    claim: ClaimSnapshotV1
     source: ClaimSource = ClaimSource.JSON
 
 
@@ -51,7 +51,7 @@ class ClaimCreated(Event):
         description="Patient account: organization-scoped patient control number"
     )
     organization_id: str
-    claim: Claim
+    claim: ClaimSnapshotV1
     source: ClaimSource = ClaimSource.JSON
 
 
@@ -201,7 +201,7 @@ class ClaimCorrected(Event):
     event_version: ClassVar[int] = 1
 
     claim_id: str
-    corrected_claim: Claim
+    corrected_claim: ClaimSnapshotV1
     reason: str
 
 

@@ -5,16 +5,16 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from shared.claim_model import Claim
 from shared.events import claims as c
 from shared.events import patient_account as pa
 from shared.events import remittance as r
 from shared.events.base import Event
+from shared.events.claim_snapshot import ClaimSnapshotV1
 
 ORG = "org-st-example"
 
 # A fictional professional claim (made-up people, NPIs with valid check digits only).
-EXAMPLE_CLAIM = Claim.model_validate(
+EXAMPLE_CLAIM = ClaimSnapshotV1.model_validate(
     {
         "patient_control_number": "PCN26031001",
         "total_charge": "145.00",

@@ -28,6 +28,7 @@ from kafka import KafkaConsumer, TopicPartition
 from shared.config import REPO_ROOT
 from shared.db import create_db_engine
 from shared.events import EventEnvelope, to_envelopes
+from shared.events.claim_snapshot import snapshot_v1
 from shared.events.claims import ClaimCreated, ClaimWrittenOff
 from shared.events.examples import ORG
 from shared.events.patient_account import patient_account_id
@@ -152,7 +153,7 @@ def test_published_in_stream_order_with_a_deidentified_reporting_copy(
         claim_id="clm-phi",
         account_id=patient_account_id(ORG, claim.patient_control_number),
         organization_id=ORG,
-        claim=claim,
+        claim=snapshot_v1(claim),
     )
     committed = store.append(
         "clm-phi",

@@ -21,6 +21,7 @@ from shared.events import (
     to_envelope,
     to_envelopes,
 )
+from shared.events.claim_snapshot import claim_from_snapshot, snapshot_v1
 from shared.events.claims import ClaimCreated, ClaimCreatedV1, ClaimWrittenOff
 from shared.events.examples import ORG, example_events
 from shared.events.patient_account import PaymentReceived, patient_account_id
@@ -98,7 +99,7 @@ def test_money_travels_as_two_place_strings_never_floats() -> None:
         claim_id="c-1",
         account_id=patient_account_id(ORG, claim.patient_control_number),
         organization_id=ORG,
-        claim=claim,
+        claim=snapshot_v1(claim),
     )
     data = json.loads(envelope_of(event).model_dump_json())["data"]
     assert data["claim"]["total_charge"] == format(claim.total_charge, "f")
@@ -151,13 +152,14 @@ def test_events_are_frozen() -> None:
 
 def test_a_stored_v1_claim_created_decodes_as_v2_with_the_account_id_derived() -> None:
     claim = professional_claim()
-    v1 = ClaimCreatedV1(claim_id="c-9", organization_id="org-a", claim=claim)
+    v1 = ClaimCreatedV1(claim_id="c-9", organization_id="org-a", claim=snapshot_v1(claim))
     stored = EventEnvelope.model_validate_json(envelope_of(v1).model_dump_json())
     assert stored.version == 1 and "account_id" not in stored.data
     decoded = decode(stored)
     assert isinstance(decoded, ClaimCreated)
     assert decoded.account_id == f"org-a:{claim.patient_control_number}"
-    assert decoded.claim == claim
+    assert decoded.claim == snapshot_v1(claim)
+    assert claim_from_snapshot(decoded.claim) == claim
 
 
 def test_unknown_type_and_version_raise_the_contract_errors() -> None:

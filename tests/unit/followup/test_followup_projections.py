@@ -23,6 +23,7 @@ from services.intake.commands import SubmitClaim
 from services.intake.handlers import IntakeDeps, submit_claim
 from shared.claim_model import Claim, ServiceLine
 from shared.db import create_db_engine
+from shared.events.claim_snapshot import snapshot_v1
 from shared.events.claims import ClaimCreatedV1, ClaimSubmitted
 from shared.events.registry import to_envelope
 from shared.messaging import tracking
@@ -161,7 +162,7 @@ def test_a_stored_v1_claim_created_is_upcast_with_its_account(
     old = ClaimCreatedV1(
         claim_id="clm_legacy",
         organization_id=ORG,
-        claim=professional_claim(patient_control_number="PCN-OLD"),
+        claim=snapshot_v1(professional_claim(patient_control_number="PCN-OLD")),
     )
     intake.store.append(
         "clm_legacy",
