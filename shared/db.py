@@ -68,8 +68,13 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 def create_db_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for SQLite or PostgreSQL (psycopg 3), configured for the event store's needs."""
+    """An engine for SQLite or PostgreSQL (psycopg 3), configured for the event store's needs.
+
+    SQL parameters are never put into error messages (`hide_parameters`): they are patient
+    data (names, control numbers, dates of service) and errors end up in logs and headers.
+    """
     url = normalise_url(url)
+    kwargs.setdefault("hide_parameters", True)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database in (None, "", ":memory:"):

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from shared.events.envelope import EventEnvelope
+from shared.logsafe import describe_error
 from shared.messaging import tracking
 from shared.messaging.tracking import Outcome
 
@@ -178,8 +179,8 @@ class BatchResult:
 
 
 def error_text(exc: BaseException) -> str:
-    # Exception messages of our handlers and pydantic name fields, not values; cap the size.
-    return f"{type(exc).__name__}: {exc}"[:2000]
+    """Why a message failed, for dead letters and logs: codes and field paths, never values."""
+    return describe_error(exc)
 
 
 def apply_deliveries(

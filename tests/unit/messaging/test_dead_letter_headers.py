@@ -54,7 +54,7 @@ def _dead_letter_of(delivery: Delivery) -> dict[str, Any]:
     producer = _RecordingProducer()
     runtime._producer = producer  # the Kafka client is only created by open()
     with runtime._engine.connect() as conn:
-        runtime._send_dead_letter(conn, delivery, ValueError("amount: not a decimal"))
+        runtime._send_dead_letter(conn, delivery, _raised(ValueError("amount: not a decimal")))
     (letter,) = producer.sent
     return letter
 
@@ -104,3 +104,11 @@ def test_the_subscribers_guide_documents_exactly_these_headers() -> None:
     assert match, "docs/events/README.md has no '## Dead letters' section"
     documented = re.findall(r"^\| `(dlq\.[a-z.]+)` \|", match.group(1), re.MULTILINE)
     assert documented == list(consumer.DEAD_LETTER_HEADERS)
+
+
+def _raised(exc: Exception) -> Exception:
+    """The exception as a handler raises it (with a traceback in this module)."""
+    try:
+        raise exc
+    except Exception as raised:  # noqa: BLE001
+        return raised
