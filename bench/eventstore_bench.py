@@ -48,7 +48,11 @@ def batch(claim_id: str, version: int, size: int) -> list[EventEnvelope]:
         for _ in range(size)
     ]
     return to_envelopes(
-        events, expected_version=version, occurred_at=NOW, organization_id="bench", producer="bench"
+        events,
+        expected_version=version,
+        occurred_at=NOW,
+        organization_id="bench",
+        producer="followup",  # the owner of claim.written_off
     )
 
 
@@ -105,7 +109,7 @@ def claim_created_backlog(store: SqlEventStore, n: int) -> None:
                 expected_version=0,
                 occurred_at=NOW,
                 organization_id="bench",
-                producer="bench",
+                producer="intake",
             )
         with store.engine.begin() as conn:  # 100 streams, one transaction
             for e in envelopes:

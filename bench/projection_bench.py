@@ -62,7 +62,9 @@ def make_events(n: int) -> list[EventEnvelope]:
         )
         event = create_claim(claim, claim_id=f"clm_{i:08d}", organization_id=ORG)
         events.append(
-            to_envelope(event, stream_version=1, occurred_at=at, organization_id=ORG, producer="b")
+            to_envelope(
+                event, stream_version=1, occurred_at=at, organization_id=ORG, producer="intake"
+            )
         )
     return events
 

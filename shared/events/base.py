@@ -7,6 +7,7 @@ from typing import ClassVar
 from pydantic import BaseModel, ConfigDict
 
 # The one money type of the code base, re-exported for the event modules.
+from shared.events.ownership import Service
 from shared.money import Money as Money
 
 
@@ -50,15 +51,17 @@ class Part(BaseModel):
 class Event(BaseModel):
     """A fact that happened, named in the past tense; one subclass per (type, version).
 
-    Subclasses set `event_type` and `event_version` and say which field is the stream id
-    (`stream_field`), so a typed event knows its stream without the caller repeating it.
-    Any change to a published model's fields is a new version, never an edit in place.
+    Subclasses set `event_type` and `event_version`, the one service that may append them
+    (`owner`), and which field is the stream id (`stream_field`), so a typed event knows its
+    stream without the caller repeating it. Any change to a published model's fields is a
+    new version, never an edit in place; every version of a type has the same owner.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     event_type: ClassVar[str]
     event_version: ClassVar[int]
+    owner: ClassVar[Service]
     stream_field: ClassVar[str] = "claim_id"
 
     @property

@@ -1,4 +1,4 @@
-"""Claim lifecycle events from intake and claims: creation, scrubbing, submission, acks, appeals.
+"""Claim lifecycle events from intake, claims and follow-up: creation, scrubbing, submission, acks.
 
 Every event's stream is the claim (`claim_id`); the payment outcomes posted from 835s
 (paid, denied, reversed...) are in `shared.events.remittance` and share the claim stream.
@@ -14,6 +14,7 @@ from pydantic import Field
 
 from shared.events.base import Event, Money, Part
 from shared.events.claim_snapshot import ClaimSnapshotV1
+from shared.events.ownership import Service
 from shared.events.patient_account import patient_account_id
 
 
@@ -33,6 +34,7 @@ class ClaimCreatedV1(Event):
 
     event_type: ClassVar[str] = "claim.created"
     event_version: ClassVar[int] = 1
+    owner: ClassVar[Service] = Service.INTAKE
 
     claim_id: str
     organization_id: str
@@ -45,6 +47,7 @@ class ClaimCreated(Event):
 
     event_type: ClassVar[str] = "claim.created"
     event_version: ClassVar[int] = 2
+    owner: ClassVar[Service] = Service.INTAKE
 
     claim_id: str
     account_id: str = Field(
@@ -80,6 +83,7 @@ class ClaimScrubFailed(Event):
 
     event_type: ClassVar[str] = "claim.scrub_failed"
     event_version: ClassVar[int] = 1
+    owner: ClassVar[Service] = Service.INTAKE
 
     claim_id: str
     findings: tuple[ScrubFinding, ...] = Field(min_length=1)
@@ -90,6 +94,7 @@ class ClaimEligibilityVerified(Event):
 
     event_type: ClassVar[str] = "claim.eligibility_verified"
     event_version: ClassVar[int] = 1
+    owner: ClassVar[Service] = Service.INTAKE
 
     claim_id: str
     payer_id: str
@@ -100,11 +105,45 @@ class ClaimEligibilityVerified(Event):
     trace_number: str | None = Field(default=None, description="TRN02 of the 270")
 
 
+class ClaimAmended(Event):
+    """Intake replaced the claim's content before it was ever submitted (a corrected request).
+
+    No payer has seen the earlier content, so the claim still goes out as an original
+    (frequency 1); a change after submission is the claims service's `claim.corrected`
+    (frequency 7 or a new original). The new content is scrubbed like a new claim: when it
+    fails, a `claim.scrub_failed` follows in the same transaction and the claim stays held.
+    """
+
+    event_type: ClassVar[str] = "claim.amended"
+    event_version: ClassVar[int] = 1
+    owner: ClassVar[Service] = Service.INTAKE
+
+    claim_id: str
+    account_id: str = Field(
+        description="Patient account: organization-scoped patient control number"
+    )
+    claim: ClaimSnapshotV1
+    reason: str | None = Field(default=None, description="Why it was amended, when given")
+
+
+class ClaimReady(Event):
+    """The claims service found the claim clean and queued it for the next 837 to its payer."""
+
+    event_type: ClassVar[str] = "claim.ready"
+    event_version: ClassVar[int] = 1
+    owner: ClassVar[Service] = Service.CLAIMS
+
+    claim_id: str
+    payer_id: str = Field(description="The payer it will be billed to (NM109 of loop 2010BB)")
+    total_charge: Money
+
+
 class ClaimSubmitted(Event):
     """The claim left in an 837 batch to the clearinghouse."""
 
     event_type: ClassVar[str] = "claim.submitted"
     event_version: ClassVar[int] = 1
+    owner: ClassVar[Service] = Service.CLAIMS
 
     claim_id: str
     payer_id: str
@@ -124,6 +163,7 @@ class ClaimAcknowledged(Event):
 
     event_type: ClassVar[str] = "claim.acknowledged"
     event_version: ClassVar[int] = 1
+    owner: ClassVar[Service] = Service.CLAIMS
 
     claim_id: str
     batch_id: str
@@ -144,6 +184,7 @@ class ClaimRejected(Event):
 
     event_type: ClassVar[str] = "claim.rejected"
     event_version: ClassVar[int] = 1
+    owner: ClassVar[Service] = Service.CLAIMS
 
     claim_id: str
     ack_kind: AckKind
@@ -155,6 +196,7 @@ class ClaimAccepted(Event):
 
     event_type: ClassVar[str] = "claim.accepted"
     event_version: ClassVar[int] = 1
+    owner: ClassVar[Service] = Service.CLAIMS
 
     claim_id: str
     payer_claim_number: str | None = Field(default=None, description="Payer's claim control number")
@@ -165,6 +207,7 @@ class ClaimAppealed(Event):
 
     event_type: ClassVar[str] = "claim.appealed"
     event_version: ClassVar[int] = 1
+    owner: ClassVar[Service] = Service.FOLLOWUP
 
     claim_id: str
     appeal_id: str
@@ -186,6 +229,7 @@ class ClaimAppealDecided(Event):
 
     event_type: ClassVar[str] = "claim.appeal_decided"
     event_version: ClassVar[int] = 1
+    owner: ClassVar[Service] = Service.FOLLOWUP
 
     claim_id: str
     appeal_id: str
@@ -199,6 +243,7 @@ class ClaimCorrected(Event):
 
     event_type: ClassVar[str] = "claim.corrected"
     event_version: ClassVar[int] = 1
+    owner: ClassVar[Service] = Service.CLAIMS
 
     claim_id: str
     corrected_claim: ClaimSnapshotV1
@@ -210,6 +255,7 @@ class ClaimVoided(Event):
 
     event_type: ClassVar[str] = "claim.voided"
     event_version: ClassVar[int] = 1
+    owner: ClassVar[Service] = Service.CLAIMS
 
     claim_id: str
     reason: str
@@ -221,6 +267,7 @@ class ClaimSecondaryCreated(Event):
 
     event_type: ClassVar[str] = "claim.secondary_created"
     event_version: ClassVar[int] = 1
+    owner: ClassVar[Service] = Service.CLAIMS
 
     claim_id: str = Field(description="The primary claim")
     secondary_claim_id: str
@@ -233,6 +280,7 @@ class ClaimWrittenOff(Event):
 
     event_type: ClassVar[str] = "claim.written_off"
     event_version: ClassVar[int] = 1
+    owner: ClassVar[Service] = Service.FOLLOWUP
 
     claim_id: str
     amount: Money = Field(gt=0)
@@ -245,6 +293,7 @@ class ClaimClosed(Event):
 
     event_type: ClassVar[str] = "claim.closed"
     event_version: ClassVar[int] = 1
+    owner: ClassVar[Service] = Service.FOLLOWUP
 
     claim_id: str
     reason: str = "zero balance"

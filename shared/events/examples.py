@@ -110,6 +110,15 @@ def example_events() -> list[Event]:
             deductible_remaining=Decimal("150.00"),
             trace_number="TRN0001",
         ),
+        c.ClaimAmended(
+            claim_id=claim_id,
+            account_id=account,
+            claim=claim,
+            reason="rendering provider's NPI corrected",
+        ),
+        c.ClaimReady(
+            claim_id=claim_id, payer_id=claim.payer.payer_id, total_charge=claim.total_charge
+        ),
         c.ClaimSubmitted(
             claim_id=claim_id,
             payer_id=claim.payer.payer_id,

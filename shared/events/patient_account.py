@@ -9,6 +9,7 @@ from typing import ClassVar
 from pydantic import Field
 
 from shared.events.base import Event, Money
+from shared.events.ownership import Service
 
 
 def patient_account_id(organization_id: str, patient_control_number: str) -> str:
@@ -37,6 +38,7 @@ class StatementIssued(Event):
     event_type: ClassVar[str] = "patient_account.statement_issued"
     event_version: ClassVar[int] = 1
     stream_field: ClassVar[str] = "account_id"
+    owner: ClassVar[Service] = Service.FOLLOWUP
 
     account_id: str
     statement_id: str
@@ -52,6 +54,7 @@ class PaymentReceived(Event):
     event_type: ClassVar[str] = "patient_account.payment_received"
     event_version: ClassVar[int] = 1
     stream_field: ClassVar[str] = "account_id"
+    owner: ClassVar[Service] = Service.FOLLOWUP
 
     account_id: str
     payment_id: str

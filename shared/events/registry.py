@@ -17,6 +17,7 @@ from shared.events.base import (
     UnknownEventVersionError,
 )
 from shared.events.envelope import EventEnvelope
+from shared.events.ownership import Service, stream_kind_of
 
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
 
@@ -32,8 +33,13 @@ class EventRegistry:
         key = (model.event_type, model.event_version)
         if key in self._models and self._models[key] is not model:
             raise ValueError(f"{key[0]} v{key[1]} is already registered to {self._models[key]}")
+        _check_owner(model, [m for (t, _), m in self._models.items() if t == model.event_type])
         self._models[key] = model
         return model
+
+    def owner(self, event_type: str) -> Service:
+        """The one service that may append `event_type` (declared on its model)."""
+        return self.latest(event_type).owner
 
     def register_upcaster(self, event_type: str, from_version: int, upcaster: Upcaster) -> None:
         """`upcaster` turns the data of `from_version` into the data of `from_version + 1`."""
@@ -85,6 +91,28 @@ class EventRegistry:
             raise EventDataError(event_type, version, detail) from None
 
 
+def _check_owner(model: type[Event], other_versions: list[type[Event]]) -> None:
+    """Exactly one producing service per type, and the one its stream kind allows."""
+    owner = getattr(model, "owner", None)
+    if not isinstance(owner, Service):
+        raise ValueError(
+            f"{model.__name__} ({model.event_type}) declares no owner: set "
+            "`owner: ClassVar[Service]` beside its fields"
+        )
+    kind = stream_kind_of(model.event_type)
+    if kind.owner is not None and kind.owner is not owner:
+        raise ValueError(
+            f"{model.event_type} is on a {kind.name} stream, which only {kind.owner.value!r} "
+            f"writes; its model says {owner.value!r}"
+        )
+    for other in other_versions:
+        if other.owner is not owner:
+            raise ValueError(
+                f"{model.event_type} v{model.event_version} is owned by {owner.value!r} but "
+                f"v{other.event_version} by {other.owner.value!r}: a type has one owner"
+            )
+
+
 registry = EventRegistry()
 
 for _model in (
@@ -92,6 +120,8 @@ for _model in (
     claims.ClaimCreated,
     claims.ClaimScrubFailed,
     claims.ClaimEligibilityVerified,
+    claims.ClaimAmended,
+    claims.ClaimReady,
     claims.ClaimSubmitted,
     claims.ClaimAcknowledged,
     claims.ClaimRejected,

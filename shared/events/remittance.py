@@ -14,6 +14,7 @@ from typing import ClassVar
 from pydantic import Field
 
 from shared.events.base import Event, Money, Part
+from shared.events.ownership import Service
 
 
 class AdjustmentGroup(StrEnum):
@@ -43,6 +44,7 @@ class ClaimAdjudicated(Event):
     """
 
     stream_field: ClassVar[str] = "claim_id"
+    owner: ClassVar[Service] = Service.REMIT
 
     claim_id: str
     remittance_id: str
@@ -85,6 +87,7 @@ class ClaimReversed(Event):
 
     event_type: ClassVar[str] = "claim.reversed"
     event_version: ClassVar[int] = 1
+    owner: ClassVar[Service] = Service.REMIT
 
     claim_id: str
     remittance_id: str
@@ -100,6 +103,7 @@ class ClaimUnderpaid(Event):
 
     event_type: ClassVar[str] = "claim.underpaid"
     event_version: ClassVar[int] = 1
+    owner: ClassVar[Service] = Service.REMIT
 
     claim_id: str
     remittance_id: str
@@ -122,6 +126,7 @@ class RemittanceReceived(Event):
     event_type: ClassVar[str] = "remittance.received"
     event_version: ClassVar[int] = 1
     stream_field: ClassVar[str] = "remittance_id"
+    owner: ClassVar[Service] = Service.REMIT
 
     remittance_id: str
     organization_id: str

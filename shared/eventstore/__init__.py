@@ -6,8 +6,9 @@ from shared.eventstore.interface import (
     EventStore,
     EventStoreError,
     InvalidAppendError,
+    NotOwnerError,
 )
-from shared.eventstore.memory import InMemoryEventStore
+from shared.eventstore.memory import InMemoryEventStore, MemoryTransaction
 
 __all__ = [
     "ConcurrencyError",
@@ -16,4 +17,6 @@ __all__ = [
     "EventStoreError",
     "InMemoryEventStore",
     "InvalidAppendError",
+    "MemoryTransaction",
+    "NotOwnerError",
 ]

@@ -1,11 +1,19 @@
-"""The event store contract: append with expected version, load a stream, read all in order."""
+"""The event store contract: append with expected version, in a transaction or alone; load; read."""
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
+from typing import Any, Generic
+
+from typing_extensions import TypeVar
 
 from shared.events.envelope import EventEnvelope
+
+TxT = TypeVar("TxT", default=Any)
+"""A backend's transaction handle: a SQLAlchemy `Connection` for the SQL store, a
+`MemoryTransaction` for the in-memory one."""
 
 
 class EventStoreError(Exception):
@@ -37,15 +45,65 @@ class InvalidAppendError(EventStoreError, ValueError):
     """The batch itself is malformed (wrong stream, gaps in stream versions); nothing written."""
 
 
-class EventStore(ABC):
+class NotOwnerError(InvalidAppendError):
+    """The envelope's producer is not the service that owns the event's type; nothing written."""
+
+    def __init__(self, event_type: str, producer: str, owner: str | None) -> None:
+        if owner is None:
+            reason = f"no service owns event type {event_type!r} (no model is registered for it)"
+        else:
+            reason = f"event type {event_type!r} is owned by {owner!r}"
+        super().__init__(
+            f"{reason}; producer {producer!r} may not append it (each type has exactly one "
+            "producing service, declared on its model: see shared/events/ownership.py)"
+        )
+        self.event_type = event_type
+        self.producer = producer
+        self.owner = owner
+
+
+class EventStore(ABC, Generic[TxT]):
     """Backends: memory, SQLite and PostgreSQL (SQLAlchemy), one shared contract test suite.
 
     Global positions are strictly increasing integers. `read_all(after=p)` returns only
     events whose transactions have committed, never skipping one that commits later with a
     lower position (PostgreSQL's insert-order vs commit-order gap is closed by the backend).
+
+    Every append refuses a malformed batch (`InvalidAppendError`) and an event whose
+    envelope `producer` does not own its type (`NotOwnerError`) before anything is written.
+
+    Transactions: `transaction()` opens one (committed when the block ends, rolled back
+    when it raises); `append_in` and `load_in` work inside it, so a service's own writes
+    and its events commit together (the transactional outbox), and a command can read its
+    stream, including what the same transaction appended, before deciding.
     """
 
     @abstractmethod
+    def transaction(self) -> AbstractContextManager[TxT]:
+        """A new transaction: `with store.transaction() as tx: store.append_in(tx, ...)`."""
+
+    @abstractmethod
+    def append_in(
+        self,
+        transaction: TxT,
+        stream_id: str,
+        expected_version: int,
+        events: Sequence[EventEnvelope],
+    ) -> list[EventEnvelope]:
+        """Append inside `transaction`; committed (or not) with it.
+
+        Raises ConcurrencyError when the stream is not at expected_version; nothing of this
+        batch is then written and the transaction stays usable (reload and try again).
+        Appends by concurrent transactions are serialised from their first append until
+        they end, so keep appending transactions short.
+        """
+
+    @abstractmethod
+    def load_in(
+        self, transaction: TxT, stream_id: str, after_version: int = 0
+    ) -> list[EventEnvelope]:
+        """The stream as `transaction` sees it: committed events plus its own appends."""
+
     def append(
         self, stream_id: str, expected_version: int, events: Sequence[EventEnvelope]
     ) -> list[EventEnvelope]:
@@ -54,10 +112,12 @@ class EventStore(ABC):
         Returns the events as recorded (recorded_at and position set). Raises
         ConcurrencyError, writing nothing, when the stream is not at expected_version.
         """
+        with self.transaction() as transaction:
+            return self.append_in(transaction, stream_id, expected_version, events)
 
     @abstractmethod
     def load(self, stream_id: str, after_version: int = 0) -> list[EventEnvelope]:
-        """The stream's events in stream_version order."""
+        """The stream's committed events in stream_version order."""
 
     @abstractmethod
     def read_all(self, after: int = 0, limit: int = 1000) -> list[EventEnvelope]:
@@ -75,4 +135,4 @@ class EventStore(ABC):
 
     @abstractmethod
     def stream_version(self, stream_id: str) -> int:
-        """Current version of a stream; 0 when it does not exist."""
+        """Current (committed) version of a stream; 0 when it does not exist."""

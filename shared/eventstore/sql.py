@@ -16,6 +16,7 @@ see shared/db.py).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -39,12 +40,19 @@ class _UniqueViolation(Exception):
         self.duplicate_event_id = duplicate_event_id
 
 
-class SqlEventStore(EventStore):
+class SqlEventStore(EventStore[Connection]):
     """The event store on PostgreSQL (psycopg 3) or SQLite; tables from the Alembic migrations.
 
     `append` runs in its own transaction. `append_in(connection, ...)` appends inside the
     caller's open transaction, so a service's state change and its events commit together
     (the transactional outbox); with an ORM session, pass `session.connection()`.
+    `transaction()` is `engine.begin()`: the transaction handle is the `Connection`.
+
+    Reading in a transaction (`load_in`) on PostgreSQL relies on READ COMMITTED, the
+    default: after a conflict, the next statement sees what the winner committed, so a
+    command can reload and decide again inside the same transaction. On SQLite a writing
+    transaction holds the database's write lock from BEGIN IMMEDIATE, so nothing changes
+    under it in the first place.
     """
 
     def __init__(
@@ -72,6 +80,9 @@ class SqlEventStore(EventStore):
 
     # -- writing -----------------------------------------------------------------------
 
+    def transaction(self) -> AbstractContextManager[Connection]:
+        return self.engine.begin()
+
     def append(
         self, stream_id: str, expected_version: int, events: Sequence[EventEnvelope]
     ) -> list[EventEnvelope]:
@@ -85,7 +96,7 @@ class SqlEventStore(EventStore):
 
     def append_in(
         self,
-        connection: Connection,
+        transaction: Connection,
         stream_id: str,
         expected_version: int,
         events: Sequence[EventEnvelope],
@@ -97,10 +108,10 @@ class SqlEventStore(EventStore):
         """
         check_batch(stream_id, expected_version, events)
         try:
-            with connection.begin_nested():
-                return self._insert(connection, stream_id, expected_version, events)
+            with transaction.begin_nested():
+                return self._insert(transaction, stream_id, expected_version, events)
         except _UniqueViolation as exc:
-            raise self._conflict(exc, stream_id, expected_version, connection) from None
+            raise self._conflict(exc, stream_id, expected_version, transaction) from None
 
     def _insert(
         self,
@@ -183,14 +194,19 @@ class SqlEventStore(EventStore):
             return self._version(conn, stream_id)
 
     def load(self, stream_id: str, after_version: int = 0) -> list[EventEnvelope]:
+        with self._reader.connect() as conn:
+            return self.load_in(conn, stream_id, after_version)
+
+    def load_in(
+        self, transaction: Connection, stream_id: str, after_version: int = 0
+    ) -> list[EventEnvelope]:
         t = self._table
         query = (
             select(t)
             .where(t.c.stream_id == stream_id, t.c.stream_version > after_version)
             .order_by(t.c.stream_version)
         )
-        with self._reader.connect() as conn:
-            return [_envelope(row._mapping) for row in conn.execute(query)]
+        return [_envelope(row._mapping) for row in transaction.execute(query)]
 
     def read_all(self, after: int = 0, limit: int = 1000) -> list[EventEnvelope]:
         with self._reader.connect() as conn:

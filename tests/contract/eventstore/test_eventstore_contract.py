@@ -22,6 +22,7 @@ from shared.eventstore import (
     EventStore,
     InMemoryEventStore,
     InvalidAppendError,
+    NotOwnerError,
 )
 from shared.eventstore.migrations import upgrade
 from shared.eventstore.sql import SqlEventStore
@@ -45,7 +46,7 @@ def write_offs(claim_id: str, amounts: list[str], expected_version: int = 0) -> 
         expected_version=expected_version,
         occurred_at=OCCURRED,
         organization_id="org-a",
-        producer="contract-tests",
+        producer="followup",  # the owner of claim.written_off
         correlation_id=uuid4(),
     )
 
@@ -139,7 +140,7 @@ class EventStoreContract:
             expected_version=0,
             occurred_at=OCCURRED,
             organization_id="org-a",
-            producer="contract-tests",
+            producer="remit",
         )
         store.append("clm-1", 0, [envelope])
         [loaded] = store.load("clm-1")
@@ -151,6 +152,98 @@ class EventStoreContract:
         assert loaded.model_dump(exclude={"recorded_at", "position"}) == envelope.model_dump(
             exclude={"recorded_at", "position"}
         )
+
+    def test_a_service_cannot_append_an_event_type_another_service_owns(
+        self, store: EventStore
+    ) -> None:
+        [foreign] = write_offs("clm-1", ["1.00"])
+        as_claims = foreign.model_copy(update={"producer": "claims"})
+        with pytest.raises(
+            NotOwnerError, match="'claim.written_off' is owned by 'followup'"
+        ) as info:
+            store.append("clm-1", 0, [as_claims])
+        assert (info.value.producer, info.value.owner) == ("claims", "followup")
+        unknown = foreign.model_copy(update={"type": "claim.teleported"})
+        with pytest.raises(NotOwnerError, match="no service owns event type 'claim.teleported'"):
+            store.append("clm-1", 0, [unknown])
+        # One foreign event in a batch refuses the whole batch.
+        first, second = write_offs("clm-1", ["1.00", "2.00"])
+        with pytest.raises(NotOwnerError):
+            store.append("clm-1", 0, [first, second.model_copy(update={"producer": "remit"})])
+        with store.transaction() as tx:
+            with pytest.raises(NotOwnerError):
+                store.append_in(tx, "clm-1", 0, [as_claims])
+        assert store.read_all() == [] and store.stream_version("clm-1") == 0
+        store.append("clm-1", 0, [foreign])  # its owner may
+        assert store.stream_version("clm-1") == 1
+
+    def test_a_transaction_sees_its_own_appends_and_others_see_them_once_committed(
+        self, store: EventStore
+    ) -> None:
+        store.append("clm-1", 0, write_offs("clm-1", ["1.00"]))
+        with store.transaction() as tx:
+            recorded = store.append_in(tx, "clm-1", 1, write_offs("clm-1", ["2.00"], 1))
+            store.append_in(tx, "clm-2", 0, write_offs("clm-2", ["3.00"]))
+            assert [e.stream_version for e in store.load_in(tx, "clm-1")] == [1, 2]
+            assert store.load_in(tx, "clm-1", after_version=1) == recorded
+            assert store.stream_version("clm-1") == 1 and len(store.load("clm-1")) == 1
+            assert len(store.read_all()) == 1
+        assert [e.event_id for e in store.load("clm-1")][1:] == [recorded[0].event_id]
+        assert [(e.stream_id, e.stream_version) for e in store.read_all()] == [
+            ("clm-1", 1),
+            ("clm-1", 2),
+            ("clm-2", 1),
+        ]
+
+    def test_a_transaction_that_raises_leaves_no_event(self, store: EventStore) -> None:
+        with pytest.raises(RuntimeError, match="business rule"):
+            with store.transaction() as tx:
+                store.append_in(tx, "clm-1", 0, write_offs("clm-1", ["1.00"]))
+                raise RuntimeError("business rule failed after the append")
+        assert store.read_all() == [] and store.stream_version("clm-1") == 0
+        # The store goes on: the next transaction appends at the same versions.
+        store.append("clm-1", 0, write_offs("clm-1", ["1.00"]))
+        assert [e.position for e in store.read_all()] == [e.position for e in store.load("clm-1")]
+
+    def test_a_conflict_inside_a_transaction_writes_nothing_of_the_batch_and_it_goes_on(
+        self, store: EventStore
+    ) -> None:
+        store.append("clm-1", 0, write_offs("clm-1", ["1.00"]))
+        with store.transaction() as tx:
+            with pytest.raises(ConcurrencyError):
+                store.append_in(tx, "clm-1", 0, write_offs("clm-1", ["2.00", "3.00"]))
+            assert len(store.load_in(tx, "clm-1")) == 1
+            # Reload and retry in the same transaction, as the unit of work does.
+            store.append_in(tx, "clm-1", 1, write_offs("clm-1", ["2.00"], 1))
+            store.append_in(tx, "clm-2", 0, write_offs("clm-2", ["4.00"]))
+        assert store.stream_version("clm-1") == 2 and store.stream_version("clm-2") == 1
+
+    def test_a_second_appending_transaction_waits_for_the_first_to_end(
+        self, store: EventStore
+    ) -> None:
+        """Appends are serialised per store until the transaction ends (positions commit in
+        order); the waiting writer then sees the stream as the first one left it."""
+        first_committed = threading.Event()
+        outcome: list[object] = []
+
+        def second_writer() -> None:
+            try:
+                with store.transaction() as tx:
+                    store.append_in(tx, "clm-1", 0, write_offs("clm-1", ["9.00"]))
+                outcome.append("appended")
+            except ConcurrencyError as exc:
+                outcome.append((first_committed.is_set(), exc.actual))
+
+        with store.transaction() as tx:
+            store.append_in(tx, "clm-1", 0, write_offs("clm-1", ["1.00"]))
+            writer = threading.Thread(target=second_writer)
+            writer.start()
+            writer.join(timeout=0.5)
+            assert writer.is_alive(), "the second writer did not wait for the first"
+            first_committed.set()
+        writer.join(timeout=30)
+        assert outcome == [(True, 1)]
+        assert [e.data["amount"] for e in store.load("clm-1")] == ["1.00"]
 
     def test_concurrent_appenders_to_one_stream_exactly_one_wins_each_version(
         self, store: EventStore

@@ -48,7 +48,7 @@ def one_event(stream_id: str, version: int = 0):  # type: ignore[no-untyped-def]
         expected_version=version,
         occurred_at=datetime.now(UTC),
         organization_id="org",
-        producer="ordering-test",
+        producer="followup",
     )
 
 

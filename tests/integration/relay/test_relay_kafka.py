@@ -77,7 +77,7 @@ def append_write_offs(store: SqlEventStore, claim_id: str, n: int) -> list[Event
             expected_version=version,
             occurred_at=datetime.now(UTC),
             organization_id=ORG,
-            producer="relay-tests",
+            producer="followup",
         ),
     )
 
@@ -163,7 +163,7 @@ def test_published_in_stream_order_with_a_deidentified_reporting_copy(
             expected_version=0,
             occurred_at=datetime.now(UTC),
             organization_id=ORG,
-            producer="relay-tests",
+            producer="intake",
         ),
     )
     for n in range(20):

@@ -86,7 +86,7 @@ def append_write_offs(store: SqlEventStore, claim_id: str, n: int) -> None:
             expected_version=version,
             occurred_at=datetime.now(UTC),
             organization_id="org",
-            producer="tests",
+            producer="followup",
         ),
     )
 
@@ -121,7 +121,7 @@ def test_patient_account_events_and_their_reporting_copy_hide_the_account(
         expected_version=0,
         occurred_at=datetime.now(UTC),
         organization_id="org",
-        producer="tests",
+        producer="followup",
     )
     store.append(envelope.stream_id, 0, [envelope])
     publisher = RecordingPublisher()

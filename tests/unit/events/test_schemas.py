@@ -16,6 +16,7 @@ from shared.config import REPO_ROOT
 from shared.events import schemas, to_envelope
 from shared.events.base import Event
 from shared.events.examples import ORG, example_events
+from shared.events.ownership import Service
 from shared.events.registry import EventRegistry, registry
 from shared.events.topics import ALL_TOPICS
 
@@ -40,6 +41,7 @@ def test_a_changed_model_makes_the_check_fail(tmp_path: Path) -> None:
     class ClaimClosedWithExtra(Event):
         event_type: ClassVar[str] = "claim.closed"
         event_version: ClassVar[int] = 1
+        owner: ClassVar[Service] = Service.FOLLOWUP
         claim_id: str
         closed_by: str
 

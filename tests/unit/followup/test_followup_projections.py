@@ -121,7 +121,7 @@ def test_a_lifecycle_event_moves_the_claim_status(engine: Engine, intake: Intake
         1,
         [
             to_envelope(
-                submitted, stream_version=2, occurred_at=T0, organization_id=ORG, producer="t"
+                submitted, stream_version=2, occurred_at=T0, organization_id=ORG, producer="claims"
             )
         ],
     )
@@ -144,7 +144,11 @@ def test_an_event_for_an_unknown_claim_is_dead_lettered_and_later_claims_still_a
     intake.store.append(
         "clm_never_created",
         0,
-        [to_envelope(stray, stream_version=1, occurred_at=T0, organization_id=ORG, producer="t")],
+        [
+            to_envelope(
+                stray, stream_version=1, occurred_at=T0, organization_id=ORG, producer="claims"
+            )
+        ],
     )
     ids = _morning(intake)
     totals = followup_bootstrap.embedded_projector(intake.store, engine).run_until_caught_up()
@@ -167,7 +171,11 @@ def test_a_stored_v1_claim_created_is_upcast_with_its_account(
     intake.store.append(
         "clm_legacy",
         0,
-        [to_envelope(old, stream_version=1, occurred_at=T0, organization_id=ORG, producer="t")],
+        [
+            to_envelope(
+                old, stream_version=1, occurred_at=T0, organization_id=ORG, producer="intake"
+            )
+        ],
     )
     followup_bootstrap.embedded_projector(intake.store, engine).run_until_caught_up()
     with engine.connect() as conn:

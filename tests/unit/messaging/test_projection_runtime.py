@@ -43,7 +43,9 @@ def count_event(conn: Connection, payload: dict[str, Any], envelope: EventEnvelo
         conn.execute(counts.insert().values(stream_id=envelope.stream_id, n=1))
 
 
-TOY = Projection("toy", toy_metadata, {"toy.happened": count_event})
+# Any registered type, appended by its owner: the store refuses other producers.
+TOY_TYPE, TOY_OWNER = "claim.closed", "followup"
+TOY = Projection("toy", toy_metadata, {TOY_TYPE: count_event})
 
 
 def decode(envelope: EventEnvelope) -> dict[str, Any]:
@@ -53,12 +55,12 @@ def decode(envelope: EventEnvelope) -> dict[str, Any]:
 def envelope(stream: str, version: int, **data: Any) -> EventEnvelope:
     return EventEnvelope(
         event_id=uuid4(),
-        type="toy.happened",
+        type=TOY_TYPE,
         version=1,
         stream_id=stream,
         stream_version=version,
         occurred_at=datetime(2026, 11, 2, 9, 0, tzinfo=UTC),
-        producer="test",
+        producer=TOY_OWNER,
         organization_id="org",
         data=data,
     )
