@@ -1,4 +1,4 @@
-"""revcycle events: export the event contracts (JSON Schema per event, AsyncAPI for topics)."""
+"""revcycle events: export the event contracts (JSON Schema, AsyncAPI, producers and consumers)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ def schemas(
         bool, typer.Option("--check", help="Only compare; exit 1 when the files are stale")
     ] = False,
 ) -> None:
-    """Write JSON Schema for every event type and version, and the AsyncAPI document."""
+    """Write JSON Schema for every event type and version, AsyncAPI, and owners.md."""
     from shared.events import schemas as generator
 
     if check:
@@ -39,7 +39,7 @@ def schemas(
 
 @app.command("list")
 def list_events() -> None:
-    """List every event type and version with its topic."""
+    """List every event type and version with its producing service and topic."""
     from shared.events.registry import registry
     from shared.events.topics import topic_for
 
@@ -47,4 +47,6 @@ def list_events() -> None:
         latest = registry.latest(model.event_type).event_version
         note = "" if model.event_version == latest else f"  (upcast to v{latest})"
         topic = topic_for(model.event_type).name
-        typer.echo(f"{model.event_type:36} v{model.event_version}  {topic}{note}")
+        typer.echo(
+            f"{model.event_type:36} v{model.event_version}  {model.owner.value:9} {topic}{note}"
+        )

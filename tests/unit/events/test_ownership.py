@@ -142,3 +142,18 @@ def test_the_owners_page_names_the_producer_and_consumers_of_every_type() -> Non
         _, _, _, producer, consumers, _ = rows[event_type]
         assert producer == registry.owner(event_type).value
         assert consumers == ", ".join(s.value for s in consumers_of(event_type))
+
+
+def test_revcycle_events_list_shows_each_types_producer() -> None:
+    from typer.testing import CliRunner
+
+    from revcycle.commands.events import app
+
+    result = CliRunner().invoke(app, ["list"])
+    assert result.exit_code == 0, result.output
+    lines = {
+        line.split()[0] + " " + line.split()[1]: line.split() for line in result.output.splitlines()
+    }
+    assert lines["claim.ready v1"][2] == "claims"
+    assert lines["claim.paid v1"][2] == "remit"
+    assert lines["claim.created v1"][2] == "intake"
