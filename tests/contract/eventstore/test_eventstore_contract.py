@@ -6,13 +6,11 @@ import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
-from pathlib import Path
 from uuid import uuid4
 
 import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, select
 
-from shared.db import create_db_engine
 from shared.events import EventEnvelope, decode, to_envelopes
 from shared.events.claims import ClaimWrittenOff
 from shared.events.remittance import ClaimUnderpaid
@@ -24,7 +22,6 @@ from shared.eventstore import (
     InvalidAppendError,
     NotOwnerError,
 )
-from shared.eventstore.migrations import upgrade
 from shared.eventstore.sql import SqlEventStore
 
 # An office in UTC+05:30 with microseconds: offsets and sub-second precision must survive.
@@ -351,21 +348,11 @@ def _claims_table(store: SqlEventStore) -> Table:
 
 class TestSqliteEventStore(SqlContract):
     @pytest.fixture
-    def store(self, tmp_path: Path) -> Iterator[EventStore]:
-        url = f"sqlite:///{tmp_path / 'events.sqlite'}"
-        upgrade(url)
-        store = SqlEventStore(create_db_engine(url))
-        yield store
-        store.engine.dispose()
+    def store(self, sqlite_store: SqlEventStore) -> EventStore:
+        return sqlite_store
 
 
 class TestPostgresEventStore(SqlContract):
     @pytest.fixture
-    def store(self, postgres_url: str) -> Iterator[EventStore]:
-        upgrade(postgres_url)
-        store = SqlEventStore(create_db_engine(postgres_url))
-        with store.engine.begin() as conn:
-            conn.exec_driver_sql("DROP TABLE IF EXISTS contract_claims")
-            conn.exec_driver_sql("TRUNCATE events, relay_checkpoints RESTART IDENTITY")
-        yield store
-        store.engine.dispose()
+    def store(self, postgres_store: SqlEventStore) -> EventStore:
+        return postgres_store

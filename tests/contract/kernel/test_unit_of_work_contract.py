@@ -12,19 +12,16 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
 import pytest
 from sqlalchemy import Column, MetaData, String, Table, select
 
-from shared.db import create_db_engine
 from shared.events import EventEnvelope, to_envelopes
 from shared.events.base import Event
 from shared.events.claims import ClaimWrittenOff
 from shared.eventstore import EventStore, InMemoryEventStore, MemoryTransaction, NotOwnerError
-from shared.eventstore.migrations import upgrade
 from shared.eventstore.sql import SqlEventStore
 from shared.kernel import (
     Aggregate,
@@ -357,12 +354,8 @@ class SqlRows(OwnRows):
 
 class TestSqliteUnitOfWork(UnitOfWorkContract):
     @pytest.fixture
-    def store(self, tmp_path: Path) -> Iterator[EventStore]:
-        url = f"sqlite:///{tmp_path / 'events.sqlite'}"
-        upgrade(url)
-        store = SqlEventStore(create_db_engine(url))
-        yield store
-        store.engine.dispose()
+    def store(self, sqlite_store: SqlEventStore) -> EventStore:
+        return sqlite_store
 
     @pytest.fixture
     def own_rows(self, store: EventStore) -> OwnRows:
@@ -370,18 +363,7 @@ class TestSqliteUnitOfWork(UnitOfWorkContract):
         return SqlRows(store)
 
 
-class TestPostgresUnitOfWork(UnitOfWorkContract):
+class TestPostgresUnitOfWork(TestSqliteUnitOfWork):
     @pytest.fixture
-    def store(self, postgres_url: str) -> Iterator[EventStore]:
-        upgrade(postgres_url)
-        store = SqlEventStore(create_db_engine(postgres_url))
-        with store.engine.begin() as conn:
-            conn.exec_driver_sql("DROP TABLE IF EXISTS contract_own_rows")
-            conn.exec_driver_sql("TRUNCATE events, relay_checkpoints RESTART IDENTITY")
-        yield store
-        store.engine.dispose()
-
-    @pytest.fixture
-    def own_rows(self, store: EventStore) -> OwnRows:
-        assert isinstance(store, SqlEventStore)
-        return SqlRows(store)
+    def store(self, postgres_store: SqlEventStore) -> EventStore:
+        return postgres_store
