@@ -6,8 +6,9 @@ from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
-# The one money type of the code base, re-exported for the event modules.
 from shared.events.ownership import Service
+
+# The one money type of the code base, re-exported for the event modules.
 from shared.money import Money as Money
 
 

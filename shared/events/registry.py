@@ -28,6 +28,8 @@ class EventRegistry:
     def __init__(self) -> None:
         self._models: dict[tuple[str, int], type[Event]] = {}
         self._upcasters: dict[tuple[str, int], Upcaster] = {}
+        # type -> its versions, ascending: read on every decode and envelope, so kept ready.
+        self._versions: dict[str, list[int]] = {}
 
     def register(self, model: type[Event]) -> type[Event]:
         key = (model.event_type, model.event_version)
@@ -35,6 +37,9 @@ class EventRegistry:
             raise ValueError(f"{key[0]} v{key[1]} is already registered to {self._models[key]}")
         _check_owner(model, [m for (t, _), m in self._models.items() if t == model.event_type])
         self._models[key] = model
+        self._versions[model.event_type] = sorted(
+            v for (t, v) in self._models if t == model.event_type
+        )
         return model
 
     def owner(self, event_type: str) -> Service:
@@ -50,7 +55,7 @@ class EventRegistry:
         return [self._models[k] for k in sorted(self._models)]
 
     def versions(self, event_type: str) -> list[int]:
-        return sorted(v for (t, v) in self._models if t == event_type)
+        return list(self._versions.get(event_type, ()))
 
     def latest(self, event_type: str) -> type[Event]:
         versions = self.versions(event_type)

@@ -129,8 +129,11 @@ class InMemoryEventStore(EventStore[MemoryTransaction]):
             )
             if current != expected_version:
                 raise ConcurrencyError(stream_id, expected_version, current)
-            taken = self._ids | {str(e.event_id) for e in pending}
-            duplicate = next((str(e.event_id) for e in events if str(e.event_id) in taken), None)
+            own = {str(e.event_id) for e in pending}
+            duplicate = next(
+                (i for i in map(str, (e.event_id for e in events)) if i in self._ids or i in own),
+                None,
+            )
             if duplicate is not None:
                 raise DuplicateEventError(duplicate)
             # Nobody else can append until this transaction ends, so these positions are
