@@ -165,8 +165,9 @@ def decide(
         behaviours.append("rule")
     else:
         outcome = _drawn_outcome(payer, seed, key)
-        if outcome is Outcome.REJECT_277CA and resubmitted:
-            outcome = Outcome.PAY
+    if outcome in (Outcome.REJECT_277CA, Outcome.REJECT_999) and resubmitted:
+        # The office corrected what the front end returned: the resubmission goes through.
+        outcome = Outcome.PAY
     if outcome is Outcome.REJECT_277CA:
         if rule is not None and rule.rejection is not None:
             return Decision(rejection=_rejection(rule.rejection, "rule"))

@@ -197,7 +197,10 @@ class _Batch:
         self.received_at = received_at
         self.received = received_at.date()
         self.progress = progress
-        digest = hashlib.sha256(f"{self.seed}|{received_at.isoformat()}".encode())
+        # The batch's identity: the seed, what the payers had seen before, and the files.
+        # Not the receipt time: answering the same files at another --as-of changes only
+        # their dates, never a control number or trace.
+        digest = hashlib.sha256(f"{self.seed}|{simulator.memory.files_seen}".encode())
         for inbound in files:
             digest.update(inbound.name.encode("utf-8", "replace") + b"\0")
             digest.update(hashlib.sha256(inbound.content).digest())
@@ -243,6 +246,7 @@ class _Batch:
             self.progress("read", index - 1, total)
             self.read(inbound)
         self.progress("read", total, total)
+        self.memory.files_seen += len(self.files)
         total_claims = sum(len(s.claims) for s in self.sets)
         done = 0
         for claim_set in self.sets:
@@ -411,12 +415,10 @@ class _Batch:
     # -- claims ----------------------------------------------------------------------------
 
     def new_payer_claim_number(self, claim: SubmittedClaim, purpose: str) -> str:
-        prefix = f"{self.received:%y}{self.received.timetuple().tm_yday:03d}"
+        """A 14-digit claim number drawn from the claim's identity (unique, never reused)."""
         salt = 0
         while True:
-            number = prefix + draws.digits(
-                9, self.seed, self.batch_key, *claim_key(claim), purpose, str(salt)
-            )
+            number = "2" + draws.digits(13, self.seed, *claim_key(claim), purpose, str(salt))
             if number not in self.memory.used_numbers:
                 self.memory.used_numbers.add(number)
                 return number

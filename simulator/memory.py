@@ -54,6 +54,7 @@ class Memory:
     # (payer id, CLM01) -> (stage, category, status, entity) of the last front-end rejection
     rejected: dict[tuple[str, str], tuple[str, str, str, str | None]] = field(default_factory=dict)
     used_numbers: set[str] = field(default_factory=set)  # payer claim numbers, traces
+    files_seen: int = 0  # inbound files answered so far (part of each batch's identity)
 
     def accumulator(self, key: MemberKey) -> Accumulator:
         return self.accumulators.get(key, Accumulator())

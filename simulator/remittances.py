@@ -210,13 +210,16 @@ def _provider_adjustment(
     return ProviderAdjustment(reason, amount, draws.digits(11, seed, trace, "plb reference"))
 
 
-def _trace(check: _Check, seed: int, batch_key: str, memory: Memory) -> str:
+def _trace(check: _Check, seed: int, batch_key: str, memory: Memory, received: date) -> str:
     width = 15 if check.payer.payment_method == "ACH" else 8
+    # Days after receipt, not the date: the same files answered at another --as-of keep
+    # their trace numbers (only dates follow --as-of).
+    offset = str((check.payment_date - received).days)
     salt = 0
     while True:
         trace = draws.digits(
             width, seed, batch_key, check.payer_id, check.payee_npi, check.sender.id,
-            check.receiver.id, check.payment_date.isoformat(), str(salt),
+            check.receiver.id, offset, str(salt),
         )  # fmt: skip
         if trace not in memory.used_numbers and not trace.startswith("0"):
             memory.used_numbers.add(trace)
@@ -272,7 +275,7 @@ def _write_check(
     created_at: dict[date, datetime],
     numbers_for: Any,
 ) -> list[RemitFile]:
-    trace = _trace(check, seed, batch_key, memory)
+    trace = _trace(check, seed, batch_key, memory, check.placements[0].received)
     placements = check.placements
     split = len(placements) > 1 and (
         any(p.rule is not None and p.rule.split_check for p in placements)

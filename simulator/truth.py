@@ -437,6 +437,9 @@ def rebuild_memory(path: str | Path, answering_payer_id: Any) -> Memory:
     memory = Memory()
     for raw in read_truth_lines(Path(path)):
         kind = raw.get("record")
+        if kind == "file":
+            memory.files_seen += 1
+            continue
         if kind == "remittance":
             memory.used_numbers.add(str(raw["trace_number"]))
             continue

@@ -124,7 +124,8 @@ def _claim_segments(response: ClaimStatusResponse) -> list[Segment]:
         out.append(segment("REF", "1K", payer_claim_number))
     if inquiry.bill_type:
         out.append(segment("REF", "BLT", inquiry.bill_type))
-    out.append(segment("REF", "EJ", inquiry.patient_control_number))
+    if inquiry.patient_control_number:  # situational: a pharmacy 276 asks by REF*XZ instead
+        out.append(segment("REF", "EJ", inquiry.patient_control_number))
     out.append(date_segment("472", inquiry.service_from, inquiry.service_to))
     return out
 
