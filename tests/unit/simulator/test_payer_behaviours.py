@@ -82,7 +82,7 @@ def test_fee_schedule_by_code_and_modifier_else_percent_of_charge(sim, make_prof
         [("CO", "45", D("25.00"))],
     ]
     lines = sim.truth().claim(claim.patient_control_number).payments[0].lines
-    assert [(l.allowed, l.expected_allowed, l.paid) for l in lines] == [
+    assert [(t.allowed, t.expected_allowed, t.paid) for t in lines] == [
         (D("62.00"), D("62.00"), D("62.00")),
         (D("40.00"), D("40.00"), D("40.00")),
         (D("37.50"), D("37.50"), D("37.50")),
