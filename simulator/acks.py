@@ -135,6 +135,7 @@ def read_file(name: str, content: bytes, received: datetime, clearinghouse_id: s
         # Errors outside every transaction set (ISA/IEA, stray segments): the interchange
         # as a whole is refused, as clearinghouses do, and nothing in it is processed.
         issue = outside[0]
+        read.acks = acks
         read.problem = f"interchange: {issue.message}"
         read.ta1 = _ta1_for(acks[0][0], _TA105.get(issue.code, "024"), received)
         read.ta1_parties = parties_of(acks[0][0])

@@ -337,7 +337,8 @@ def _write_check(
             production_date=check.payment_date,
         )
         body = _with_claim_extras(build_835_body(remittance), part)
-        numbers: ControlNumberSource = numbers_for(name)
+        # Keyed without the date: another --as-of changes the 835's dates, not its numbers.
+        numbers: ControlNumberSource = numbers_for(f"835/{check.payer_id}/{trace}/{index}")
         text = write_interchange(
             [TransactionSet("835", IMPLEMENTATION, body, write_st03=False)],
             functional_id="HP",

@@ -103,10 +103,11 @@ class Harness:
         seed: int = 1,
         as_of: datetime = AS_OF,
         out: Path | None = None,
+        in_dir: Path | None = None,
     ) -> RespondResult:
         profile = profile if profile is not None else make_profile()
         self.result = respond(
-            self.inbound, out or self.out, profile=profile, seed=seed, as_of=as_of
+            in_dir or self.inbound, out or self.out, profile=profile, seed=seed, as_of=as_of
         )
         return self.result
 
