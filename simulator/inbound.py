@@ -13,6 +13,7 @@ it in the 277CA, as a payer's front-end edits would.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -45,15 +46,13 @@ ZERO = Decimal("0.00")
 # Our answers use * : ^ ~ as delimiters. A file written with other delimiters may hold these
 # characters inside values; echoed as they are they would break our answers, so they are
 # replaced (names: a space; identifiers: '-', and the claim is refused with the reason).
-_RESERVED = frozenset("*:^~")
+_RESERVED = re.compile(r"[*:^~\x00-\x1f\x7f]")
 
 
 def _clean(value: str, replacement: str = " ") -> str:
-    if not any(ch in _RESERVED or ch < " " or ch == "\x7f" for ch in value):
+    if _RESERVED.search(value) is None:
         return value
-    return "".join(
-        replacement if ch in _RESERVED or ch < " " or ch == "\x7f" else ch for ch in value
-    ).strip()
+    return _RESERVED.sub(replacement, value).strip()
 
 
 def _reserved(value: str | None) -> bool:

@@ -403,15 +403,16 @@ class Profile(_Model):
     default_payer: PayerBehaviour = PayerBehaviour()
     rules: tuple[Rule, ...] = ()
 
-    @model_validator(mode="after")
-    def _unique_payer_ids(self) -> Profile:
+    @field_validator("payers")
+    @classmethod
+    def _unique_payer_ids(cls, payers: tuple[PayerProfile, ...]) -> tuple[PayerProfile, ...]:
         seen: set[str] = set()
-        for payer in self.payers:
+        for index, payer in enumerate(payers):
             for payer_id in (payer.payer_id, *payer.also_answers):
                 if payer_id in seen:
-                    raise ValueError(f"payer id {payer_id!r} is listed twice")
+                    raise ValueError(f"payer id {payer_id!r} is listed twice (payers[{index}])")
                 seen.add(payer_id)
-        return self
+        return payers
 
     @cached_property
     def _by_id(self) -> dict[str, PayerProfile]:
