@@ -48,6 +48,13 @@ def _cents(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+def _total(adjustments: Sequence[Adjustment], group: str, reason: str | None) -> Decimal:
+    return sum(
+        (a.amount for a in adjustments if a.group == group and reason in (None, a.reason)),
+        ZERO,
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Accumulator:
     """A member's running totals with one payer for one plan year."""
@@ -85,14 +92,8 @@ class LineAdjudication:
         return sum((a.amount for a in self.adjustments), ZERO)
 
     def amount(self, group: str, reason: str | None = None) -> Decimal:
-        return sum(
-            (
-                a.amount
-                for a in self.adjustments
-                if a.group == group and (reason is None or a.reason == reason)
-            ),
-            ZERO,
-        )
+        """The sum of its adjustments of `group` (and `reason`, when given)."""
+        return _total(self.adjustments, group, reason)
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,14 +121,8 @@ class ClaimAdjudication:
         return sum((a.amount for a in self.adjustments if a.group == "PR"), ZERO)
 
     def amount(self, group: str, reason: str | None = None) -> Decimal:
-        return sum(
-            (
-                a.amount
-                for a in self.adjustments
-                if a.group == group and (reason is None or a.reason == reason)
-            ),
-            ZERO,
-        )
+        """The sum of its adjustments of `group` (and `reason`, when given)."""
+        return _total(self.adjustments, group, reason)
 
     def check(self) -> None:
         """Raise if the payment does not balance (a simulator bug, never the input's)."""

@@ -122,16 +122,27 @@ def answer_270(
         )
         for responses in groups.values()
     ]
-    text = write_interchange(
+    return _interchange(sets, "HB", sender, receiver, usage, created_at, numbers), truth
+
+
+def _interchange(
+    sets: list[TransactionSet],
+    functional_id: str,
+    sender: Party,
+    receiver: Party,
+    usage: str,
+    created_at: datetime,
+    numbers: ControlNumberSource,
+) -> str:
+    return write_interchange(
         sets,
-        functional_id="HB",
+        functional_id=functional_id,
         sender=sender,
         receiver=receiver,
         created_at=created_at,
         numbers=numbers,
         usage=usage,
     )
-    return text, truth
 
 
 def _status(inquiry: Any, payer_id: str, memory: Memory, as_of: date) -> dict[str, Any]:
@@ -235,16 +246,7 @@ def answer_276(
         )
         for responses in groups.values()
     ]
-    text = write_interchange(
-        sets,
-        functional_id="HN",
-        sender=sender,
-        receiver=receiver,
-        created_at=created_at,
-        numbers=numbers,
-        usage=usage,
-    )
-    return text, truth
+    return _interchange(sets, "HN", sender, receiver, usage, created_at, numbers), truth
 
 
 def _with_service_date(inquiry: Any, day: date) -> Any:

@@ -15,7 +15,7 @@ them: after the claim's names, before its dates.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -232,6 +232,17 @@ def _trace(check: _Check, seed: int, batch_key: str, memory: Memory, received: d
         salt += 1
 
 
+@dataclass(frozen=True, slots=True)
+class _Run:
+    """What every check of one batch is written with."""
+
+    seed: int
+    batch_key: str
+    memory: Memory
+    created_at: dict[date, datetime]  # payment date -> the 835's creation time
+    numbers_for: Callable[[str], ControlNumberSource]
+
+
 def build_remittances(
     placements: Sequence[Placement],
     *,
@@ -240,9 +251,10 @@ def build_remittances(
     batch_key: str,
     memory: Memory,
     created_at: dict[date, datetime],
-    numbers_for: Any,
+    numbers_for: Callable[[str], ControlNumberSource],
 ) -> list[RemitFile]:
     """Every check of these placements, written as 835 files (split checks as two)."""
+    run = _Run(seed, batch_key, memory, created_at, numbers_for)
     checks: dict[tuple[Any, ...], _Check] = {}
     for placement in placements:
         claim = placement.claim
@@ -268,19 +280,13 @@ def build_remittances(
         checks.values(), key=lambda c: (c.payment_date, c.payer_id, c.payee_npi, c.receiver.id)
     )
     for check in ordered:
-        files += _write_check(check, seed, batch_key, memory, created_at, numbers_for)
+        files += _write_check(check, run)
     return files
 
 
-def _write_check(
-    check: _Check,
-    seed: int,
-    batch_key: str,
-    memory: Memory,
-    created_at: dict[date, datetime],
-    numbers_for: Any,
-) -> list[RemitFile]:
-    trace = _trace(check, seed, batch_key, memory, check.placements[0].received)
+def _write_check(check: _Check, run: _Run) -> list[RemitFile]:
+    seed = run.seed
+    trace = _trace(check, seed, run.batch_key, run.memory, check.placements[0].received)
     placements = check.placements
     split = len(placements) > 1 and (
         any(p.rule is not None and p.rule.split_check for p in placements)
@@ -343,13 +349,13 @@ def _write_check(
         )
         body = _with_claim_extras(build_835_body(remittance), part)
         # Keyed without the date: another --as-of changes the 835's dates, not its numbers.
-        numbers: ControlNumberSource = numbers_for(f"835/{check.payer_id}/{trace}/{index}")
+        numbers = run.numbers_for(f"835/{check.payer_id}/{trace}/{index}")
         text = write_interchange(
             [TransactionSet("835", IMPLEMENTATION, body, write_st03=False)],
             functional_id="HP",
             sender=check.sender,
             receiver=check.receiver,
-            created_at=created_at[check.payment_date],
+            created_at=run.created_at[check.payment_date],
             numbers=numbers,
             usage=check.usage,
         )

@@ -62,6 +62,18 @@ def make_profile(
     return parse_profile(yaml.safe_dump(data), f"{base}+test")
 
 
+def _written(writer: Any, claims: Iterable[Claim]) -> str:
+    return str(
+        writer(
+            list(claims),
+            submitter=SUBMITTER,
+            receiver=RECEIVER,
+            created_at=CREATED_AT,
+            numbers=InMemoryControlNumbers(),
+        )
+    )
+
+
 class Harness:
     """An inbound folder, an answer folder and helpers to read what came back."""
 
@@ -77,24 +89,10 @@ class Harness:
         return path
 
     def add_837p(self, claims: Iterable[Claim], name: str = "batch.837") -> Path:
-        text = write_837p(
-            list(claims),
-            submitter=SUBMITTER,
-            receiver=RECEIVER,
-            created_at=CREATED_AT,
-            numbers=InMemoryControlNumbers(),
-        )
-        return self.add(name, text)
+        return self.add(name, _written(write_837p, claims))
 
     def add_837i(self, claims: Iterable[Claim], name: str = "batch-i.837") -> Path:
-        text = write_837i(
-            list(claims),
-            submitter=SUBMITTER,
-            receiver=RECEIVER,
-            created_at=CREATED_AT,
-            numbers=InMemoryControlNumbers(),
-        )
-        return self.add(name, text)
+        return self.add(name, _written(write_837i, claims))
 
     def respond(
         self,
