@@ -484,3 +484,54 @@ def test_a_secondary_claim_without_the_primarys_adjudication_is_denied(sim, make
     service = clp(sim, claim.patient_control_number).services[0]
     assert cas(service)[0][:2] == ("CO", "16")
     assert [r.remark_code for r in service.remarks] == ["MA04"]
+
+
+# -- who the payer is --------------------------------------------------------------------------
+
+
+def test_the_835_names_the_payer_as_its_profile_does_and_aliases_answer_as_it(
+    sim, make_profile
+) -> None:
+    claim = professional_claim()
+    claim = claim.model_copy(
+        update={"payer": claim.payer.model_copy(update={"payer_id": "SUNALIAS"})}
+    )
+    sim.add_837p([claim])
+    profile = make_profile(
+        name="Sunshine Mutual (profile name)",
+        also_answers=["SUNALIAS"],
+        tax_id="870000009",
+        address={"line1": "PO Box 1", "city": "Provo", "state": "UT", "postal_code": "84601"},
+        phone="8015550199",
+        payment_method="CHK",
+        claim_filing_indicator="HM",
+    )
+    sim.respond(profile)
+    (name,) = sim.names(".835")
+    assert name.startswith("87726-")  # answered under the payer's own id
+    text = sim.text(name)
+    for expected in (
+        "N1*PR*Sunshine Mutual (profile name)~", "TRN*1*", "*1870000009~", "N4*Provo*UT*84601~",
+        "REF*2U*87726~", "PER*BL**TE*8015550199~", "BPR*I*", "*C*CHK*",
+    ):  # fmt: skip
+        assert expected in text, expected
+    assert len(next(s for s in sim.segments(name) if s[0] == "TRN")[2]) == 8  # a check number
+    assert clp(sim, claim.patient_control_number).clp.claim_filing_indicator == "HM"
+
+
+def test_drawn_underpayments_stay_within_the_profiles_range(sim, make_profile) -> None:
+    claims = [professional_claim(patient_control_number=f"UNDER-{n}") for n in range(30)]
+    sim.add_837p(claims)
+    profile = make_profile(
+        shares={"underpayment": 1},
+        underpayment={"min_percent": "4", "max_percent": "6"},
+        **NO_COST_SHARE,
+    )
+    sim.respond(profile)
+    percents = set()
+    for claim in sim.truth().claims:
+        (line_truth,) = claim.payments[0].lines
+        percent = (1 - line_truth.allowed / line_truth.expected_allowed) * 100
+        assert Decimal("3.9") <= percent <= Decimal("6.1"), percent
+        percents.add(percent.quantize(Decimal("0.1")))
+    assert len(percents) > 3

@@ -218,3 +218,12 @@ def test_a_276_gets_the_claims_status_as_of_the_answer(sim, make_profile) -> Non
     assert stc.startswith("STC*F1:65*20261102**145.00*")
     assert f"*{payment.remittance.trace_number}~" in stc
     assert f"REF*1K*{truth.payer_claim_number}~" in text
+
+
+def test_a_share_of_members_is_not_found(sim, make_profile) -> None:
+    claims = [
+        professional_claim(subscriber=_subscriber(member_id=f"MEMBER{n:04d}")) for n in range(10)
+    ]
+    sim.add("eligibility.270", _270(claims, [f"T{n}" for n in range(10)]))
+    sim.respond(make_profile(eligibility={"not_found_share": 1}))
+    assert {(e.answer, e.reason) for e in sim.truth().eligibility} == {("rejected", "75")}
