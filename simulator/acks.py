@@ -29,6 +29,7 @@ from shared.x12.x12_999_005010X231A1.writer import (
     write_999,
 )
 from shared.x12.x12_ta1_005010.writer import InterchangeAcknowledgment, write_ta1
+from simulator.inbound import clean_value
 
 __all__ = [
     "ReadFile",
@@ -77,6 +78,7 @@ def parties_of(interchange: Interchange) -> tuple[Party, Party]:
     gs = groups[0].gs if groups else None
 
     def party(ident: str, qualifier: str, code: str, fallback: str) -> Party:
+        ident, qualifier, code = (clean_value(v, "-") for v in (ident, qualifier, code))
         return Party(
             (ident or fallback)[:15],
             qualifier if len(qualifier) == 2 else "ZZ",

@@ -14,6 +14,7 @@ it in the 277CA, as a payer's front-end edits would.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -38,21 +39,31 @@ __all__ = [
     "ClaimProblem",
     "envelope_of",
     "claims_of_837",
+    "clean_value",
     "inquiries_of_270",
     "inquiries_of_276",
 ]
 
 ZERO = Decimal("0.00")
-# Our answers use * : ^ ~ as delimiters. A file written with other delimiters may hold these
-# characters inside values; echoed as they are they would break our answers, so they are
-# replaced (names: a space; identifiers: '-', and the claim is refused with the reason).
-_RESERVED = re.compile(r"[*:^~\x00-\x1f\x7f]")
+# Our answers use * : ^ ~ as delimiters and plain ASCII. A file written with other
+# delimiters may hold these characters inside values, and any file may hold accented or
+# other non-ASCII letters; echoed as they are, they would break our answers. Names are
+# folded to ASCII (Muñoz: Munoz) and what remains is replaced by a space; identifiers get
+# '-' instead, and a claim whose identifiers needed it is refused with the reason.
+_UNSAFE = re.compile(r"[^ -~]|[*:^~]")
 
 
-def _clean(value: str, replacement: str = " ") -> str:
-    if _RESERVED.search(value) is None:
+def clean_value(value: str, replacement: str = " ") -> str:
+    """`value` as our answers can carry it (see above)."""
+    if _UNSAFE.search(value) is None:
         return value
-    return _RESERVED.sub(replacement, value).strip()
+    folded = "".join(
+        ch for ch in unicodedata.normalize("NFKD", value) if not unicodedata.combining(ch)
+    )
+    return _UNSAFE.sub(replacement, folded).strip()
+
+
+_clean = clean_value
 
 
 def _reserved(value: str | None) -> bool:
@@ -319,15 +330,15 @@ def envelope_of(file_name: str, ts: TransactionSet, model: Any) -> Envelope:
     bht = getattr(model, "bht", None)
     return Envelope(
         file_name=file_name,
-        interchange_control_number=interchange.control_number,
-        group_control_number=group.control_number,
-        set_control_number=ts.control_number,
-        sender_id=interchange.sender_id,
-        sender_qualifier=isa.get(5) if isa is not None else "ZZ",
-        receiver_id=interchange.receiver_id,
-        receiver_qualifier=isa.get(7) if isa is not None else "ZZ",
-        sender_code=gs.get(2) if gs is not None else "",
-        receiver_code=gs.get(3) if gs is not None else "",
+        interchange_control_number=_clean(interchange.control_number, "-"),
+        group_control_number=_clean(group.control_number, "-"),
+        set_control_number=_clean(ts.control_number, "-"),
+        sender_id=_clean(interchange.sender_id, "-"),
+        sender_qualifier=_clean(isa.get(5), "-") if isa is not None else "ZZ",
+        receiver_id=_clean(interchange.receiver_id, "-"),
+        receiver_qualifier=_clean(isa.get(7), "-") if isa is not None else "ZZ",
+        sender_code=_clean(gs.get(2), "-") if gs is not None else "",
+        receiver_code=_clean(gs.get(3), "-") if gs is not None else "",
         usage=isa.get(15) if isa is not None and isa.get(15) in ("P", "T") else "P",
         reference=_clean(
             bht.reference if bht is not None and bht.reference else ts.control_number, "-"
@@ -349,17 +360,18 @@ def _line(loop: Any, institutional: bool) -> SubmittedLine:
     if institutional:
         sv = loop.sv2
         if sv is not None:
-            revenue_code = sv.revenue_code or None
+            revenue_code = _clean(sv.revenue_code, "-") or None
             if sv.procedure is not None and sv.procedure.code:
-                procedure_code, modifiers = sv.procedure.code, tuple(sv.procedure.modifiers)
+                procedure_code = _clean(sv.procedure.code, "-")
+                modifiers = tuple(_clean(m, "-") for m in sv.procedure.modifiers)
             charge, units = sv.charge, sv.units
         else:
             charge = units = None
     else:
         sv = loop.sv1
         if sv is not None:
-            procedure_code = sv.procedure.code or None
-            modifiers = tuple(sv.procedure.modifiers)
+            procedure_code = _clean(sv.procedure.code, "-") or None
+            modifiers = tuple(_clean(m, "-") for m in sv.procedure.modifiers)
             charge, units = sv.charge, sv.units
         else:
             charge = units = None
@@ -412,7 +424,9 @@ def _problems(claim: SubmittedClaim) -> tuple[ClaimProblem, ...]:
     if claim.frequency not in ("1", "7", "8"):
         problems.append(ClaimProblem("21", None, f"claim frequency {claim.frequency!r} not taken"))
     if claim.reserved_characters:
-        problems.append(ClaimProblem("21", None, "an identifier holds an X12 delimiter"))
+        problems.append(
+            ClaimProblem("21", None, "an identifier holds a delimiter or a non-ASCII character")
+        )
     if claim.frequency in ("7", "8") and not claim.original_payer_claim_number:
         problems.append(
             ClaimProblem("464", None, "replacement or void without the payer claim number")
@@ -460,8 +474,8 @@ def _claim(envelope: Envelope, context: Any, institutional: bool, st: int) -> Su
         institutional=institutional,
         patient_control_number=_clean(clm.patient_control_number, "-"),
         charge=clm.total_charge if clm.total_charge is not None else ZERO,
-        frequency=str(clm.frequency) or "1",
-        facility_code=clm.facility_code,
+        frequency=_clean(str(clm.frequency), "-") or "1",
+        facility_code=_clean(clm.facility_code, "-"),
         original_payer_claim_number=_clean(loop.reference("F8") or "", "-") or None,
         prior_authorization=loop.reference("G1"),
         payer_id=_clean(payer_name.nm1.identifier, "-") if payer_name is not None else "",

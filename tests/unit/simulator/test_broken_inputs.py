@@ -144,3 +144,23 @@ def test_a_folder_of_broken_files_is_answered_file_by_file(sim) -> None:
     assert verdicts["b-half.837"] in ("unreadable", "rejected")
     assert "good.837.277ca" in sim.names()
     _answers_are_valid(sim)
+
+
+def test_non_ascii_names_and_identifiers_do_not_break_the_answers(sim) -> None:
+    claims = [
+        professional_claim(patient_control_number="ACCENT1"),
+        professional_claim(patient_control_number="ACCENT2"),
+    ]
+    sim.add_837p(claims, name="accents.837")
+    text = (sim.inbound / "accents.837").read_text()
+    text = text.replace("Marlowe", "Muñoz").replace("ACCENT2", "ACCENTñ2")
+    sim.add("accents.837", text.encode("utf-8"))
+    sim.respond()
+    outcomes = {c.patient_control_number: c.outcome for c in sim.truth().claims}
+    if set(outcomes.values()) == {"rejected_999"}:
+        # The validator refused the non-ASCII values: the whole set is returned.
+        assert ["IK5", "R", "5"] in sim.segments("accents.837.999")
+    else:
+        assert outcomes == {"ACCENT1": "paid", "ACCENTn2": "rejected_277ca"}
+        assert "NM1*QC*1*Munoz*" in sim.text("accents.837.277ca")
+    _answers_are_valid(sim)
