@@ -191,6 +191,10 @@ def write_999_file(
     texts = []
     by_interchange: dict[int, tuple[Interchange, list[GroupAcknowledgment]]] = {}
     for interchange, group in acks:
+        if group.version is not None and len(group.version) > 12:
+            # AK103 holds at most 12 characters; a longer (broken) GS08 cannot be copied,
+            # so it is answered as plain 5010 (the toolkit's 999 copies it as it came).
+            group = replace(group, version="005010")
         by_interchange.setdefault(id(interchange), (interchange, []))[1].append(group)
     for interchange, groups in by_interchange.values():
         sender, receiver = parties_of(interchange)

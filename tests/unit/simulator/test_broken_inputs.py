@@ -164,3 +164,34 @@ def test_non_ascii_names_and_identifiers_do_not_break_the_answers(sim) -> None:
         assert outcomes == {"ACCENT1": "paid", "ACCENTn2": "rejected_277ca"}
         assert "NM1*QC*1*Munoz*" in sim.text("accents.837.277ca")
     _answers_are_valid(sim)
+
+
+def test_mangled_837s_are_always_answered(sim) -> None:
+    """Seeded random damage (cut, duplicated, swapped, junk characters): answers, no crash."""
+    import random
+
+    good = _good_837(sim)
+    (sim.inbound / "good.837").unlink()
+    rng = random.Random(20261129)
+    junk = "*~:^|\x00\xff\u00e9ABC0123456789 \n"
+    for number in range(40):
+        chars = list(good)
+        for _ in range(rng.randint(1, 6)):
+            where = rng.randrange(len(chars))
+            action = rng.choice(("cut", "dup", "swap", "junk"))
+            if action == "cut":
+                del chars[where : where + rng.randint(1, 40)]
+            elif action == "dup":
+                chars[where:where] = chars[where : where + rng.randint(1, 80)]
+            elif action == "swap" and where + 1 < len(chars):
+                chars[where], chars[where + 1] = chars[where + 1], chars[where]
+            else:
+                chars.insert(where, rng.choice(junk))
+        sim.add(f"mangled-{number:02d}.837", "".join(chars).encode("utf-8"))
+    result = sim.respond()
+    assert result.files_read == 40
+    answered = {f.file for f in sim.truth().files}
+    assert len(answered) == 40
+    for record in sim.truth().files:
+        assert any(n.endswith((".999", ".ta1")) for n in record.answers), record.file
+    _answers_are_valid(sim)
