@@ -64,7 +64,12 @@ class FolderSimulator:
         self.truth_path = self.state_dir / TRUTH_FILE
         memory = rebuild_memory(self.truth_path, profile.answering_payer_id)
         self.simulator = Simulator(profile, seed, memory)
-        self._sequence = len(list(self.pending_dir.iterdir()))
+        # Continue after the highest sequence still pending, so no pending name repeats.
+        self._sequence = max(
+            (int(parts[1]) for parts in (p.name.split("-", 2) for p in self.pending_dir.iterdir())
+             if len(parts) == 3 and parts[1].isdigit()),
+            default=0,
+        )  # fmt: skip
         self._recovered = False
 
     def _answered_before(self) -> set[tuple[str, str]]:
