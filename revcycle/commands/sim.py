@@ -77,6 +77,10 @@ def respond(
     if not in_dir.is_dir():
         typer.echo(f"error: --in {in_dir} is not a folder", err=True)
         raise typer.Exit(2)
+    if out_dir.exists() and out_dir.resolve() == in_dir.resolve():
+        # The answers (and truth.jsonl) would be read as inbound files on the next run.
+        typer.echo("error: --out must be another folder than --in", err=True)
+        raise typer.Exit(2)
     loaded = _load_profile(profile)
     assert isinstance(loaded, Profile)
     try:

@@ -64,3 +64,13 @@ def test_respond_refuses_a_date_it_cannot_read(sim) -> None:
     )
     assert result.exit_code == 2
     assert "--as-of" in result.output
+
+
+def test_respond_refuses_to_answer_into_the_folder_it_reads(sim) -> None:
+    sim.add_837p([professional_claim()])
+    result = CliRunner().invoke(
+        app, ["sim", "respond", "--in", str(sim.inbound), "--out", str(sim.inbound)]
+    )
+    assert result.exit_code == 2
+    assert "--out must be another folder" in result.output
+    assert sorted(p.name for p in sim.inbound.iterdir()) == ["batch.837"]
