@@ -25,13 +25,12 @@ from simulator.inbound import SubmittedClaim
 from simulator.memory import KnownClaim, Memory
 from simulator.profile import (
     Denial,
-    FrontEndRejection,
     Outcome,
     PayerBehaviour,
+    RejectionCode,
     Rule,
-    RuleDenial,
-    RuleRejection,
 )
+from simulator.profile import DenialCode as DenialChoice
 
 __all__ = ["Rejection", "Decision", "decide", "claim_key", "starting_totals"]
 
@@ -89,11 +88,11 @@ def starting_totals(payer: PayerBehaviour, key: tuple[str, str, int], seed: int)
     return Accumulator()
 
 
-def _denial(choice: Denial | RuleDenial) -> DenialCode:
+def _denial(choice: DenialChoice) -> DenialCode:
     return DenialCode(choice.group, choice.reason, tuple(choice.remarks))
 
 
-def _rejection(choice: FrontEndRejection | RuleRejection, cause: str) -> Rejection:
+def _rejection(choice: RejectionCode, cause: str) -> Rejection:
     return Rejection(choice.category, choice.status, choice.entity, choice.message, cause)
 
 

@@ -34,7 +34,9 @@ from shared.scrubber.yaml_marks import YamlStructureError, line_of, load_with_li
 __all__ = [
     "ProfileError",
     "Outcome",
+    "DenialCode",
     "Denial",
+    "RejectionCode",
     "FrontEndRejection",
     "FeeSchedule",
     "CostShare",
@@ -129,13 +131,12 @@ class PostalAddress(_Model):
     postal_code: Annotated[str, StringConstraints(pattern=r"^[0-9]{5}([0-9]{4})?$")]
 
 
-class Denial(_Model):
-    """An adjustment that denies: CAS group and CARC, with its RARCs; weight among its list."""
+class DenialCode(_Model):
+    """A denying adjustment: CAS group and CARC, with its RARCs."""
 
     group: Literal["CO", "OA", "PI", "PR"]
     reason: Code
     remarks: tuple[Code, ...] = ()
-    weight: Weight = 1
 
     _reason = field_validator("reason")(_carc)
 
@@ -145,13 +146,24 @@ class Denial(_Model):
         return tuple(_rarc(code) for code in value)
 
 
-class FrontEndRejection(_Model):
+class Denial(DenialCode):
+    """A denial a payer draws, by its weight among its list."""
+
+    weight: Weight = 1
+
+
+class RejectionCode(_Model):
     """A 277CA rejection: STC category, status code (code list 508), entity, message."""
 
     category: Literal["A3", "A6", "A7", "A8"]
     status: Annotated[str, StringConstraints(pattern=r"^[0-9]{1,5}$")]
     entity: Annotated[str, StringConstraints(pattern=r"^[0-9A-Z]{2,3}$")] | None = None
     message: Annotated[str, StringConstraints(max_length=264)] | None = None
+
+
+class FrontEndRejection(RejectionCode):
+    """A rejection a payer's front end draws, by its weight among its list."""
+
     weight: Weight = 1
 
 
@@ -342,34 +354,14 @@ class PayerProfile(PayerBehaviour):
     also_answers: tuple[PayerId, ...] = ()  # more payer ids routed to this payer
 
 
-class RuleDenial(_Model):
-    group: Literal["CO", "OA", "PI", "PR"]
-    reason: Code
-    remarks: tuple[Code, ...] = ()
-
-    _reason = field_validator("reason")(_carc)
-
-    @field_validator("remarks")
-    @classmethod
-    def _known_remarks(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        return tuple(_rarc(code) for code in value)
-
-
-class RuleRejection(_Model):
-    category: Literal["A3", "A6", "A7", "A8"]
-    status: Annotated[str, StringConstraints(pattern=r"^[0-9]{1,5}$")]
-    entity: Annotated[str, StringConstraints(pattern=r"^[0-9A-Z]{2,3}$")] | None = None
-    message: Annotated[str, StringConstraints(max_length=264)] | None = None
-
-
 class Rule(_Model):
     """A forced behaviour for the claims it matches (tests and demos): first match wins."""
 
     patient_control_number: str  # a regular expression matched against the whole CLM01
     payer_id: PayerId | None = None
     outcome: Outcome | None = None
-    denial: RuleDenial | None = None  # for deny / partial_payment
-    rejection: RuleRejection | None = None  # for reject_277ca
+    denial: DenialCode | None = None  # for deny / partial_payment
+    rejection: RejectionCode | None = None  # for reject_277ca
     underpayment_percent: Percent | None = None
     provider_adjustment: Literal["WO", "L6", "FB"] | None = None  # on the claim's check
     split_check: bool | None = None  # split the claim's check across two 835s
