@@ -16,6 +16,7 @@ app.add_typer(events.app, name="events", help="Event contracts: JSON Schema expo
 app.add_typer(relay.app, name="relay", help="Outbox relay: publish the event store to Kafka.")
 app.add_typer(x12.app, name="x12", help="Parse, validate and acknowledge X12 files.")
 app.add_typer(projections.app, name="projections", help="Rebuild read models.")
+app.add_typer(__import__("revcycle.commands.sim").commands.sim.app, name="sim")
 for module in (demo, scrub, serve):
     # These modules expose top-level commands (revcycle demo, revcycle scrub, revcycle serve).
     app.registered_commands.extend(module.app.registered_commands)
