@@ -15,6 +15,7 @@ from services.followup.projections import PROJECTIONS, decode_payload
 from shared.auth import TokenVerifier, audit_metadata
 from shared.db import create_db_engine
 from shared.eventstore.interface import EventStore
+from shared.http import harden
 from shared.messaging.consumer import ConsumerConfig, ProjectionConsumer
 from shared.messaging.embedded import EmbeddedProjector
 from shared.messaging.projection import Projection
@@ -105,5 +106,6 @@ def create_app(
     settings = settings or get_followup_settings()
     app = FastAPI(title="revcycle follow-up", version="1")
     app.state.token_verifier = TokenVerifier.from_settings(settings)
+    harden(app, settings)
     install(app, deps or bootstrap(settings))
     return app

@@ -1,0 +1,230 @@
+"""Hostile input through the embedded API: every kind answers 4xx with the reason, never 500,
+and no answer or log line repeats the patient data it was sent."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from revcycle.embedded import EmbeddedApp, build_embedded_app
+from shared.config import BaseServiceSettings
+from shared.http import harden
+
+TokenFactory = Callable[..., dict[str, str]]
+BodyFactory = Callable[..., dict[str, Any]]
+
+
+def _locs(response: Any) -> list[list[Any]]:
+    return [e["loc"] for e in response.json()["detail"]]
+
+
+def _post_raw(client: TestClient, text: str, headers: dict[str, str]) -> Any:
+    return client.post(
+        "/v1/claims",
+        content=text.encode("utf-8", "surrogatepass"),
+        headers={**headers, "Content-Type": "application/json"},
+    )
+
+
+def test_money_beyond_what_an_837_and_the_read_model_carry_is_422(
+    client: TestClient, auth: TokenFactory, claim_body: BodyFactory
+) -> None:
+    for amount in ("1e26", "100000000000000000000000000.00", "10000000000.00", "-10000000000.00"):
+        response = client.post("/v1/claims", json=claim_body(total_charge=amount), headers=auth())
+        assert response.status_code == 422, (amount, response.text)
+        assert ["body", "total_charge"] in _locs(response)
+    at_the_bound = claim_body(
+        total_charge="9999999999.99",
+        lines=[{"line_number": 1, "procedure_code": "99214", "charge": "9999999999.99"}],
+    )
+    assert client.post("/v1/claims", json=at_the_bound, headers=auth()).status_code == 201
+
+
+def test_a_nul_character_in_any_string_is_422_naming_the_field(
+    client: TestClient, auth: TokenFactory, claim_body: BodyFactory
+) -> None:
+    body = claim_body()
+    body["subscriber"]["last_name"] = "Test\x00person"
+    response = client.post("/v1/claims", json=body, headers=auth())
+    assert response.status_code == 422
+    assert ["body", "subscriber", "last_name"] in _locs(response)
+    assert "Testperson" not in response.text and "Test\\u0000person" not in response.text
+
+
+def test_a_lone_surrogate_is_422_and_the_answer_is_valid_json(
+    client: TestClient, auth: TokenFactory, claim_body: BodyFactory
+) -> None:
+    text = json.dumps(claim_body()).replace('"Testperson"', '"Test\\ud800person"')
+    response = _post_raw(client, text, auth())
+    assert response.status_code == 422
+    assert ["body", "subscriber", "last_name"] in _locs(response)
+    # A lone surrogate as an unknown key: echoed in the path, replaced so JSON can carry it.
+    text = json.dumps(claim_body()).replace('"diagnoses"', '"\\udc00x": 1, "diagnoses"')
+    response = _post_raw(client, text, auth())
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"][0] == "body"
+
+
+def test_validation_errors_name_the_field_and_never_echo_the_value(
+    client: TestClient, auth: TokenFactory, claim_body: BodyFactory
+) -> None:
+    body = claim_body()
+    body["subscriber"]["last_name"] = "Testperson-" + "x" * 60  # over NM103's 60
+    body["subscriber"]["birth_date"] = "1980-02-31"
+    response = client.post("/v1/claims", json=body, headers=auth())
+    assert response.status_code == 422
+    assert ["body", "subscriber", "last_name"] in _locs(response)
+    assert ["body", "subscriber", "birth_date"] in _locs(response)
+    assert "Testperson" not in response.text
+    assert "1980-02-31" not in response.text
+    assert all(set(e) == {"loc", "msg", "type"} for e in response.json()["detail"])
+
+
+def test_a_claim_id_of_any_length_is_refused_as_the_servers_to_assign(
+    client: TestClient, auth: TokenFactory, claim_body: BodyFactory
+) -> None:
+    response = client.post("/v1/claims", json=claim_body(claim_id="c" * 201), headers=auth())
+    assert response.status_code == 422
+    assert _locs(response) == [["body", "claim_id"]]
+
+
+def test_a_token_with_an_oversized_or_malformed_org_or_sub_is_401(
+    client: TestClient, auth: TokenFactory, claim_body: BodyFactory
+) -> None:
+    for headers in (
+        auth(org="o" * 65),
+        auth(org="acme\x00"),
+        auth(org="-acme"),
+        auth(subject="s" * 201),
+        auth(subject="bad\nsubject"),
+    ):
+        assert client.get("/v1/claims/clm_x", headers=headers).status_code == 401
+        response = client.post("/v1/claims", json=claim_body(), headers=headers)
+        assert response.status_code == 401
+        assert "invalid token" in response.json()["detail"]
+    assert client.get("/v1/claims/clm_x", headers=auth(org="o" * 64)).status_code == 404
+
+
+def test_path_ids_that_cannot_exist_are_422(client: TestClient, auth: TokenFactory) -> None:
+    for path in (
+        "/v1/claims/" + "c" * 201,
+        "/v1/claims/clm%00x",
+        "/v1/accounts/" + "a" * 201,
+        "/v1/accounts/st-elsewhere:A%00B",
+        "/v1/client-references/R%00",
+    ):
+        response = client.get(path, headers=auth())
+        assert response.status_code == 422, (path, response.text)
+    assert client.get("/v1/claims/clm_unknown", headers=auth()).status_code == 404
+    assert client.get("/v1/accounts/st-elsewhere:NONE", headers=auth()).status_code == 404
+
+
+def test_the_line_count_follows_the_guide_of_the_claims_kind(
+    client: TestClient, auth: TokenFactory, claim_body: BodyFactory
+) -> None:
+    def lines(n: int) -> list[dict[str, Any]]:
+        return [
+            {"line_number": i, "revenue_code": "0450", "procedure_code": "99284", "charge": "1.00"}
+            for i in range(1, n + 1)
+        ]
+
+    professional = claim_body(total_charge="51.00", lines=lines(51))
+    response = client.post("/v1/claims", json=professional, headers=auth())
+    assert response.status_code == 422
+    assert _locs(response) == [["body", "lines"]]
+    assert "at most 50" in response.text
+    fifty = claim_body(total_charge="50.00", lines=lines(50))
+    assert client.post("/v1/claims", json=fifty, headers=auth()).status_code == 201
+    institutional = claim_body(kind="institutional", total_charge="51.00", lines=lines(51))
+    assert client.post("/v1/claims", json=institutional, headers=auth()).status_code == 201
+
+
+def test_repeated_line_numbers_are_accepted_and_projected_line_by_line(
+    client: TestClient, embedded: EmbeddedApp, auth: TokenFactory, claim_body: BodyFactory
+) -> None:
+    # A payer rule (the scrubber's PX019 holds the claim), not a storage limit: the read
+    # model keys lines by position, so the claim is visible with both lines.
+    body = claim_body(
+        lines=[
+            {"line_number": 1, "procedure_code": "99214", "charge": "180.00"},
+            {"line_number": 1, "procedure_code": "36415", "charge": "70.00"},
+        ]
+    )
+    created = client.post("/v1/claims", json=body, headers=auth())
+    assert created.status_code == 201
+    embedded.project()
+    claim = client.get(created.json()["links"]["self"], headers=auth()).json()
+    assert [(ln["line_number"], ln["procedure_code"]) for ln in claim["lines"]] == [
+        (1, "99214"),
+        (1, "36415"),
+    ]
+
+
+@pytest.fixture
+def small_limit(settings: BaseServiceSettings) -> Iterator[EmbeddedApp]:
+    limited = settings.model_copy(update={"http_max_body_bytes": 2048})
+    app = build_embedded_app(limited, run_projector=False)
+    yield app
+    app.engine.dispose()
+
+
+def test_a_body_over_the_limit_is_413_before_it_is_read(
+    small_limit: EmbeddedApp, auth: TokenFactory, claim_body: BodyFactory
+) -> None:
+    client = TestClient(small_limit.app)
+    assert client.post("/v1/claims", json=claim_body(), headers=auth()).status_code == 201
+    big = claim_body(diagnoses=["E11.9"] * 12, client_reference="x" * 100)
+    big["lines"] = [
+        {"line_number": i, "procedure_code": "99214", "charge": "1.00", "ndc": "0" * 48}
+        for i in range(1, 40)
+    ]
+    declared = client.post("/v1/claims", json=big, headers=auth())
+    assert declared.status_code == 413
+    assert "2048 bytes" in declared.json()["detail"]
+
+    # Streamed without a Content-Length (chunked): refused once the count passes the limit.
+    payload = json.dumps(big).encode()
+    chunks_sent = 0
+
+    def chunks() -> Iterator[bytes]:
+        nonlocal chunks_sent
+        for start in range(0, len(payload), 512):
+            chunks_sent += 1
+            yield payload[start : start + 512]
+
+    streamed = client.post(
+        "/v1/claims",
+        content=chunks(),
+        headers={**auth(), "Content-Type": "application/json"},
+    )
+    assert streamed.status_code == 413
+    assert [e.type for e in small_limit.store.read_all()] == ["claim.created"]
+
+
+def test_an_unexpected_error_is_a_500_whose_log_line_holds_no_patient_data(
+    caplog: pytest.LogCaptureFixture, settings: BaseServiceSettings
+) -> None:
+    app = FastAPI()
+    harden(app, settings)
+
+    @app.get("/boom/{account}")
+    def boom(account: str) -> None:
+        {}["Testperson born 1980-02-03"]  # a KeyError quotes its key: a value
+
+    caplog.set_level(logging.DEBUG)
+    response = TestClient(app).get("/boom/ACCT-1001")
+    assert response.status_code == 500
+    assert set(response.json()) == {"detail", "error_id"}
+    # httpx logs the URL it requested: that is the test's client, not the server.
+    server = [r for r in caplog.records if not r.name.startswith(("httpx", "httpcore"))]
+    text = "\n".join(caplog.handler.format(r) for r in server)
+    assert response.json()["error_id"] in text
+    assert "/boom/{account}" in text and "KeyError" in text
+    for secret in ("Testperson", "1980-02-03", "ACCT-1001"):
+        assert secret not in text
