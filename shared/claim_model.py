@@ -55,10 +55,12 @@ X12_DELIMITERS = "~*:^"
 
 
 def x12_text(value: str) -> str:
-    """A value an X12 element can carry: no control characters, no delimiters, valid Unicode.
+    """A value an X12 element can carry: printable ASCII without our delimiters.
 
     Messages name the rule, never the value (it may be patient data).
     """
+    if value.isascii() and value.isprintable() and not any(ch in X12_DELIMITERS for ch in value):
+        return value  # the common case, checked at C speed
     for ch in value:
         if ch < " " or "\x7f" <= ch <= "\x9f":
             raise ValueError("must not contain control characters (such as NUL or line breaks)")
@@ -66,6 +68,10 @@ def x12_text(value: str) -> str:
             raise ValueError("must be valid Unicode text (no lone surrogate code points)")
         if ch in X12_DELIMITERS:
             raise ValueError(f"must not contain the X12 delimiters {' '.join(X12_DELIMITERS)}")
+        if not ch.isascii():
+            raise ValueError(
+                "must be ASCII, the X12 character set (spell accented letters without accents)"
+            )
     return value
 
 
