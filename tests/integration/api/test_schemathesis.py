@@ -61,7 +61,7 @@ def test_no_operation_of_the_openapi_answers_a_server_error(app_on_postgres: Emb
             @given(operation.as_strategy(generation_mode=mode))
             def call(case: schemathesis.Case) -> None:
                 response = case.call(headers=headers)
-                statuses[(f"{case.method} {operation.path}", response.status_code)] += 1
+                statuses[(f"{case.method} {case.operation.path}", response.status_code)] += 1
                 if response.status_code >= 500:
                     server_errors.append(
                         f"{case.method} {case.formatted_path} -> {response.status_code}: "
