@@ -7,6 +7,7 @@ import json
 import logging
 from collections.abc import Callable, Iterator
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from fastapi import FastAPI
@@ -228,3 +229,29 @@ def test_an_unexpected_error_is_a_500_whose_log_line_holds_no_patient_data(
     assert "/boom/{account}" in text and "KeyError" in text
     for secret in ("Testperson", "1980-02-03", "ACCT-1001"):
         assert secret not in text
+
+
+def test_every_link_the_api_returns_resolves_whatever_the_control_number_holds(
+    client: TestClient, embedded: EmbeddedApp, auth: TokenFactory, claim_body: BodyFactory
+) -> None:
+    numbers = ["A/B", "100%", "Q?x=1", "H#2", "sp ace", "..", "a/../b", "+plus", "x=&y"]
+    links: list[str] = []
+    for index, number in enumerate(numbers):
+        reference = f"ref/{index}?#%"
+        created = client.post(
+            "/v1/claims",
+            json=claim_body(patient_control_number=number, client_reference=reference),
+            headers=auth(),
+        )
+        assert created.status_code == 201, (number, created.text)
+        body = created.json()
+        links += [*body["links"].values(), created.headers["Location"]]
+        found = client.get("/v1/client-references/" + quote(reference, safe=""), headers=auth())
+        assert found.status_code == 200, (reference, found.text)
+        links += list(found.json()["links"].values())
+    embedded.project()
+    for link in links:
+        response = client.get(link, headers=auth())
+        assert response.status_code == 200, (link, response.text)
+        if "/accounts/" in link:
+            assert response.json()["account_id"].startswith("st-elsewhere:")
