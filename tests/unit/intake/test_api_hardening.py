@@ -255,3 +255,29 @@ def test_every_link_the_api_returns_resolves_whatever_the_control_number_holds(
         assert response.status_code == 200, (link, response.text)
         if "/accounts/" in link:
             assert response.json()["account_id"].startswith("st-elsewhere:")
+
+
+def test_another_organizations_claim_answers_exactly_as_an_unknown_one(
+    client: TestClient, embedded: EmbeddedApp, auth: TokenFactory, claim_body: BodyFactory
+) -> None:
+    body = claim_body(client_reference="SHARED-REF-1")
+    created = client.post("/v1/claims", json=body, headers=auth()).json()
+    embedded.project()
+    stranger = auth(org="county-general")
+    pairs = [
+        (created["links"]["self"], "/v1/claims/clm_00000000000000000000000000000000"),
+        (created["links"]["account"], "/v1/accounts/st-elsewhere:NO-SUCH-ACCOUNT"),
+        ("/v1/client-references/SHARED-REF-1", "/v1/client-references/NO-SUCH-REF"),
+    ]
+    for theirs, unknown in pairs:
+        a, b = client.get(theirs, headers=stranger), client.get(unknown, headers=stranger)
+        assert (a.status_code, a.json(), dict(a.headers)) == (
+            b.status_code,
+            b.json(),
+            {**dict(b.headers), "content-length": a.headers["content-length"]},
+        )
+        assert a.status_code == 404
+    # Its own use of the same reference is a new claim, not a conflict that would tell it
+    # the reference exists elsewhere.
+    mine = client.post("/v1/claims", json=body, headers=stranger)
+    assert mine.status_code == 201
