@@ -9,10 +9,10 @@ size the relay and Kafka carry (docs/api-limits.md).
 
 from __future__ import annotations
 
-import json
-
 from fastapi import HTTPException, status
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from shared.http.asgi import StartTracking, send_json
 
 
 class RequestTooLarge(HTTPException):
@@ -46,7 +46,6 @@ class BodyLimitMiddleware:
             return
 
         received = 0
-        started = False
 
         async def counting_receive() -> Message:
             nonlocal received
@@ -57,17 +56,12 @@ class BodyLimitMiddleware:
                     raise RequestTooLarge(self.max_bytes)
             return message
 
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
+        tracking_send = StartTracking(send)
         try:
             await self.app(scope, counting_receive, tracking_send)
         except RequestTooLarge:
             # Read outside a route (a middleware, a dependency): answer here if still possible.
-            if started:
+            if tracking_send.started:
                 raise
             await _answer(send, status.HTTP_413_CONTENT_TOO_LARGE, too_large_detail(self.max_bytes))
 
@@ -82,17 +76,5 @@ def _content_length(scope: Scope) -> int | None:
 
 
 async def _answer(send: Send, status_code: int, detail: str) -> None:
-    body = json.dumps({"detail": detail}).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status_code,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-                # The unread body is still on the wire: the connection cannot be reused.
-                (b"connection", b"close"),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+    # The unread body is still on the wire: the connection cannot be reused.
+    await send_json(send, status_code, {"detail": detail}, [(b"connection", b"close")])

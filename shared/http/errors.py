@@ -12,7 +12,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import uuid
 from collections.abc import Sequence
@@ -22,8 +21,9 @@ import sqlalchemy.exc
 from fastapi import FastAPI, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from shared.http.asgi import StartTracking, send_json
 from shared.logsafe import describe_error
 
 log = logging.getLogger("revcycle.http")
@@ -105,14 +105,7 @@ class ServerErrorGuard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        started = False
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
+        tracking_send = StartTracking(send)
         try:
             await self.app(scope, receive, tracking_send)
         except Exception as exc:  # noqa: BLE001 - the last line of defence, by design
@@ -125,20 +118,13 @@ class ServerErrorGuard:
                 _innermost_frame(exc),
                 describe_error(exc),
             )
-            if started:
+            if tracking_send.started:
                 return  # the answer is under way; the connection ends with what was sent
-            body = json.dumps({"detail": "internal error", "error_id": error_id}).encode()
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": status.HTTP_500_INTERNAL_SERVER_ERROR,
-                    "headers": [
-                        (b"content-type", b"application/json"),
-                        (b"content-length", str(len(body)).encode()),
-                    ],
-                }
+            await send_json(
+                send,
+                status.HTTP_500_INTERNAL_SERVER_ERROR,
+                {"detail": "internal error", "error_id": error_id},
             )
-            await send({"type": "http.response.body", "body": body})
 
 
 def _innermost_frame(exc: BaseException) -> str:
