@@ -25,7 +25,7 @@ from shared.x12.pyx12_judge import judge
 from shared.x12.validation import validate
 from shared.x12.x12_837_005010X222A1.writer import write_837p
 from shared.x12.x12_837_005010X223A2.writer import write_837i
-from tests.integration.api.conftest import Pipeline, bearer
+from tests.integration.api.support import Pipeline, bearer
 from testsupport.claims import institutional_claim, professional_claim
 from testsupport.x12 import CREATED_AT, RECEIVER, SUBMITTER, describe_errors
 

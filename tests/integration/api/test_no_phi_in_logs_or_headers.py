@@ -27,7 +27,7 @@ from shared.events.claim_snapshot import snapshot_v1
 from shared.events.claims import ClaimCreated
 from shared.events.patient_account import patient_account_id
 from shared.events.registry import to_envelope
-from tests.integration.api.conftest import Pipeline, bearer
+from tests.integration.api.support import Pipeline, bearer
 from testsupport.claims import professional_claim
 
 ORG = "phi-scan-org"

@@ -17,7 +17,7 @@ from schemathesis.generation import GenerationMode
 
 from revcycle.embedded import EmbeddedApp, build_embedded_app
 from shared.config import BaseServiceSettings
-from tests.integration.api.conftest import SECRET, bearer
+from tests.integration.api.support import SECRET, bearer
 
 pytestmark = pytest.mark.integration
 
