@@ -281,3 +281,56 @@ def test_another_organizations_claim_answers_exactly_as_an_unknown_one(
     # the reference exists elsewhere.
     mine = client.post("/v1/claims", json=body, headers=stranger)
     assert mine.status_code == 201
+
+
+KAFKA_DEFAULT_MESSAGE_BYTES = 1_048_576  # kafka-python max_request_size; broker ~1 MiB too
+
+
+def test_the_largest_claims_the_body_limit_admits_make_events_kafka_carries(
+    client: TestClient,
+    embedded: EmbeddedApp,
+    settings: BaseServiceSettings,
+    auth: TokenFactory,
+    claim_body: BodyFactory,
+) -> None:
+    limit = settings.http_max_body_bytes
+    # Two worst cases: lines as short as a request allows (the event spells out every
+    # default and null), and lines padded with every bounded text field near the body limit.
+    minimal = claim_body(
+        kind="institutional",
+        total_charge="999.00",
+        lines=[{"line_number": i, "charge": "1.00"} for i in range(1, 1000)],
+    )
+    padded_line = {
+        "procedure_code": "9" * 20,
+        "revenue_code": "0" * 10,
+        "modifiers": ["AA", "BB", "CC", "DD"],
+        "ndc": "0" * 48,
+        "charge": "9999999999.99",
+        "units": "999999999999.999",
+        "service_date": "2026-03-10",
+        "service_date_end": "2026-03-11",
+        "place_of_service": "11",
+        "rendering_provider": {
+            "npi": "9" * 80,
+            "last_name": "L" * 60,
+            "first_name": "F" * 35,
+            "taxonomy": "T" * 50,
+        },
+    }
+    padded = claim_body(kind="institutional", lines=[])
+    size = len(json.dumps(padded))
+    while True:
+        line = {**padded_line, "line_number": len(padded["lines"]) + 1}
+        grown = size + len(json.dumps(line)) + 2
+        if grown > limit or len(padded["lines"]) == 999:
+            break
+        padded["lines"].append(line)
+        size = grown
+    for body in (minimal, padded):
+        response = client.post("/v1/claims", json=body, headers=auth())
+        assert response.status_code == 201, response.text[:300]
+    # What the relay publishes: the envelope as compact JSON.
+    sizes = [len(e.model_dump_json().encode()) for e in embedded.store.read_all()]
+    assert len(sizes) == 2
+    assert max(sizes) < KAFKA_DEFAULT_MESSAGE_BYTES * 0.9, sizes
