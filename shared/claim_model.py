@@ -2,9 +2,11 @@
 
 JSON, FHIR and X12 837 inputs are all translated to this model at the intake edge; the
 scrubber judges it, the 837 writers write it, and `claim.created` carries it. It checks
-structure only (types, money as two-place Decimal, required identity): business rules
-(valid NPI, billable ICD-10 code, lines summing to the total) are the scrubber's edits, so
-a claim with such problems is still accepted and held with a named reason, never lost.
+structure only: types, money as two-place Decimal, required identity, and bounds that keep
+every value inside the X12 element it becomes and the read-model column that stores it
+(docs/api-limits.md). Business rules (valid NPI, billable ICD-10 code, lines summing to the
+total) are the scrubber's edits, so a claim with such problems is still accepted and held
+with a named reason, never lost.
 """
 
 from __future__ import annotations
@@ -23,8 +25,9 @@ from pydantic import (
     field_validator,
 )
 
-# The one money type of the code base (shared.money), re-exported for the claim's users.
 from shared.ids import CLAIM_ID_PATTERN, ORGANIZATION_ID_PATTERN
+
+# The one money type of the code base (shared.money), re-exported for the claim's users.
 from shared.money import CENT as CENT
 from shared.money import Money as Money
 from shared.money import to_money as to_money
@@ -41,8 +44,8 @@ holds 12 integer digits, and 10 leave room for an account's sum over many claims
 MAX_LINES = {"professional": 50, "institutional": 999}
 """Service lines per claim: loop 2400 repeats 50 times in 837P, 999 in 837I."""
 
-MAX_DIAGNOSES = {"professional": 12, "institutional": 25}
-"""837P: one HI of 12 (ABK + 11 ABF); 837I: principal (ABK) + two HI of 12 ABF."""
+MAX_DIAGNOSES = 25
+"""837I: principal (ABK) + two HI of 12 ABF; 837P's 12 is the scrubber's edit (DX011)."""
 
 MAX_LINE_NUMBER = 999_999  # LX01 is N0 1/6
 MAX_OTHER_PAYERS = 10  # loop 2320 repeats 10 times
@@ -292,7 +295,7 @@ class ClaimFields(_Model):
     relationship: Relationship = Relationship.SELF
     diagnoses: tuple[AN1_30, ...] = Field(
         default=(),
-        max_length=MAX_DIAGNOSES["institutional"],
+        max_length=MAX_DIAGNOSES,
         description="ICD-10-CM codes, principal first, without the dot (HI)",
     )
     admitting_diagnosis: AN1_30 | None = None
