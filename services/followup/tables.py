@@ -125,3 +125,28 @@ accounts = sa.Table(
     sa.Column("claim_count", sa.Integer, nullable=False),
     sa.Column("updated_at", AwareDateTime(), nullable=False),
 )
+
+
+class OutdatedReadModel(RuntimeError):
+    """A read-model table was made before the organization joined its key."""
+
+    def __init__(self, names: list[str]) -> None:
+        super().__init__(
+            f"read-model tables {', '.join(names)} predate the organization-scoped keys: "
+            "drop them (DROP TABLE ... CASCADE), then run `revcycle projections rebuild "
+            "followup.claims` and `... followup.account_balances` (embedded demo: "
+            "`revcycle demo --fresh`)"
+        )
+
+
+def outdated_tables(engine: sa.Engine) -> list[str]:
+    """Existing follow-up tables whose primary key is not the one declared here."""
+    inspector = sa.inspect(engine)
+    outdated = []
+    for table in (claims, claim_lines, accounts):
+        if not inspector.has_table(table.name):
+            continue
+        existing = inspector.get_pk_constraint(table.name)["constrained_columns"]
+        if list(existing) != [column.name for column in table.primary_key.columns]:
+            outdated.append(table.name)
+    return outdated
