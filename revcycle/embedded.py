@@ -23,6 +23,7 @@ from shared.auth import TokenVerifier
 from shared.config import BaseServiceSettings, get_settings
 from shared.db import create_db_engine
 from shared.eventstore.sql import SqlEventStore
+from shared.http import harden
 from shared.messaging.embedded import EmbeddedProjector
 
 
@@ -76,6 +77,7 @@ def build_embedded_app(
         lifespan=lifespan,
     )
     api.state.token_verifier = TokenVerifier.from_settings(settings)
+    harden(api, settings)
     intake_bootstrap.install(api, intake_deps)
     followup_bootstrap.install(api, followup_deps)
     return EmbeddedApp(app=api, engine=engine, store=store, projector=projector)

@@ -2,7 +2,8 @@
 
 Tokens are JWTs verified with PyJWT: HS256 with a shared secret, or RS256 with the identity
 provider's public key (settings decide). The token carries the caller's organization (`org`)
-and roles (`roles`, e.g. `["claims:write", "claims:read"]`). Missing/invalid/expired tokens
+and roles (`roles`, e.g. `["claims:write", "claims:read"]`); an `org` outside the documented
+format (`shared.ids`) or an oversized `sub` makes the token invalid. Missing/invalid/expired tokens
 are 401; a valid token lacking the route's role is 403; data of another organization is
 reported as 404 by the routes themselves, so its existence is not disclosed.
 
@@ -26,6 +27,7 @@ from sqlalchemy.engine import Connection
 
 from shared.config import BaseServiceSettings
 from shared.eventstore.schema import AwareDateTime
+from shared.ids import ORGANIZATION_ID_MAX, SUBJECT_MAX, is_organization_id, is_printable
 
 log = logging.getLogger(__name__)
 
@@ -101,11 +103,25 @@ class TokenVerifier:
             raise AuthenticationError(f"invalid token: {exc}") from exc
         org = claims.get("org")
         roles = claims.get("roles", [])
+        subject = claims["sub"]
         if not isinstance(org, str) or not org:
             raise AuthenticationError("invalid token: no 'org' claim")
+        if not is_organization_id(org):
+            raise AuthenticationError(
+                f"invalid token: 'org' must be 1-{ORGANIZATION_ID_MAX} ASCII letters, digits, "
+                "'.', '_', ':' or '-', beginning with a letter or digit"
+            )
+        if (
+            not isinstance(subject, str)
+            or not 1 <= len(subject) <= SUBJECT_MAX
+            or not is_printable(subject)
+        ):
+            raise AuthenticationError(
+                f"invalid token: 'sub' must be 1-{SUBJECT_MAX} printable characters"
+            )
         if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
             raise AuthenticationError("invalid token: 'roles' must be a list of strings")
-        return Principal(subject=str(claims["sub"]), organization_id=org, roles=frozenset(roles))
+        return Principal(subject=subject, organization_id=org, roles=frozenset(roles))
 
 
 def issue_token(
@@ -187,7 +203,7 @@ audit_log = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("at", AwareDateTime(), nullable=False),
     sa.Column("subject", sa.String(200), nullable=False),
-    sa.Column("organization_id", sa.String(100), nullable=False),
+    sa.Column("organization_id", sa.String(100), nullable=False),  # ids are at most 64
     sa.Column("action", sa.String(50), nullable=False),
     sa.Column("resource_type", sa.String(50), nullable=False),
     sa.Column("resource_id", sa.String(200), nullable=False),

@@ -2,9 +2,11 @@
 
 JSON, FHIR and X12 837 inputs are all translated to this model at the intake edge; the
 scrubber judges it, the 837 writers write it, and `claim.created` carries it. It checks
-structure only (types, money as two-place Decimal, required identity): business rules
-(valid NPI, billable ICD-10 code, lines summing to the total) are the scrubber's edits, so
-a claim with such problems is still accepted and held with a named reason, never lost.
+structure only: types, money as two-place Decimal, required identity, and bounds that keep
+every value inside the X12 element it becomes and the read-model column that stores it
+(docs/api-limits.md). Business rules (valid NPI, billable ICD-10 code, lines summing to the
+total) are the scrubber's edits, so a claim with such problems is still accepted and held
+with a named reason, never lost.
 """
 
 from __future__ import annotations
@@ -12,13 +14,106 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
+
+from shared.ids import CLAIM_ID_PATTERN, ORGANIZATION_ID_PATTERN
 
 # The one money type of the code base (shared.money), re-exported for the claim's users.
 from shared.money import CENT as CENT
 from shared.money import Money as Money
 from shared.money import to_money as to_money
+
+# --- bounds ------------------------------------------------------------------------------------
+# Every bound below is the smaller of the X12 element the value becomes (005010X222A1 /
+# X223A2: "AN 1/60" is NM103) and the read-model column that stores it, so whatever intake
+# accepts can be projected and written as an 837. The reasons are in docs/api-limits.md.
+
+MAX_AMOUNT = Decimal("9999999999.99")
+"""Largest amount of any money field: X12 R 1/18 carries more; the read model's NUMERIC(14,2)
+holds 12 integer digits, and 10 leave room for an account's sum over many claims."""
+
+MAX_LINES = {"professional": 50, "institutional": 999}
+"""Service lines per claim: loop 2400 repeats 50 times in 837P, 999 in 837I."""
+
+MAX_DIAGNOSES = 25
+"""837I: principal (ABK) + two HI of 12 ABF; 837P's 12 is the scrubber's edit (DX011)."""
+
+MAX_LINE_NUMBER = 999_999  # LX01 is N0 1/6
+MAX_OTHER_PAYERS = 10  # loop 2320 repeats 10 times
+MAX_ADJUSTMENTS = 30  # five CAS segments (one per group code) of six triples
+EARLIEST_DATE = date(1900, 1, 1)  # D8 is CCYYMMDD; older dates are typing errors
+LATEST_DATE = date(2099, 12, 31)
+
+X12_DELIMITERS = "~*:^"
+"""Segment, element, component and repetition separators our 837 writers use."""
+
+
+def x12_text(value: str) -> str:
+    """A value an X12 element can carry: printable ASCII without our delimiters.
+
+    Messages name the rule, never the value (it may be patient data).
+    """
+    if value.isascii() and value.isprintable() and not any(ch in X12_DELIMITERS for ch in value):
+        return value  # the common case, checked at C speed
+    for ch in value:
+        if ch < " " or "\x7f" <= ch <= "\x9f":
+            raise ValueError("must not contain control characters (such as NUL or line breaks)")
+        if "\ud800" <= ch <= "\udfff":
+            raise ValueError("must be valid Unicode text (no lone surrogate code points)")
+        if ch in X12_DELIMITERS:
+            raise ValueError(f"must not contain the X12 delimiters {' '.join(X12_DELIMITERS)}")
+        if not ch.isascii():
+            raise ValueError(
+                "must be ASCII, the X12 character set (spell accented letters without accents)"
+            )
+    return value
+
+
+_TEXT = AfterValidator(x12_text)
+
+# X12 "AN min/max" elements (string lengths after stripping surrounding spaces).
+AN1_2 = Annotated[str, StringConstraints(min_length=1, max_length=2), _TEXT]
+AN1_4 = Annotated[str, StringConstraints(min_length=1, max_length=4), _TEXT]
+AN1_10 = Annotated[str, StringConstraints(min_length=1, max_length=10), _TEXT]
+AN1_20 = Annotated[str, StringConstraints(min_length=1, max_length=20), _TEXT]
+AN1_25 = Annotated[str, StringConstraints(min_length=1, max_length=25), _TEXT]
+AN1_30 = Annotated[str, StringConstraints(min_length=1, max_length=30), _TEXT]
+AN1_35 = Annotated[str, StringConstraints(min_length=1, max_length=35), _TEXT]
+AN1_38 = Annotated[str, StringConstraints(min_length=1, max_length=38), _TEXT]
+AN1_48 = Annotated[str, StringConstraints(min_length=1, max_length=48), _TEXT]
+AN1_50 = Annotated[str, StringConstraints(min_length=1, max_length=50), _TEXT]
+AN1_55 = Annotated[str, StringConstraints(min_length=1, max_length=55), _TEXT]
+AN1_60 = Annotated[str, StringConstraints(min_length=1, max_length=60), _TEXT]
+AN2_3 = Annotated[str, StringConstraints(min_length=2, max_length=3), _TEXT]
+AN2_30 = Annotated[str, StringConstraints(min_length=2, max_length=30), _TEXT]
+AN2_80 = Annotated[str, StringConstraints(min_length=2, max_length=80), _TEXT]
+AN3_15 = Annotated[str, StringConstraints(min_length=3, max_length=15), _TEXT]
+
+# X12 "ID" elements: codes from a code list (the scrubber judges the list itself).
+Code1 = Annotated[str, StringConstraints(to_upper=True, pattern=r"^[A-Z0-9]$")]
+Code1_2 = Annotated[str, StringConstraints(to_upper=True, pattern=r"^[A-Z0-9]{1,2}$")]
+Code2 = Annotated[str, StringConstraints(to_upper=True, pattern=r"^[A-Z0-9]{2}$")]
+Code1_5 = Annotated[str, StringConstraints(to_upper=True, pattern=r"^[A-Z0-9]{1,5}$")]
+
+Amount = Annotated[Money, Field(ge=-MAX_AMOUNT, le=MAX_AMOUNT)]
+"""Money within what an 837 and the read model carry (the scrubber judges the sign)."""
+
+Quantity = Annotated[Decimal, Field(ge=0, max_digits=15, decimal_places=3)]
+"""Units (SV104/SV205, R 1/15): at most 15 digits, 3 of them decimals."""
+
+ClaimDate = Annotated[date, Field(ge=EARLIEST_DATE, le=LATEST_DATE)]
+
+OrganizationId = Annotated[str, StringConstraints(pattern=ORGANIZATION_ID_PATTERN)]
+ClaimId = Annotated[str, StringConstraints(pattern=CLAIM_ID_PATTERN)]
 
 
 class ClaimKind(StrEnum):
@@ -59,46 +154,50 @@ class _Model(BaseModel):
 
 
 class Address(_Model):
-    line1: str
-    line2: str | None = None
-    city: str
-    state: str = Field(description="Two-letter state or province code")
-    postal_code: str = Field(description="ZIP (5 or 9 digits)")
-    country: str | None = None
+    line1: AN1_55 = Field(description="N301")
+    line2: AN1_55 | None = Field(default=None, description="N302")
+    city: AN2_30 = Field(description="N401")
+    state: AN1_2 = Field(description="N402: two-letter state or province code")
+    postal_code: AN3_15 = Field(description="N403: ZIP (5 or 9 digits)")
+    country: AN2_3 | None = Field(default=None, description="N404")
 
 
 class Person(_Model):
-    last_name: str
-    first_name: str | None = None
-    middle_name: str | None = None
-    suffix: str | None = None
-    birth_date: date | None = None
+    last_name: AN1_60 = Field(description="NM103")
+    first_name: AN1_35 | None = Field(default=None, description="NM104")
+    middle_name: AN1_25 | None = Field(default=None, description="NM105")
+    suffix: AN1_10 | None = Field(default=None, description="NM107")
+    birth_date: ClaimDate | None = Field(default=None, description="DMG02")
     sex: Sex | None = None
     address: Address | None = None
 
 
 class Subscriber(Person):
-    member_id: str = Field(description="Payer's member identifier (NM109, qualifier MI)")
-    group_number: str | None = None
-    group_name: str | None = None
+    member_id: AN2_80 = Field(description="Payer's member identifier (NM109, qualifier MI)")
+    group_number: AN1_50 | None = Field(default=None, description="SBR03")
+    group_name: AN1_60 | None = Field(default=None, description="SBR04")
 
 
 class Provider(_Model):
     """A billing, rendering, referring, attending or service-facility provider."""
 
-    npi: str | None = None
-    organization_name: str | None = None
-    last_name: str | None = None
-    first_name: str | None = None
-    taxonomy: str | None = None
-    tax_id: str | None = Field(default=None, description="EIN (9 digits) for the billing provider")
+    npi: AN2_80 | None = Field(default=None, description="NM109 (XX); the scrubber checks it")
+    organization_name: AN1_60 | None = Field(default=None, description="NM103")
+    last_name: AN1_60 | None = Field(default=None, description="NM103")
+    first_name: AN1_35 | None = Field(default=None, description="NM104")
+    taxonomy: AN1_50 | None = Field(default=None, description="PRV03")
+    tax_id: AN1_50 | None = Field(
+        default=None, description="REF02: EIN (9 digits) for the billing provider"
+    )
     address: Address | None = None
 
 
 class Payer(_Model):
-    payer_id: str = Field(description="Payer identifier as the clearinghouse knows it (NM109, PI)")
-    name: str
-    claim_filing_indicator: str = Field(
+    payer_id: AN2_80 = Field(
+        description="Payer identifier as the clearinghouse knows it (NM109, PI)"
+    )
+    name: AN1_60 = Field(description="NM103")
+    claim_filing_indicator: Code1_2 = Field(
         default="CI", description="SBR09: CI commercial, MB Medicare B, MA Medicare A, MC Medicaid…"
     )
     address: Address | None = None
@@ -107,71 +206,80 @@ class Payer(_Model):
 class Adjustment(_Model):
     """A CAS triple: group (CO/PR/OA/PI/CR), CARC reason, amount (and units)."""
 
-    group: str
-    reason: str
-    amount: Money
-    quantity: Decimal | None = None
+    group: Annotated[str, StringConstraints(to_upper=True, pattern=r"^(CO|CR|OA|PI|PR)$")]
+    reason: Code1_5
+    amount: Amount
+    quantity: Quantity | None = None
 
 
 class PriorLineAdjudication(_Model):
     """Loop 2430: what a prior payer did with one service line."""
 
-    line_number: int = Field(ge=1)
-    procedure_code: str
-    paid_amount: Money
-    paid_units: Decimal = Decimal("1")
-    adjudication_date: date
-    adjustments: tuple[Adjustment, ...] = ()
+    line_number: int = Field(ge=1, le=MAX_LINE_NUMBER)
+    procedure_code: AN1_20
+    paid_amount: Amount
+    paid_units: Quantity = Decimal("1")
+    adjudication_date: ClaimDate
+    adjustments: tuple[Adjustment, ...] = Field(default=(), max_length=MAX_ADJUSTMENTS)
 
 
 class OtherPayer(_Model):
     """Loops 2320/2330: another payer on the claim, and (for COB) what it already paid."""
 
     payer: Payer
-    responsibility: str = Field(default="P", description="SBR01 of that payer: P, S, T…")
+    responsibility: Annotated[
+        str, StringConstraints(to_upper=True, pattern=r"^[ABCDEFGHPSTU]$")
+    ] = Field(default="P", description="SBR01 of that payer: P, S, T…")
     subscriber: Subscriber
     relationship: Relationship = Relationship.SELF
-    paid_amount: Money | None = None
-    adjudication_date: date | None = None
-    claim_adjustments: tuple[Adjustment, ...] = ()
-    line_adjudications: tuple[PriorLineAdjudication, ...] = ()
+    paid_amount: Amount | None = None
+    adjudication_date: ClaimDate | None = None
+    claim_adjustments: tuple[Adjustment, ...] = Field(default=(), max_length=MAX_ADJUSTMENTS)
+    line_adjudications: tuple[PriorLineAdjudication, ...] = Field(
+        default=(), max_length=MAX_LINES["institutional"]
+    )
 
 
 class ServiceLine(_Model):
-    line_number: int = Field(ge=1)
-    procedure_code: str | None = Field(default=None, description="CPT/HCPCS code (SV101-2/SV202-2)")
-    modifiers: tuple[str, ...] = Field(default=(), max_length=4)
-    revenue_code: str | None = Field(default=None, description="Institutional only (SV201)")
-    units: Decimal = Decimal("1")
-    unit_type: str = Field(default="UN", description="UN units, MJ minutes (anesthesia)")
-    charge: Money
-    diagnosis_pointers: tuple[int, ...] = Field(default=(1,), max_length=4)
-    service_date: date | None = None
-    service_date_end: date | None = None
-    place_of_service: str | None = None
-    ndc: str | None = None
+    line_number: int = Field(ge=1, le=MAX_LINE_NUMBER, description="LX01")
+    procedure_code: AN1_20 | None = Field(
+        default=None, description="CPT/HCPCS code (SV101-2/SV202-2)"
+    )
+    modifiers: tuple[Code2, ...] = Field(default=(), max_length=4, description="SV101-3..6")
+    revenue_code: AN1_10 | None = Field(default=None, description="Institutional only (SV201)")
+    units: Quantity = Decimal("1")
+    unit_type: Code2 = Field(default="UN", description="UN units, MJ minutes (anesthesia)")
+    charge: Amount
+    diagnosis_pointers: tuple[Annotated[int, Field(ge=1, le=12)], ...] = Field(
+        default=(1,), max_length=4, description="SV107: positions in the claim's diagnoses"
+    )
+    service_date: ClaimDate | None = None
+    service_date_end: ClaimDate | None = None
+    place_of_service: Code1_2 | None = Field(default=None, description="SV105")
+    ndc: AN1_48 | None = Field(default=None, description="LIN03")
     rendering_provider: Provider | None = None
 
-    @field_validator("modifiers")
-    @classmethod
-    def _upper_modifiers(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        return tuple(m.upper() for m in value)
 
+class ClaimFields(_Model):
+    """A claim's content: what a sender submits (`ClaimCreate` at the API) and `Claim` holds.
 
-class Claim(_Model):
-    """One claim as intake receives it, before scrubbing."""
+    The bounds here hold for every source (JSON, FHIR, 837): they keep values inside the
+    X12 elements and read-model columns. Rules a payer would apply (line count of the
+    claim's guide, codes, repeated line numbers, type of bill format) are the scrubber's
+    edits, so such a claim is still accepted and held with the reason; the API additionally
+    refuses more lines than the claim's guide carries (`ClaimCreate`).
+    """
 
-    claim_id: str | None = Field(default=None, description="Our id; assigned at intake if absent")
-    organization_id: str | None = None
+    organization_id: OrganizationId | None = None
     kind: ClaimKind = ClaimKind.PROFESSIONAL
-    patient_control_number: str = Field(min_length=1, max_length=38, description="CLM01")
+    patient_control_number: AN1_38 = Field(description="CLM01")
     frequency: Frequency = Frequency.ORIGINAL
-    original_payer_claim_number: str | None = Field(
+    original_payer_claim_number: AN1_50 | None = Field(
         default=None, description="REF*F8: required for replacement (7) and void (8)"
     )
-    total_charge: Money = Field(description="CLM02: must equal the sum of line charges")
-    place_of_service: str | None = Field(default=None, description="Professional: CLM05-1")
-    type_of_bill: str | None = Field(
+    total_charge: Amount = Field(description="CLM02: must equal the sum of line charges")
+    place_of_service: Code1_2 | None = Field(default=None, description="Professional: CLM05-1")
+    type_of_bill: AN1_4 | None = Field(
         default=None, description="Institutional: facility type + classification, e.g. '011'"
     )
     billing_provider: Provider | None = None
@@ -185,25 +293,27 @@ class Claim(_Model):
         default=None, description="Absent when the patient is the subscriber"
     )
     relationship: Relationship = Relationship.SELF
-    diagnoses: tuple[str, ...] = Field(
-        default=(), description="ICD-10-CM codes, principal first, without the dot"
+    diagnoses: tuple[AN1_30, ...] = Field(
+        default=(),
+        max_length=MAX_DIAGNOSES,
+        description="ICD-10-CM codes, principal first, without the dot (HI)",
     )
-    admitting_diagnosis: str | None = None
-    drg: str | None = Field(default=None, description="Institutional: DRG code (HI*DR)")
-    admission_date: date | None = None
-    admission_type: str | None = None
-    admission_source: str | None = None
-    discharge_status: str | None = None
-    statement_from: date | None = None
-    statement_to: date | None = None
-    onset_date: date | None = None
-    prior_authorization: str | None = None
-    referral_number: str | None = None
+    admitting_diagnosis: AN1_30 | None = None
+    drg: AN1_30 | None = Field(default=None, description="Institutional: DRG code (HI*DR)")
+    admission_date: ClaimDate | None = None
+    admission_type: Code1 | None = Field(default=None, description="CL101")
+    admission_source: Code1 | None = Field(default=None, description="CL102")
+    discharge_status: Code1_2 | None = Field(default=None, description="CL103")
+    statement_from: ClaimDate | None = None
+    statement_to: ClaimDate | None = None
+    onset_date: ClaimDate | None = None
+    prior_authorization: AN1_50 | None = Field(default=None, description="REF*G1")
+    referral_number: AN1_50 | None = Field(default=None, description="REF*9F")
     accept_assignment: bool = True
     signature_on_file: bool = True
-    other_payers: tuple[OtherPayer, ...] = ()
-    lines: tuple[ServiceLine, ...] = Field(min_length=1)
-    received_at: date | None = Field(default=None, description="Date the office received it")
+    other_payers: tuple[OtherPayer, ...] = Field(default=(), max_length=MAX_OTHER_PAYERS)
+    lines: tuple[ServiceLine, ...] = Field(min_length=1, max_length=MAX_LINES["institutional"])
+    received_at: ClaimDate | None = Field(default=None, description="Date the office received it")
 
     @field_validator("diagnoses")
     @classmethod
@@ -225,3 +335,9 @@ class Claim(_Model):
         if self.statement_from:
             dates.append(self.statement_from)
         return min(dates) if dates else None
+
+
+class Claim(ClaimFields):
+    """One claim as intake holds it, before scrubbing: its content and the id intake gave it."""
+
+    claim_id: ClaimId | None = Field(default=None, description="Our id; assigned at intake")

@@ -25,6 +25,11 @@ class BaseServiceSettings(BaseSettings):
     auth_jwt_public_key: str = ""
     auth_jwt_algorithm: str = "HS256"
     auth_jwt_audience: str = "revcycle"
+    # HTTP: request bodies above this many bytes are refused with 413 before they are read
+    # whole (kept well below the producer's and broker's message size: docs/api-limits.md);
+    # Retry-After of the 503 answered while the database is unreachable.
+    http_max_body_bytes: int = 524_288
+    http_retry_after_seconds: int = 5
 
     @property
     def embedded(self) -> bool:

@@ -6,15 +6,6 @@ from datetime import timedelta
 
 import typer
 
-from revcycle.embedded import build_embedded_app
-from shared.auth import (
-    ROLE_ACCOUNTS_READ,
-    ROLE_CLAIMS_READ,
-    ROLE_CLAIMS_WRITE,
-    issue_token,
-)
-from shared.config import BaseServiceSettings, get_settings
-
 app = typer.Typer(no_args_is_help=True, help="serve commands")
 
 
@@ -28,9 +19,20 @@ def serve(
     Without KAFKA_BOOTSTRAP_SERVERS an in-process projector follows the event table; with it,
     projections are the Kafka workers' job (`revcycle relay run`, `revcycle projections run`).
     """
+    # Imported here, not at module top: `revcycle --help` must not load the web stack.
     import uvicorn
 
+    from revcycle.embedded import build_embedded_app
+    from shared.auth import ROLE_ACCOUNTS_READ, ROLE_CLAIMS_READ, ROLE_CLAIMS_WRITE, issue_token
+    from shared.config import BaseServiceSettings, get_settings
+    from shared.ids import ORGANIZATION_ID_MAX, is_organization_id
+
     settings = get_settings()
+    if not is_organization_id(settings.organization_id):
+        raise typer.BadParameter(
+            f"ORGANIZATION_ID must be 1-{ORGANIZATION_ID_MAX} ASCII letters, digits, '.', '_', "
+            "':' or '-', beginning with a letter or digit (docs/api-limits.md)"
+        )
     run_projector = not settings.kafka_bootstrap_servers
     embedded = build_embedded_app(settings, run_projector=run_projector)
     typer.echo(

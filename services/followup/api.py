@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request, status
+from fastapi import APIRouter, Depends, HTTPException, Path, Request, status
 from sqlalchemy.engine import Engine
 
 from services.followup import queries
 from services.followup.queries import AccountPublic, ClaimPublic
 from shared.auth import ROLE_ACCOUNTS_READ, ROLE_CLAIMS_READ, Principal, record_access, require_role
+from shared.ids import ACCOUNT_ID_MAX, CLAIM_ID_MAX, CLAIM_ID_PATTERN, PRINTABLE_PATTERN
 
 
 @dataclass
@@ -27,11 +28,22 @@ FollowupDepsDep = Annotated[FollowupDeps, Depends(get_followup_deps)]
 ClaimReader = Annotated[Principal, Depends(require_role(ROLE_CLAIMS_READ))]
 AccountReader = Annotated[Principal, Depends(require_role(ROLE_ACCOUNTS_READ))]
 
+# Path ids are checked before anything is read or audited: an id that cannot exist (too long
+# for the audit column, NUL that PostgreSQL refuses) is a 422 naming the rule.
+ClaimIdPath = Annotated[str, Path(min_length=1, max_length=CLAIM_ID_MAX, pattern=CLAIM_ID_PATTERN)]
+AccountIdPath = Annotated[
+    str, Path(min_length=1, max_length=ACCOUNT_ID_MAX, pattern=PRINTABLE_PATTERN)
+]
+
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"description": "unknown, or another organization's (not disclosed)"}
+}
+
 router = APIRouter(prefix="/v1", tags=["followup"])
 
 
-@router.get("/claims/{claim_id}", response_model=ClaimPublic)
-def read_claim(claim_id: str, principal: ClaimReader, deps: FollowupDepsDep) -> ClaimPublic:
+@router.get("/claims/{claim_id}", response_model=ClaimPublic, responses=NOT_FOUND)
+def read_claim(claim_id: ClaimIdPath, principal: ClaimReader, deps: FollowupDepsDep) -> ClaimPublic:
     """One claim as follow-up sees it: status, payer, lines, charges."""
     # The read and its audit row commit together: no unaudited read of patient data.
     with deps.engine.begin() as conn:
@@ -50,8 +62,10 @@ def read_claim(claim_id: str, principal: ClaimReader, deps: FollowupDepsDep) -> 
     return claim
 
 
-@router.get("/accounts/{account_id:path}", response_model=AccountPublic)
-def read_account(account_id: str, principal: AccountReader, deps: FollowupDepsDep) -> AccountPublic:
+@router.get("/accounts/{account_id:path}", response_model=AccountPublic, responses=NOT_FOUND)
+def read_account(
+    account_id: AccountIdPath, principal: AccountReader, deps: FollowupDepsDep
+) -> AccountPublic:
     """A patient account's balances: charges, insurance and patient A/R, payments, adjustments."""
     with deps.engine.begin() as conn:
         account = queries.get_account(conn, principal.organization_id, account_id)

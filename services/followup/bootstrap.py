@@ -12,9 +12,11 @@ from sqlalchemy.engine import Engine
 from services.followup.api import FollowupDeps, router
 from services.followup.config import FollowupSettings, get_followup_settings
 from services.followup.projections import PROJECTIONS, decode_payload
+from services.followup.tables import OutdatedReadModel, outdated_tables
 from shared.auth import TokenVerifier, audit_metadata
 from shared.db import create_db_engine
 from shared.eventstore.interface import EventStore
+from shared.http import harden
 from shared.messaging.consumer import ConsumerConfig, ProjectionConsumer
 from shared.messaging.embedded import EmbeddedProjector
 from shared.messaging.projection import Projection
@@ -43,6 +45,8 @@ def prepare_database(engine: Engine, attempts: int = 3) -> None:
             for projection in PROJECTIONS.values():
                 projection.create_tables(engine)
             audit_metadata.create_all(engine, checkfirst=True)
+            if outdated := outdated_tables(engine):
+                raise OutdatedReadModel(outdated)
             return
         except (sa.exc.ProgrammingError, sa.exc.IntegrityError):
             if attempt == attempts:
@@ -105,5 +109,6 @@ def create_app(
     settings = settings or get_followup_settings()
     app = FastAPI(title="revcycle follow-up", version="1")
     app.state.token_verifier = TokenVerifier.from_settings(settings)
+    harden(app, settings)
     install(app, deps or bootstrap(settings))
     return app

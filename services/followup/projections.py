@@ -50,7 +50,10 @@ _INSERT_CLAIM = claims.insert()
 _INSERT_LINES = claim_lines.insert()
 _SET_STATUS = (
     claims.update()
-    .where(claims.c.claim_id == sa.bindparam("p_claim_id"))
+    .where(
+        claims.c.organization_id == sa.bindparam("p_organization_id"),
+        claims.c.claim_id == sa.bindparam("p_claim_id"),
+    )
     .values(
         status=sa.bindparam("p_status"),
         stream_version=sa.bindparam("p_version"),
@@ -65,7 +68,7 @@ def _account_upsert(dialect_insert: Any) -> Any:
     insert = dialect_insert(accounts)
     excluded = insert.excluded
     return insert.on_conflict_do_update(
-        index_elements=[accounts.c.account_id],
+        index_elements=[accounts.c.organization_id, accounts.c.account_id],
         set_={
             "charges": accounts.c.charges + excluded.charges,
             "insurance_ar": accounts.c.insurance_ar + excluded.insurance_ar,
@@ -110,7 +113,9 @@ def add_claim(conn: Connection, event: ClaimCreated, envelope: EventEnvelope) ->
         _INSERT_LINES,
         [
             {
+                "organization_id": event.organization_id,
                 "claim_id": event.claim_id,
+                "position": position,
                 "line_number": line.line_number,
                 "procedure_code": line.procedure_code,
                 "revenue_code": line.revenue_code,
@@ -119,7 +124,7 @@ def add_claim(conn: Connection, event: ClaimCreated, envelope: EventEnvelope) ->
                 "charge": line.charge,
                 "service_date": line.service_date,
             }
-            for line in claim.lines
+            for position, line in enumerate(claim.lines, start=1)
         ],
     )
 
@@ -131,6 +136,7 @@ def _status_setter(status: str) -> EventHandler:
         changed = conn.execute(
             _SET_STATUS,
             {
+                "p_organization_id": envelope.organization_id,
                 "p_claim_id": envelope.stream_id,
                 "p_status": status,
                 "p_version": envelope.stream_version,

@@ -66,8 +66,8 @@ def get_claim(conn: Connection, organization_id: str, claim_id: str) -> ClaimPub
     c = row._mapping
     lines = conn.execute(
         sa.select(claim_lines)
-        .where(claim_lines.c.claim_id == claim_id)
-        .order_by(claim_lines.c.line_number)
+        .where(claim_lines.c.organization_id == organization_id, claim_lines.c.claim_id == claim_id)
+        .order_by(claim_lines.c.position)
     )
     return ClaimPublic(
         claim_id=c["claim_id"],

@@ -1,4 +1,11 @@
-"""Follow-up read-model tables: claims (with lines) and patient account balances."""
+"""Follow-up read-model tables: claims (with lines) and patient account balances.
+
+Every key starts with the organization, its own column: an account id is the organization
+and the patient control number joined by ':' (`shared.events.patient_account`), so
+`acme` + `north:1` and `acme:north` + `1` spell the same text; keyed by (organization,
+account) they stay two accounts. A database made before the organization joined the keys
+drops these tables and rebuilds them (`revcycle projections rebuild NAME`).
+"""
 
 from __future__ import annotations
 
@@ -24,10 +31,14 @@ class MoneyColumn(TypeDecorator[Decimal]):
     impl = sa.Numeric(14, 2)
     cache_ok = True
 
+    def __init__(self, precision: int = 14) -> None:
+        super().__init__()
+        self.precision = precision
+
     def load_dialect_impl(self, dialect: Dialect) -> sa.types.TypeEngine[Any]:
         if dialect.name == "sqlite":
             return dialect.type_descriptor(sa.BigInteger())
-        return dialect.type_descriptor(sa.Numeric(14, 2, asdecimal=True))
+        return dialect.type_descriptor(sa.Numeric(self.precision, 2, asdecimal=True))
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
         if value is None:
@@ -51,14 +62,18 @@ class MoneyColumn(TypeDecorator[Decimal]):
         return self
 
 
+# One claim's amounts fit NUMERIC(14,2) (intake bounds every amount to 10 integer digits);
+# an account sums many claims, so its columns have six more digits of room.
+ACCOUNT_PRECISION = 18
+
 followup_metadata = sa.MetaData()
 
 claims = sa.Table(
     "followup_claims",
     followup_metadata,
+    sa.Column("organization_id", sa.String(100), primary_key=True),
     sa.Column("claim_id", sa.String(64), primary_key=True),
-    sa.Column("organization_id", sa.String(100), nullable=False, index=True),
-    sa.Column("account_id", sa.String(200), nullable=False, index=True),
+    sa.Column("account_id", sa.String(200), nullable=False),
     sa.Column("status", sa.String(40), nullable=False),
     sa.Column("kind", sa.String(20), nullable=False),
     sa.Column("patient_control_number", sa.String(38), nullable=False),
@@ -70,24 +85,29 @@ claims = sa.Table(
     sa.Column("stream_version", sa.Integer, nullable=False),
     sa.Column("created_at", AwareDateTime(), nullable=False),
     sa.Column("updated_at", AwareDateTime(), nullable=False),
+    sa.Index("ix_followup_claims_account", "organization_id", "account_id"),
 )
 
 claim_lines = sa.Table(
     "followup_claim_lines",
     followup_metadata,
-    sa.Column(
-        "claim_id",
-        sa.String(64),
-        sa.ForeignKey("followup_claims.claim_id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
-    sa.Column("line_number", sa.Integer, primary_key=True),
+    sa.Column("organization_id", sa.String(100), primary_key=True),
+    sa.Column("claim_id", sa.String(64), primary_key=True),
+    # Keyed by the line's place in the claim, not its number: a claim with a repeated line
+    # number is still projected (the scrubber holds it and names the line).
+    sa.Column("position", sa.Integer, primary_key=True),
+    sa.Column("line_number", sa.Integer, nullable=False),
     sa.Column("procedure_code", sa.String(20), nullable=True),
     sa.Column("revenue_code", sa.String(10), nullable=True),
     sa.Column("modifiers", sa.String(20), nullable=False, default=""),
     sa.Column("units", sa.String(20), nullable=False),  # exact decimal text (SQLite has none)
     sa.Column("charge", MoneyColumn(), nullable=False),
     sa.Column("service_date", sa.Date, nullable=True),
+    sa.ForeignKeyConstraint(
+        ["organization_id", "claim_id"],
+        ["followup_claims.organization_id", "followup_claims.claim_id"],
+        ondelete="CASCADE",
+    ),
 )
 
 balances_metadata = sa.MetaData()
@@ -95,13 +115,38 @@ balances_metadata = sa.MetaData()
 accounts = sa.Table(
     "followup_account_balances",
     balances_metadata,
+    sa.Column("organization_id", sa.String(100), primary_key=True),
     sa.Column("account_id", sa.String(200), primary_key=True),
-    sa.Column("organization_id", sa.String(100), nullable=False, index=True),
-    sa.Column("charges", MoneyColumn(), nullable=False),
-    sa.Column("insurance_ar", MoneyColumn(), nullable=False),
-    sa.Column("patient_ar", MoneyColumn(), nullable=False),
-    sa.Column("payments", MoneyColumn(), nullable=False),
-    sa.Column("adjustments", MoneyColumn(), nullable=False),
+    sa.Column("charges", MoneyColumn(ACCOUNT_PRECISION), nullable=False),
+    sa.Column("insurance_ar", MoneyColumn(ACCOUNT_PRECISION), nullable=False),
+    sa.Column("patient_ar", MoneyColumn(ACCOUNT_PRECISION), nullable=False),
+    sa.Column("payments", MoneyColumn(ACCOUNT_PRECISION), nullable=False),
+    sa.Column("adjustments", MoneyColumn(ACCOUNT_PRECISION), nullable=False),
     sa.Column("claim_count", sa.Integer, nullable=False),
     sa.Column("updated_at", AwareDateTime(), nullable=False),
 )
+
+
+class OutdatedReadModel(RuntimeError):
+    """A read-model table was made before the organization joined its key."""
+
+    def __init__(self, names: list[str]) -> None:
+        super().__init__(
+            f"read-model tables {', '.join(names)} predate the organization-scoped keys: "
+            "drop them (DROP TABLE ... CASCADE), then run `revcycle projections rebuild "
+            "followup.claims` and `... followup.account_balances` (embedded demo: "
+            "`revcycle demo --fresh`)"
+        )
+
+
+def outdated_tables(engine: sa.Engine) -> list[str]:
+    """Existing follow-up tables whose primary key is not the one declared here."""
+    inspector = sa.inspect(engine)
+    outdated = []
+    for table in (claims, claim_lines, accounts):
+        if not inspector.has_table(table.name):
+            continue
+        existing = inspector.get_pk_constraint(table.name)["constrained_columns"]
+        if list(existing) != [column.name for column in table.primary_key.columns]:
+            outdated.append(table.name)
+    return outdated

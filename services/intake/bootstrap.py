@@ -17,6 +17,7 @@ from shared.auth import TokenVerifier
 from shared.db import create_db_engine
 from shared.eventstore.migrations import upgrade as upgrade_event_store
 from shared.eventstore.sql import SqlEventStore
+from shared.http import harden
 
 
 def new_claim_id() -> str:
@@ -63,5 +64,6 @@ def create_app(
     settings = settings or get_intake_settings()
     app = FastAPI(title="revcycle intake", version="1")
     app.state.token_verifier = TokenVerifier.from_settings(settings)
+    harden(app, settings)
     install(app, deps or bootstrap(settings))
     return app

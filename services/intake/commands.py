@@ -16,6 +16,7 @@ class SubmitClaim:
     claim: Claim
     organization_id: str
     submitted_by: str
+    client_reference: str | None = None  # the sender's own id, unique per organization
     idempotency_key: str | None = None
     request_fingerprint: str | None = None  # hash of the request body, for key reuse checks
     source: ClaimSource = ClaimSource.JSON

@@ -11,11 +11,12 @@ from urllib.parse import quote
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from services.intake import domain, idempotency
+from services.intake import domain, idempotency, references
 from services.intake.commands import SubmitClaim
 from shared.events.registry import to_envelope
 from shared.eventstore.interface import ConcurrencyError
 from shared.eventstore.sql import SqlEventStore
+from shared.ids import is_printable
 
 
 class IdempotencyKeyReused(ValueError):
@@ -32,6 +33,16 @@ class IdempotencyKeyReused(ValueError):
 
 class InvalidIdempotencyKey(ValueError):
     field = "Idempotency-Key"
+
+
+class ClientReferenceInUse(ValueError):
+    """The organization already used this client reference for another claim."""
+
+    field = "client_reference"
+
+    def __init__(self, claim_id: str) -> None:
+        super().__init__(f"this client_reference already identifies claim {claim_id}")
+        self.claim_id = claim_id
 
 
 class ClaimAlreadyExists(ValueError):
@@ -63,6 +74,7 @@ class IntakeDeps:
 
 
 def claim_links(claim_id: str, account_id: str) -> dict[str, str]:
+    """Links that resolve as given: each id is one percent-encoded path segment."""
     return {
         "self": f"/v1/claims/{quote(claim_id, safe='')}",
         "account": f"/v1/accounts/{quote(account_id, safe=':')}",
@@ -73,24 +85,29 @@ def submit_claim(command: SubmitClaim, deps: IntakeDeps) -> SubmitResult:
     """Create the claim (or replay the first answer to the same Idempotency-Key)."""
     key = command.idempotency_key
     if key is not None:
-        if not key.strip() or len(key) > idempotency.MAX_KEY_LENGTH:
+        if not key.strip() or len(key) > idempotency.MAX_KEY_LENGTH or not is_printable(key):
             raise InvalidIdempotencyKey(
-                f"Idempotency-Key must be 1 to {idempotency.MAX_KEY_LENGTH} characters"
+                f"Idempotency-Key must be 1 to {idempotency.MAX_KEY_LENGTH} printable characters"
             )
         if command.request_fingerprint is None:
             raise ValueError("a keyed submission needs the request fingerprint")
     try:
         return _submit(command, deps)
     except IntegrityError:
-        if key is None:
-            raise
-        # A concurrent request with the same key committed first: our append rolled back
-        # with our key row; answer as that first request did.
+        # A concurrent request with the same key (or client reference) committed first: our
+        # append rolled back with our rows; answer as that first request did.
         with deps.engine.connect() as conn:
-            stored = idempotency.find(conn, command.organization_id, key)
-        if stored is None:
-            raise
-        return _replay(stored, command)
+            stored = idempotency.find(conn, command.organization_id, key) if key else None
+            taken = (
+                references.find(conn, command.organization_id, command.client_reference)
+                if command.client_reference
+                else None
+            )
+        if stored is not None:
+            return _replay(stored, command)
+        if taken is not None:
+            raise ClientReferenceInUse(taken[0]) from None
+        raise
 
 
 def _replay(stored: idempotency.StoredResponse, command: SubmitClaim) -> SubmitResult:
@@ -106,7 +123,14 @@ def _submit(command: SubmitClaim, deps: IntakeDeps) -> SubmitResult:
             stored = idempotency.find(conn, command.organization_id, key)
             if stored is not None:
                 return _replay(stored, command)
-        claim_id = command.claim.claim_id or deps.new_claim_id()
+        reference = command.client_reference
+        if reference is not None:
+            taken = references.find(conn, command.organization_id, reference)
+            if taken is not None:
+                raise ClientReferenceInUse(taken[0])
+        # Always ours: an id a client chose could collide with another organization's claim
+        # and a 409 would then tell it that claim exists.
+        claim_id = deps.new_claim_id()
         event = domain.create_claim(
             command.claim,
             claim_id=claim_id,
@@ -126,8 +150,18 @@ def _submit(command: SubmitClaim, deps: IntakeDeps) -> SubmitResult:
             deps.store.append_in(conn, claim_id, 0, [envelope])
         except ConcurrencyError as exc:
             raise ClaimAlreadyExists(claim_id) from exc
+        if reference is not None:
+            references.save(
+                conn,
+                organization_id=command.organization_id,
+                reference=reference,
+                claim_id=claim_id,
+                account_id=event.account_id,
+                at=now,
+            )
         body: dict[str, Any] = {
             "claim_id": claim_id,
+            "client_reference": reference,
             "account_id": event.account_id,
             "status": "created",
             "event_id": str(envelope.event_id),

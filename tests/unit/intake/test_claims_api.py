@@ -250,14 +250,42 @@ def test_the_served_app_projects_in_the_background(
         served.engine.dispose()
 
 
-def test_a_caller_supplied_claim_id_is_kept_and_a_second_use_is_409(
+def test_a_client_chosen_claim_id_is_refused_naming_client_reference(
     client: TestClient, embedded: EmbeddedApp, auth: TokenFactory, claim_body: BodyFactory
 ) -> None:
-    body = claim_body(claim_id="ENGINE-000123")
+    response = client.post("/v1/claims", json=claim_body(claim_id="ENGINE-000123"), headers=auth())
+    assert response.status_code == 422
+    [error] = response.json()["detail"]
+    assert error["loc"] == ["body", "claim_id"]
+    assert "client_reference" in error["msg"]
+    assert _events(embedded) == []
+
+
+def test_a_client_reference_is_kept_unique_per_organization_and_leads_to_the_claim(
+    client: TestClient, embedded: EmbeddedApp, auth: TokenFactory, claim_body: BodyFactory
+) -> None:
+    body = claim_body(client_reference="ENGINE/000123")
     first = client.post("/v1/claims", json=body, headers=auth())
-    assert first.status_code == 201
-    assert first.json()["claim_id"] == "ENGINE-000123"
+    assert first.status_code == 201, first.text
+    created = first.json()
+    assert created["client_reference"] == "ENGINE/000123"
+    assert created["claim_id"].startswith("clm_")
+
     again = client.post("/v1/claims", json=body, headers=auth())
     assert again.status_code == 409
-    assert "already exists" in again.json()["detail"]
-    assert _events(embedded) == ["claim.created"]
+    assert created["claim_id"] in again.json()["detail"]  # the caller's own claim: no secret
+
+    # Another organization using the same reference just gets its own claim: nothing tells
+    # it that the reference exists elsewhere.
+    stranger = client.post("/v1/claims", json=body, headers=auth(org="county-general"))
+    assert stranger.status_code == 201
+    assert stranger.json()["claim_id"] != created["claim_id"]
+
+    found = client.get("/v1/client-references/ENGINE%2F000123", headers=auth())
+    assert found.status_code == 200, found.text
+    assert found.json()["claim_id"] == created["claim_id"]
+    embedded.project()
+    assert client.get(found.json()["links"]["self"], headers=auth()).status_code == 200
+    unknown = client.get("/v1/client-references/NOPE-1", headers=auth())
+    assert unknown.status_code == 404
+    assert [e.type for e in embedded.store.read_all()] == ["claim.created", "claim.created"]

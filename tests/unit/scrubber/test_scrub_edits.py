@@ -142,7 +142,7 @@ CASES: list[Case] = [
     Case(
         "DM008",
         lambda: subscriber(
-            address=Address(line1="1 Elm", city="Tampa", state="Florida", postal_code="33511")
+            address=Address(line1="1 Elm", city="Tampa", state="F1", postal_code="33511")
         ),
         "subscriber.address.state",
     ),  # fmt: skip
