@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from datetime import timedelta
 
 import sqlalchemy as sa
 from fastapi import FastAPI
@@ -15,9 +16,10 @@ from services.followup.projections import PROJECTIONS, decode_payload
 from shared.auth import TokenVerifier, audit_metadata
 from shared.db import create_db_engine
 from shared.eventstore.interface import EventStore
-from shared.messaging.consumer import ConsumerConfig, ProjectionConsumer
-from shared.messaging.embedded import EmbeddedProjector
+from shared.messaging.consumer import AfterCommit, ConsumerConfig, SubscriptionConsumer
+from shared.messaging.embedded import EmbeddedRunner
 from shared.messaging.projection import Projection
+from shared.messaging.subscription import Subscription
 
 
 class UnknownProjection(KeyError):
@@ -60,11 +62,16 @@ def bootstrap(
     return FollowupDeps(engine=engine)
 
 
-def embedded_projector(
+def subscriptions(names: Sequence[str] | None = None) -> list[Subscription]:
+    """Follow-up's subscriptions (its projections), all or the ones named."""
+    return [projection_named(n) for n in names] if names else list(PROJECTIONS.values())
+
+
+def embedded_runner(
     store: EventStore, engine: Engine, names: Sequence[str] | None = None
-) -> EmbeddedProjector:
-    projections = [projection_named(n) for n in names] if names else list(PROJECTIONS.values())
-    return EmbeddedProjector(store, engine, projections, decode_payload)
+) -> EmbeddedRunner:
+    """Follow-up's projections on the event table (embedded mode, rebuilds)."""
+    return EmbeddedRunner(store, engine, subscriptions(names), decode_payload)
 
 
 def consumer_for(
@@ -75,23 +82,33 @@ def consumer_for(
     group_id: str | None = None,
     topics: Sequence[str] | None = None,
     dead_letter_topic: str | None = None,
-    crash_after_db_commits: int | None = None,
     replay_from_beginning: bool = False,
-) -> ProjectionConsumer:
-    """A Kafka consumer applying projection `name` (its own consumer group by default)."""
+    after_db_commit: AfterCommit | None = None,
+) -> SubscriptionConsumer:
+    """A Kafka consumer applying projection `name` (its own consumer group by default).
+
+    Without explicit names, topics and the group carry the deployment prefix
+    (REVCYCLE_DEPLOYMENT); explicit `topics`, `group_id`, `dead_letter_topic` are taken as
+    they are (tests, one-off runs).
+    """
     settings = settings or get_followup_settings()
     projection = projection_named(name)
     config = ConsumerConfig(
         bootstrap_servers=settings.kafka_bootstrap_servers,
-        topics=list(topics or [settings.claims_topic]),
-        group_id=group_id or f"{settings.consumer_group_prefix}.{projection.name}",
-        dead_letter_topic=dead_letter_topic or settings.dead_letter_topic,
+        topics=list(topics or [settings.kafka_name(settings.claims_topic)]),
+        group_id=group_id or settings.group_id(projection.name),
+        dead_letter_topic=dead_letter_topic or settings.kafka_name(settings.dead_letter_topic),
         client_id=f"followup-{projection.name}",
         max_poll_records=settings.max_poll_records,
-        crash_after_db_commits=crash_after_db_commits,
+        group_instance_id=settings.worker_instance or None,
+        session_timeout_ms=settings.kafka_session_timeout_ms,
+        max_message_bytes=settings.kafka_max_message_bytes,
+        gap_timeout=timedelta(seconds=settings.subscription_gap_timeout_s),
         replay_from_beginning=replay_from_beginning,
     )
-    return ProjectionConsumer(config, engine, projection, decode_payload)
+    return SubscriptionConsumer(
+        config, engine, projection, decode_payload, after_db_commit=after_db_commit
+    )
 
 
 def install(app: FastAPI, deps: FollowupDeps) -> None:
@@ -103,6 +120,7 @@ def create_app(
     settings: FollowupSettings | None = None, *, deps: FollowupDeps | None = None
 ) -> FastAPI:
     settings = settings or get_followup_settings()
+    settings.check_secrets()  # outside the embedded default: no built-in development secret
     app = FastAPI(title="revcycle follow-up", version="1")
     app.state.token_verifier = TokenVerifier.from_settings(settings)
     install(app, deps or bootstrap(settings))
