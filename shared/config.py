@@ -82,16 +82,17 @@ class BaseServiceSettings(BaseSettings):
         """A topic's or consumer group's name on the broker for this deployment."""
         return f"{self.kafka_prefix}{canonical}"
 
-    def check_secrets(self, *, pseudonym_key: str | None = None) -> None:
+    def check_secrets(self, *, tokens: bool = True, pseudonym_key: str | None = None) -> None:
         """Refuse the built-in development secrets outside the embedded default.
 
-        `pseudonym_key` is passed by services that pseudonymise (the relay). Raises
-        InsecureSettingsError naming every setting to change.
+        `tokens`: the service verifies bearer tokens (AUTH_JWT_SECRET); `pseudonym_key` is
+        passed by services that pseudonymise (the relay). Raises InsecureSettingsError
+        naming every setting to change.
         """
         if self.embedded:
             return
         problems = []
-        if self.auth_jwt_algorithm == "HS256" and self.auth_jwt_secret == DEV_JWT_SECRET:
+        if tokens and self.auth_jwt_algorithm == "HS256" and self.auth_jwt_secret == DEV_JWT_SECRET:
             problems.append(
                 "AUTH_JWT_SECRET is the built-in development secret: set your own "
                 "(32 random bytes or more), or AUTH_JWT_PUBLIC_KEY with AUTH_JWT_ALGORITHM=RS256"
