@@ -30,8 +30,9 @@ def start_worker(postgres_url: str, kafka_bootstrap_servers: str) -> Iterator[Wo
     started: list[subprocess.Popen[str]] = []
 
     def start(
-        *args: str, env: dict[str, str] | None = None, crash_after_db_commits: int | None = None
+        *args: str, env: dict[str, str] | None = None, fault: str | None = None
     ) -> subprocess.Popen[str]:
+        """fault: 'kill:N' or 'raise:N' after the N-th database commit (crashing_worker.py)."""
         full_env = {
             **os.environ,
             "DATABASE_URL": postgres_url,
@@ -39,11 +40,11 @@ def start_worker(postgres_url: str, kafka_bootstrap_servers: str) -> Iterator[Wo
             "PYTHONPATH": str(REPO),  # the crash wrapper imports testsupport
             **(env or {}),
         }
-        if crash_after_db_commits is None:
+        if fault is None:
             command = [sys.executable, "-m", "services.followup.worker", *args]
         else:
             wrapper = str(Path(__file__).with_name("crashing_worker.py"))
-            command = [sys.executable, wrapper, str(crash_after_db_commits), *args]
+            command = [sys.executable, wrapper, fault, *args]
         process = subprocess.Popen(
             command,
             cwd=REPO,

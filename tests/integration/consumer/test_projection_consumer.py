@@ -88,7 +88,7 @@ def test_a_consumer_killed_between_db_commit_and_offset_commit_applies_each_clai
         "6",
     ]
 
-    crashed = start_worker(*args, crash_after_db_commits=1)
+    crashed = start_worker(*args, fault="kill:1")
     assert crashed.wait(timeout=120) == -signal.SIGKILL, crashed.stdout.read()
     with engine.connect() as conn:
         applied_before_crash = tracking.count_applied(conn, BALANCES_PROJECTION)
@@ -275,3 +275,30 @@ def test_a_missing_dead_letter_topic_stops_the_consumer_at_start_with_its_name(
     )
     with pytest.raises(MissingTopicError, match=missing):
         consumer.open()
+
+
+def test_a_worker_whose_consumer_thread_dies_exits_non_zero_for_its_supervisor(
+    engine: Engine, kafka_bootstrap_servers: str, new_topic, start_worker: WorkerFactory
+) -> None:
+    topic, dlq = new_topic(partitions=3), new_topic(partitions=1)
+    produce(
+        kafka_bootstrap_servers, topic, [claim_created(i, "PCN-1", "1.00") for i in range(1, 6)]
+    )
+    group = _group()
+    worker = start_worker(
+        "--projection",
+        BALANCES_PROJECTION,
+        "--projection",
+        CLAIMS_PROJECTION,  # a second consumer that must be stopped too
+        "--topic",
+        topic,
+        "--group",
+        group,
+        "--dead-letter-topic",
+        dlq,
+        fault="raise:1",
+    )
+    output, _ = worker.communicate(timeout=120)
+    assert worker.returncode == 1, output[-3000:]
+    assert "worker stopped: consumer(s) stopped with an error" in output
+    assert "RuntimeError: injected fault in the consumer thread" in output
