@@ -334,11 +334,9 @@ def save_stream_versions(
         if moved != 1:
             raise StaleStreamVersion(f"stream {stream_id}: version moved by another transaction")
     if inserts:
-        try:
-            with conn.begin_nested():
-                conn.execute(stream_versions.insert(), inserts)
-        except sa.exc.IntegrityError:
-            raise StaleStreamVersion("a stream's first version was recorded concurrently") from None
+        # A concurrent first insert violates the primary key: the IntegrityError rolls the
+        # whole transaction back and the runtime runs the event again (a conflict).
+        conn.execute(stream_versions.insert(), inserts)
 
 
 def hold(conn: Connection, subscription: str, row: Mapping[str, object]) -> None:
