@@ -147,6 +147,8 @@ def main() -> None:
         ),
     )
     args = parser.parse_args()
+    # SIGTERM unwinds like an error: the finally blocks stop the workers and drop what was made.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(1))
     topic = f"bench.recovery.{uuid.uuid4().hex[:8]}"
     admin = KafkaAdminClient(bootstrap_servers=args.bootstrap, client_id="bench")
     admin.create_topics(

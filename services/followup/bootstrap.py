@@ -5,21 +5,26 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from fastapi import FastAPI
 from sqlalchemy.engine import Engine
 
-from services.followup.api import FollowupDeps, router
 from services.followup.config import FollowupSettings, get_followup_settings
 from services.followup.projections import PROJECTIONS, decode_payload
-from shared.auth import TokenVerifier, audit_metadata
 from shared.db import create_db_engine
 from shared.eventstore.interface import EventStore
 from shared.messaging.consumer import AfterCommit, ConsumerConfig, SubscriptionConsumer
 from shared.messaging.embedded import EmbeddedRunner
 from shared.messaging.projection import Projection
 from shared.messaging.subscription import Subscription
+
+if TYPE_CHECKING:
+    # The HTTP side is imported by the functions that build it: a worker restarted after a
+    # crash should not spend its first seconds importing a web framework it never uses.
+    from fastapi import FastAPI
+
+    from services.followup.api import FollowupDeps
 
 
 class UnknownProjection(KeyError):
@@ -34,17 +39,21 @@ def projection_named(name: str) -> Projection:
         raise UnknownProjection(name) from None
 
 
-def prepare_database(engine: Engine, attempts: int = 3) -> None:
-    """Read-model, tracking and audit tables (created if missing).
+def prepare_database(engine: Engine, attempts: int = 3, *, audit: bool = True) -> None:
+    """Read-model, tracking and (for the API) audit tables, created if missing.
 
     Several workers starting at once may race to create the same table; PostgreSQL then
-    refuses the loser's CREATE, and the retry finds the tables there.
+    refuses the loser's CREATE, and the retry finds the tables there. Workers pass
+    audit=False: they read no patient data for anyone, and skip importing the HTTP side.
     """
     for attempt in range(1, attempts + 1):
         try:
             for projection in PROJECTIONS.values():
                 projection.create_tables(engine)
-            audit_metadata.create_all(engine, checkfirst=True)
+            if audit:
+                from shared.auth import audit_metadata
+
+                audit_metadata.create_all(engine, checkfirst=True)
             return
         except (sa.exc.ProgrammingError, sa.exc.IntegrityError):
             if attempt == attempts:
@@ -55,6 +64,8 @@ def prepare_database(engine: Engine, attempts: int = 3) -> None:
 def bootstrap(
     settings: FollowupSettings | None = None, *, engine: Engine | None = None, prepare: bool = True
 ) -> FollowupDeps:
+    from services.followup.api import FollowupDeps
+
     settings = settings or get_followup_settings()
     engine = engine or create_db_engine(settings.effective_database_url)
     if prepare:
@@ -112,6 +123,8 @@ def consumer_for(
 
 
 def install(app: FastAPI, deps: FollowupDeps) -> None:
+    from services.followup.api import router
+
     app.state.followup = deps
     app.include_router(router)
 
@@ -120,6 +133,10 @@ def create_app(
     settings: FollowupSettings | None = None, *, deps: FollowupDeps | None = None
 ) -> FastAPI:
     settings = settings or get_followup_settings()
+    from fastapi import FastAPI
+
+    from shared.auth import TokenVerifier
+
     settings.check_secrets()  # outside the embedded default: no built-in development secret
     app = FastAPI(title="revcycle follow-up", version="1")
     app.state.token_verifier = TokenVerifier.from_settings(settings)

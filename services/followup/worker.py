@@ -40,7 +40,9 @@ def run_worker(
         raise SystemExit("KAFKA_BOOTSTRAP_SERVERS is not set: the worker reads Kafka topics")
     engine = create_db_engine(settings.effective_database_url)
     # Started while PostgreSQL is down (a restart of everything): wait for it.
-    call_until_reachable(lambda: prepare_database(engine), "create the read-model tables")
+    call_until_reachable(
+        lambda: prepare_database(engine, audit=False), "create the read-model tables"
+    )
     consumers = [
         consumer_for(
             name,
