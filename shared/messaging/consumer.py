@@ -331,18 +331,7 @@ class SubscriptionConsumer:
 
     def _wait_out(self, exc: BaseException, backoff: Backoff) -> None:
         self.stats.outages += 1
-        delay = backoff.next_delay()
-        # Warning while it may be a blip; error once it has lasted (alerting keys on it).
-        level = logging.ERROR if backoff.failures >= 6 else logging.WARNING
-        log.log(
-            level,
-            "%s: outage (%s); retrying in %.1f s (attempt %d)",
-            self._subscription.name,
-            describe_error(exc),
-            delay,
-            backoff.failures,
-        )
-        self._stopping.wait(delay)
+        self._stopping.wait(backoff.report(log, self._subscription.name, exc))
 
     # --- partition positions ----------------------------------------------------------------
 

@@ -236,16 +236,21 @@ class DeadLetters:
                     dead_lettered_at=now,
                 )
             )
-        parked = conn.execute(
-            update(p)
-            .where(p.c.relay == relay, p.c.stream_id == item.stream_id)
-            .values(since_position=position, requested=None, requested_at=None)
-        ).rowcount
-        if not parked:
+        since = conn.execute(
+            select(p.c.since_position).where(p.c.relay == relay, p.c.stream_id == item.stream_id)
+        ).scalar()
+        if since is None:
             conn.execute(
                 insert(p).values(
                     relay=relay, stream_id=item.stream_id, since_position=position, parked_at=now
                 )
+            )
+        else:
+            # Parked at its earliest dead letter; a request that failed again is cleared.
+            conn.execute(
+                update(p)
+                .where(p.c.relay == relay, p.c.stream_id == item.stream_id)
+                .values(since_position=min(int(since), position), requested=None, requested_at=None)
             )
 
     def request(self, relay: str, stream_id: str, action: str) -> int:
@@ -544,30 +549,61 @@ class Relay:
                 self.stats.held_back += 1
                 continue
             try:
-                records = self._prepare(item)
+                in_flight.append(self._send(item, self._prepare(item)))
             except Unpublishable as exc:
                 failures.append((item, str(exc)))
                 parked.add(item.stream_id)
-                continue
-            futures = [
-                self.publisher.send(topic, value=value, key=key, headers=headers)
-                for topic, key, value, headers in records
-            ]
-            in_flight.append((item, futures))
+        sent, refused = self._await_acks(in_flight)
+        return sent, failures + refused
+
+    def _publish_stream(self, items: Sequence[Item]) -> tuple[list[Item], list[tuple[Item, str]]]:
+        """Publish one stream's items in order, up to the first that cannot be published."""
+        failures: list[tuple[Item, str]] = []
+        in_flight: list[tuple[Item, list[SendFuture]]] = []
+        for item in items:
+            try:
+                in_flight.append(self._send(item, self._prepare(item)))
+            except Unpublishable as exc:
+                failures.append((item, str(exc)))
+                break
+        sent, refused = self._await_acks(in_flight)
+        if refused:
+            first = refused[0]
+            return [i for i in sent if _position(i) < _position(first[0])], [first]
+        return sent, failures
+
+    def _send(self, item: Item, records: list[Record]) -> tuple[Item, list[SendFuture]]:
+        futures = [
+            self.publisher.send(topic, value=value, key=key, headers=headers)
+            for topic, key, value, headers in records
+        ]
+        return item, futures
+
+    def _await_acks(
+        self, in_flight: Sequence[tuple[Item, list[SendFuture]]]
+    ) -> tuple[list[Item], list[tuple[Item, str]]]:
+        """Flush, then (acknowledged items, items the broker refused: first one per stream).
+
+        Any other failure (a timeout, the broker down) raises: nothing is recorded, the
+        checkpoint stays, and the whole page is sent again.
+        """
         self.publisher.flush(timeout=self.config.ack_timeout_s)
         sent: list[Item] = []
+        refused: list[tuple[Item, str]] = []
+        streams: set[str] = set()
         for item, futures in in_flight:
             try:
                 for future in futures:
-                    # Raises if Kafka did not acknowledge: the checkpoint stays, all is re-sent.
                     future.get(timeout=self.config.ack_timeout_s)
             except Exception as exc:
                 if type(exc).__name__ not in _REFUSED_BY_BROKER:
                     raise
-                failures.append((item, f"refused by the broker: {describe_error(exc)}"))
+                if item.stream_id not in streams:
+                    streams.add(item.stream_id)
+                    refused.append((item, f"refused by the broker: {describe_error(exc)}"))
                 continue
             sent.append(item)
-        return sent, failures
+        return sent, refused
 
     def _alert(self, failures: Sequence[tuple[Item, str]]) -> None:
         for item, reason in failures:
@@ -635,39 +671,6 @@ class Relay:
             )
         return total
 
-    def _publish_stream(self, items: Sequence[Item]) -> tuple[list[Item], list[tuple[Item, str]]]:
-        """Publish one stream's items in order, up to the first that cannot be published."""
-        prepared: list[tuple[Item, list[Record]]] = []
-        failures: list[tuple[Item, str]] = []
-        for item in items:
-            try:
-                prepared.append((item, self._prepare(item)))
-            except Unpublishable as exc:
-                failures.append((item, str(exc)))
-                break
-        in_flight = [
-            (
-                item,
-                [
-                    self.publisher.send(topic, value=value, key=key, headers=headers)
-                    for topic, key, value, headers in records
-                ],
-            )
-            for item, records in prepared
-        ]
-        self.publisher.flush(timeout=self.config.ack_timeout_s)
-        sent: list[Item] = []
-        for item, futures in in_flight:
-            try:
-                for future in futures:
-                    future.get(timeout=self.config.ack_timeout_s)
-            except Exception as exc:
-                if type(exc).__name__ not in _REFUSED_BY_BROKER:
-                    raise
-                return sent, [(item, f"refused by the broker: {describe_error(exc)}")]
-            sent.append(item)
-        return sent, failures
-
     def _stream_items(self, stream_id: str, first: int, last: int) -> list[Item]:
         """The stream's events with first <= position <= last, in order (broken ones too)."""
         e = events_table
@@ -719,16 +722,7 @@ class Relay:
 
     def _wait_out(self, exc: BaseException, backoff: Backoff, stop: threading.Event) -> None:
         self.stats.outages += 1
-        delay = backoff.next_delay()
-        level = logging.ERROR if backoff.failures >= 6 else logging.WARNING
-        log.log(
-            level,
-            "relay %r: outage (%s); retrying in %.1f s (attempt %d)",
-            self.config.name,
-            describe_error(exc),
-            delay,
-            backoff.failures,
-        )
+        delay = backoff.report(log, f"relay {self.config.name!r}", exc)
         self.release_leadership()
         if self._reconnect is not None and not _is_database_error(exc):
             # A broker outage may leave the idempotent producer in a state it cannot leave:

@@ -42,6 +42,23 @@ class Backoff:
     def reset(self) -> None:
         self.failures = 0
 
+    def report(self, logger: logging.Logger, who: str, exc: BaseException) -> float:
+        """Log an outage and return how long to wait before the next attempt.
+
+        A warning while it may be a blip; an error once it has lasted six attempts (about
+        half a minute), which is what alerting should key on.
+        """
+        delay = self.next_delay()
+        logger.log(
+            logging.ERROR if self.failures >= 6 else logging.WARNING,
+            "%s: outage (%s); retrying in %.1f s (attempt %d)",
+            who,
+            describe_error(exc),
+            delay,
+            self.failures,
+        )
+        return delay
+
 
 def is_transient(exc: BaseException) -> bool:
     """True for outages of the database or the broker (retry), False for everything else."""
