@@ -119,6 +119,9 @@ class KafkaSettings(BaseServiceSettings):
     # WORKER_INSTANCE (static membership) a restarted worker takes them straight back.
     kafka_session_timeout_ms: int = 10_000
     worker_instance: str = ""
+    max_poll_records: int = 500
+    # An event held for a missing stream version is dead-lettered ("gap") after this long.
+    subscription_gap_timeout_s: float = 120.0
 
 
 @lru_cache

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -14,10 +13,11 @@ from services.followup.config import FollowupSettings, get_followup_settings
 from services.followup.projections import PROJECTIONS, decode_payload
 from shared.db import create_db_engine
 from shared.eventstore.interface import EventStore
-from shared.messaging.consumer import AfterCommit, ConsumerConfig, SubscriptionConsumer
+from shared.messaging.consumer import AfterCommit, SubscriptionConsumer
 from shared.messaging.embedded import EmbeddedRunner
 from shared.messaging.projection import Projection
 from shared.messaging.subscription import Subscription
+from shared.messaging.worker import subscription_consumer
 
 if TYPE_CHECKING:
     # The HTTP side is imported by the functions that build it: a worker restarted after a
@@ -104,21 +104,17 @@ def consumer_for(
     """
     settings = settings or get_followup_settings()
     projection = projection_named(name)
-    config = ConsumerConfig(
-        bootstrap_servers=settings.kafka_bootstrap_servers,
-        topics=list(topics or [settings.kafka_name(settings.claims_topic)]),
+    return subscription_consumer(
+        projection,
+        engine,
+        settings,
+        decode_payload,
+        topics=topics or [settings.kafka_name(settings.claims_topic)],
         group_id=group_id or settings.group_id(projection.name),
         dead_letter_topic=dead_letter_topic or settings.kafka_name(settings.dead_letter_topic),
         client_id=f"followup-{projection.name}",
-        max_poll_records=settings.max_poll_records,
-        group_instance_id=settings.worker_instance or None,
-        session_timeout_ms=settings.kafka_session_timeout_ms,
-        max_message_bytes=settings.kafka_max_message_bytes,
-        gap_timeout=timedelta(seconds=settings.subscription_gap_timeout_s),
         replay_from_beginning=replay_from_beginning,
-    )
-    return SubscriptionConsumer(
-        config, engine, projection, decode_payload, after_db_commit=after_db_commit
+        after_db_commit=after_db_commit,
     )
 
 

@@ -14,8 +14,6 @@ class FollowupSettings(KafkaSettings):
     consumer_group_prefix: str = "revcycle.followup"
     claims_topic: str = CLAIM_EVENTS.name
     dead_letter_topic: str = DEAD_LETTER.name
-    max_poll_records: int = 500
-    subscription_gap_timeout_s: float = 120.0
 
     def group_id(self, subscription: str) -> str:
         """Consumer group of a subscription: staging.revcycle.followup.followup.claims, say."""

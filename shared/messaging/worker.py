@@ -13,10 +13,20 @@ import logging
 import signal
 import threading
 from collections.abc import Sequence
+from datetime import timedelta
 from types import FrameType
 
+from sqlalchemy.engine import Engine
+
+from shared.config import KafkaSettings
 from shared.logsafe import describe_error
-from shared.messaging.consumer import ConsumerStats, SubscriptionConsumer
+from shared.messaging.consumer import (
+    AfterCommit,
+    ConsumerConfig,
+    ConsumerStats,
+    SubscriptionConsumer,
+)
+from shared.messaging.subscription import PayloadDecoder, Subscription
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +38,42 @@ class ConsumerDied(RuntimeError):
         described = "; ".join(f"{name}: {describe_error(exc)}" for name, exc in failures.items())
         super().__init__(f"consumer(s) stopped with an error: {described}")
         self.failures = failures
+
+
+def subscription_consumer(
+    subscription: Subscription,
+    engine: Engine,
+    settings: KafkaSettings,
+    decode: PayloadDecoder,
+    *,
+    topics: Sequence[str],
+    group_id: str,
+    dead_letter_topic: str,
+    client_id: str,
+    replay_from_beginning: bool = False,
+    after_db_commit: AfterCommit | None = None,
+) -> SubscriptionConsumer:
+    """A consumer for one subscription with the deployment's Kafka settings.
+
+    Names are the broker's (already prefixed with the deployment: `settings.kafka_name`).
+    WORKER_INSTANCE turns on static membership; the rest comes from KafkaSettings.
+    """
+    config = ConsumerConfig(
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        topics=list(topics),
+        group_id=group_id,
+        dead_letter_topic=dead_letter_topic,
+        client_id=client_id,
+        max_poll_records=settings.max_poll_records,
+        group_instance_id=settings.worker_instance or None,
+        session_timeout_ms=settings.kafka_session_timeout_ms,
+        max_message_bytes=settings.kafka_max_message_bytes,
+        gap_timeout=timedelta(seconds=settings.subscription_gap_timeout_s),
+        replay_from_beginning=replay_from_beginning,
+    )
+    return SubscriptionConsumer(
+        config, engine, subscription, decode, after_db_commit=after_db_commit
+    )
 
 
 def run_consumers(

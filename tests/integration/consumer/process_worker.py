@@ -12,11 +12,11 @@ import argparse
 import logging
 import os
 
+from shared.config import KafkaSettings
 from shared.db import create_db_engine
 from shared.events.registry import decode
 from shared.eventstore.sql import SqlEventStore
-from shared.messaging.consumer import ConsumerConfig, SubscriptionConsumer
-from shared.messaging.worker import run_consumers
+from shared.messaging.worker import run_consumers, subscription_consumer
 from testsupport.crash import kill_after_db_commits
 from testsupport.processes import close_written_off_claims
 
@@ -31,17 +31,16 @@ if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO)
     engine = create_db_engine(os.environ["DATABASE_URL"])
     process = close_written_off_claims(SqlEventStore(engine))
-    consumer = SubscriptionConsumer(
-        ConsumerConfig(
-            bootstrap_servers=os.environ["KAFKA_BOOTSTRAP_SERVERS"],
-            topics=[args.topic],
-            group_id=args.group,
-            dead_letter_topic=args.dead_letter_topic,
-            client_id="test-process",
-        ),
-        engine,
+    # As a service's worker builds it: the deployment's Kafka settings, explicit names.
+    consumer = subscription_consumer(
         process,
+        engine,
+        KafkaSettings(),
         decode,
+        topics=[args.topic],
+        group_id=args.group,
+        dead_letter_topic=args.dead_letter_topic,
+        client_id="test-process",
         after_db_commit=(
             kill_after_db_commits(args.crash_after_db_commits)
             if args.crash_after_db_commits
