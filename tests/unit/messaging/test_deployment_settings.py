@@ -40,10 +40,14 @@ def test_outside_the_embedded_default_the_development_secrets_are_refused_by_nam
     ).check_secrets()
 
 
-def test_the_followup_api_refuses_to_start_with_the_development_secret() -> None:
-    settings = FollowupSettings(database_url=POSTGRES)
+def test_the_intake_and_followup_apis_refuse_to_start_with_the_development_secret() -> None:
+    from services.intake import bootstrap as intake_bootstrap
+    from services.intake.config import IntakeSettings
+
     with pytest.raises(InsecureSettingsError, match="AUTH_JWT_SECRET"):
-        followup_bootstrap.create_app(settings)
+        followup_bootstrap.create_app(FollowupSettings(database_url=POSTGRES))
+    with pytest.raises(InsecureSettingsError, match="AUTH_JWT_SECRET"):
+        intake_bootstrap.create_app(IntakeSettings(database_url=POSTGRES))
 
 
 def test_the_all_in_one_app_refuses_the_development_secret_on_a_configured_database(
