@@ -20,17 +20,25 @@ failing command must not undo the others.
 
 The same process runs from Kafka (`SubscriptionConsumer`) and in the embedded runner
 (`EmbeddedRunner`), on the same code path as projections.
+
+A process step written against a unit of work, `step(uow, envelope)`, becomes a handler
+with `with_unit_of_work(bind, step)`, where `bind(conn)` returns the unit of work bound to
+the runtime's transaction (for the kernel's: `uow.bound`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 
+from shared.events.envelope import EventEnvelope
 from shared.messaging.subscription import Handler, Subscription
+
+U = TypeVar("U")
 
 
 @dataclass(frozen=True)
@@ -41,3 +49,19 @@ class Process(Subscription):
 
     kind: ClassVar[str] = "process"
     one_event_per_transaction: ClassVar[bool] = True
+
+
+def with_unit_of_work(
+    bind: Callable[[Connection], U], step: Callable[[U, EventEnvelope], object]
+) -> Handler:
+    """A handler running `step(unit_of_work, envelope)` in the runtime's transaction.
+
+    `bind(conn)` gives the unit of work bound to that open transaction (it neither commits
+    nor rolls back: the runtime does, together with the tracking row).
+    """
+
+    def handle(conn: Connection, event: Any, envelope: EventEnvelope) -> None:
+        step(bind(conn), envelope)
+
+    handle.__name__ = getattr(step, "__name__", "process_step")
+    return handle

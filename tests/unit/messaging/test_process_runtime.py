@@ -204,3 +204,35 @@ def test_each_event_of_a_process_is_its_own_transaction(store: SqlEventStore) ->
     assert transactions == [1, 1]
     assert types(store, "clm-1") == ["claim.written_off", "claim.closed"]
     assert types(store, "clm-2") == ["claim.written_off"]
+
+
+def test_a_unit_of_work_step_runs_bound_to_the_runtime_transaction(store: SqlEventStore) -> None:
+    """The kernel's process steps take (uow, envelope); the runtime binds the uow to its
+    transaction, so the step's appends commit with the tracking row (here a stand-in uow)."""
+    from dataclasses import dataclass
+
+    from shared.messaging.process import with_unit_of_work
+
+    @dataclass
+    class BoundUnitOfWork:
+        conn: Connection
+
+    close = close_written_off_claims(store).handlers["claim.written_off"]
+
+    def close_step(uow: BoundUnitOfWork, envelope: EventEnvelope) -> None:
+        close(uow.conn, decode(envelope), envelope)
+
+    trigger = write_off(store, "clm-1")
+    process = Process(
+        "followup.uow", {"claim.written_off": with_unit_of_work(BoundUnitOfWork, close_step)}
+    )
+    for _ in range(2):
+        apply_deliveries(
+            store.engine,
+            process,
+            decode,
+            [Delivery(trigger, position=trigger.position)],
+            finish=lambda conn, done: None,
+            on_failure=no_dead_letters,
+        )
+    assert types(store, "clm-1") == ["claim.written_off", "claim.closed"]
