@@ -32,11 +32,10 @@ from shared.events.claims import ClaimWrittenOff
 from shared.events.registry import to_envelopes
 from shared.events.topics import ALL_TOPICS, CLAIM_EVENTS, DEAD_LETTER
 from shared.eventstore.migrations import upgrade
-from shared.eventstore.schema import events
 from shared.eventstore.sql import SqlEventStore
-from shared.messaging.consumer import H_ERROR
+from shared.messaging.consumer import H_ERROR, ConsumerStats
 from shared.messaging.kafka import delete_topics, ensure_topics, topic_name
-from testsupport.events import claim_created
+from testsupport.events import claim_created, insert_raw_event
 
 ORG = "st-elsewhere"
 
@@ -65,22 +64,16 @@ def prefix(kafka_bootstrap_servers: str) -> Iterator[str]:
 
 def insert_row(store: SqlEventStore, stream_id: str, version: int, type_: str, data: Any) -> None:
     """Straight into the events table, past every check an append would make."""
-    now = datetime.now(UTC)
-    with store.engine.begin() as conn:
-        conn.execute(
-            events.insert().values(
-                event_id=str(uuid.uuid4()),
-                stream_id=stream_id,
-                stream_version=version,
-                type=type_,
-                version=2,
-                occurred_at=now,
-                recorded_at=now,
-                producer="intake",
-                organization_id=ORG,
-                data=data,
-            )
-        )
+    insert_raw_event(
+        store.engine,
+        stream_id=stream_id,
+        stream_version=version,
+        event_type=type_,
+        data=data,
+        event_version=2,
+        producer="intake",
+        organization_id=ORG,
+    )
 
 
 def oversized_claim_data() -> dict[str, Any]:
@@ -165,15 +158,19 @@ def test_an_oversized_and_an_unreadable_event_do_not_stop_a_normal_claim(
     )
     group = f"deadletter-{uuid.uuid4().hex[:8]}"
     dlq = topic_name(DEAD_LETTER, prefix)
-    consumer = consumer_for(
-        CLAIMS_PROJECTION,
-        store.engine,
-        settings,
-        topics=[topic],
-        group_id=group,
-        dead_letter_topic=dlq,
-    )
-    consumer.run(idle_polls_before_exit=3)
+
+    def project(idle_polls: int) -> ConsumerStats:
+        consumer = consumer_for(
+            CLAIMS_PROJECTION,
+            store.engine,
+            settings,
+            topics=[topic],
+            group_id=group,
+            dead_letter_topic=dlq,
+        )
+        return consumer.run(idle_polls_before_exit=idle_polls)
+
+    project(3)
     assert projected(store.engine) == {"clm-ok": ("created", 1)}
 
     # Release clm-big: its write-off (version 2) is published without version 1 ...
@@ -186,15 +183,7 @@ def test_an_oversized_and_an_unreadable_event_do_not_stop_a_normal_claim(
     after = revcycle(env, "relay", "status").stdout
     assert "dead letters 1 open (2 in all)" in after and "parked streams 1" in after
     # ... and the consumer, which never saw version 1, holds it, then reports the gap.
-    again = consumer_for(
-        CLAIMS_PROJECTION,
-        store.engine,
-        settings,
-        topics=[topic],
-        group_id=group,
-        dead_letter_topic=dlq,
-    )
-    stats = again.run(idle_polls_before_exit=8)
+    stats = project(8)
     assert (stats.held, stats.dead_lettered) == (1, 1)
     [letter] = read_topic_raw(kafka_bootstrap_servers, dlq)
     assert (
@@ -207,16 +196,7 @@ def test_an_oversized_and_an_unreadable_event_do_not_stop_a_normal_claim(
     # Normal claims keep flowing all along.
     write_off(store, "clm-ok")
     assert revcycle(env, "relay", "run", "--once", "--topic-prefix", prefix).returncode == 0
-    third = consumer_for(
-        CLAIMS_PROJECTION,
-        store.engine,
-        settings,
-        topics=[topic],
-        group_id=group,
-        dead_letter_topic=dlq,
-    )
-    third.run(idle_polls_before_exit=3)
-    assert third.stats.ignored == 1  # the write-off moves no status, but it is seen
+    assert project(3).ignored == 1  # the write-off moves no status, but it is seen
 
 
 def read_topic_raw(bootstrap: str, topic: str) -> list[Any]:

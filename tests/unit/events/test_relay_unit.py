@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -25,6 +25,7 @@ from shared.messaging.relay import (
     RelayConfig,
     wait_until_published,
 )
+from testsupport.events import insert_raw_event
 
 
 class Acked:
@@ -37,12 +38,18 @@ class Acked:
         return None
 
 
-class RecordingPublisher:
-    """Keeps what was sent; `fail_on` makes the n-th send's acknowledgement fail."""
+Fault = Callable[[bytes, int], Exception | None]
+"""fault(key, n): the error the n-th send's acknowledgement fails with, or None."""
 
-    def __init__(self, fail_on: int | None = None) -> None:
+
+class RecordingPublisher:
+    """Keeps what was acknowledged; `fail_on` or `fault` make acknowledgements fail."""
+
+    def __init__(self, fail_on: int | None = None, fault: Fault | None = None) -> None:
         self.sent: list[tuple[str, bytes, dict[str, Any]]] = []
         self.fail_on = fail_on
+        self.fault = fault
+        self._sends = 0
 
     def send(
         self,
@@ -52,6 +59,10 @@ class RecordingPublisher:
         headers: list[tuple[str, bytes]] | None = None,
     ) -> Acked:
         assert value is not None and key is not None
+        self._sends += 1
+        error = self.fault(key, self._sends) if self.fault else None
+        if error is not None:
+            return Acked(error)
         self.sent.append((topic, key, json.loads(value)))
         if self.fail_on is not None and len(self.sent) == self.fail_on:
             return Acked(TimeoutError("broker did not acknowledge"))
@@ -196,27 +207,9 @@ def big_write_off(store: SqlEventStore, claim_id: str, reason_size: int) -> None
 def insert_raw_row(
     store: SqlEventStore, stream_id: str, version: int, type_: str, data: Any
 ) -> None:
-    """Write a row straight into the events table, as no append would (corrupt or unknown)."""
-    from uuid import uuid4
-
-    from shared.eventstore.schema import events
-
-    now = datetime.now(UTC)
-    with store.engine.begin() as conn:
-        conn.execute(
-            events.insert().values(
-                event_id=str(uuid4()),
-                stream_id=stream_id,
-                stream_version=version,
-                type=type_,
-                version=1,
-                occurred_at=now,
-                recorded_at=now,
-                producer="tests",
-                organization_id="org",
-                data=data,
-            )
-        )
+    insert_raw_event(
+        store.engine, stream_id=stream_id, stream_version=version, event_type=type_, data=data
+    )
 
 
 def claim_versions(publisher: RecordingPublisher) -> list[tuple[str, int]]:
@@ -318,35 +311,17 @@ def test_retry_publishes_the_dead_letter_first_once_the_limit_allows_it(
     assert letters.parked_streams("kafka", 2) == [] and letters.counts("kafka") == (0, 1)
 
 
-class RefusingPublisher(RecordingPublisher):
-    """The broker refuses records of one stream as too large (a topic with a smaller limit)."""
-
-    def __init__(self, refuse_key: bytes) -> None:
-        super().__init__()
-        self.refuse_key = refuse_key
-
-    def send(
-        self,
-        topic: str,
-        value: bytes | None = None,
-        key: bytes | None = None,
-        headers: list[tuple[str, bytes]] | None = None,
-    ) -> Acked:
-        from kafka.errors import MessageSizeTooLargeError
-
-        acked = super().send(topic, value=value, key=key, headers=headers)
-        if key == self.refuse_key:
-            self.sent.pop()
-            return Acked(MessageSizeTooLargeError("the broker refused the record"))
-        return acked
-
-
 def test_a_record_the_broker_refuses_is_dead_lettered_not_retried_forever(
     store: SqlEventStore,
 ) -> None:
     append_write_offs(store, "clm-a", 1)
     append_write_offs(store, "clm-b", 1)
-    publisher = RefusingPublisher(b"clm-a")
+    from kafka.errors import MessageSizeTooLargeError
+
+    # The broker refuses clm-a's records as too large (a topic with a smaller limit).
+    publisher = RecordingPublisher(
+        fault=lambda key, n: MessageSizeTooLargeError("refused") if key == b"clm-a" else None
+    )
     relay = Relay(store, publisher, RelayConfig(publish_reporting=False))
     assert relay.run_once() == 2
     assert claim_versions(publisher) == [("clm-b", 1)]
@@ -355,38 +330,24 @@ def test_a_record_the_broker_refuses_is_dead_lettered_not_retried_forever(
     assert parked.reason.startswith("refused by the broker: MessageSizeTooLargeError")
 
 
-class FlakyPublisher(RecordingPublisher):
+def flaky(outage: int) -> RecordingPublisher:
     """Acknowledgements time out (broker down) for the first `outage` sends."""
+    from kafka.errors import KafkaTimeoutError
 
-    def __init__(self, outage: int) -> None:
-        super().__init__()
-        self.outage = outage
-
-    def send(
-        self,
-        topic: str,
-        value: bytes | None = None,
-        key: bytes | None = None,
-        headers: list[tuple[str, bytes]] | None = None,
-    ) -> Acked:
-        from kafka.errors import KafkaTimeoutError
-
-        acked = super().send(topic, value=value, key=key, headers=headers)
-        if self.outage > 0:
-            self.outage -= 1
-            return Acked(KafkaTimeoutError("broker unreachable"))
-        return acked
+    return RecordingPublisher(
+        fault=lambda key, n: KafkaTimeoutError("broker unreachable") if n <= outage else None
+    )
 
 
 def test_the_running_relay_waits_out_a_broker_outage_and_reconnects(store: SqlEventStore) -> None:
     import threading
 
     append_write_offs(store, "clm-a", 3)
-    first = FlakyPublisher(outage=2)
+    first = flaky(outage=2)
     replacements: list[RecordingPublisher] = []
 
     def reconnect() -> RecordingPublisher:
-        replacements.append(FlakyPublisher(outage=1) if not replacements else RecordingPublisher())
+        replacements.append(flaky(outage=1) if not replacements else RecordingPublisher())
         return replacements[-1]
 
     relay = Relay(

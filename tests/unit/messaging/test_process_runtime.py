@@ -29,7 +29,13 @@ from shared.messaging import tracking
 from shared.messaging.embedded import EmbeddedRunner
 from shared.messaging.process import Process
 from shared.messaging.projection import Projection
-from shared.messaging.subscription import Delivery, apply_deliveries
+from shared.messaging.subscription import (
+    BatchResult,
+    Delivery,
+    FailureSink,
+    Finisher,
+    apply_deliveries,
+)
 from testsupport.processes import CLOSE_WRITTEN_OFF, close_written_off_claims
 
 ORG = "st-elsewhere"
@@ -92,6 +98,24 @@ def no_dead_letters(conn: Connection, delivery: Delivery, exc: BaseException) ->
     raise AssertionError(f"unexpected dead letter: {exc!r}")
 
 
+def deliver(
+    store: SqlEventStore,
+    process: Process,
+    *triggers: EventEnvelope,
+    on_failure: FailureSink = no_dead_letters,
+    finish: Finisher = lambda conn, done: None,
+) -> BatchResult:
+    """Hand events to a process as the runtime does (one call = one poll)."""
+    return apply_deliveries(
+        store.engine,
+        process,
+        decode,
+        [Delivery(t, position=t.position) for t in triggers],
+        finish=finish,
+        on_failure=on_failure,
+    )
+
+
 def test_the_embedded_runner_runs_a_process_and_projections_see_what_it_appended(
     store: SqlEventStore,
 ) -> None:
@@ -118,14 +142,7 @@ def test_a_redelivered_event_appends_nothing_twice(store: SqlEventStore) -> None
     trigger = write_off(store, "clm-1")
     process = close_written_off_claims(store)
     for _ in range(3):  # Kafka delivering the same message again after a crash
-        apply_deliveries(
-            store.engine,
-            process,
-            decode,
-            [Delivery(trigger, position=trigger.position)],
-            finish=lambda conn, done: None,
-            on_failure=no_dead_letters,
-        )
+        deliver(store, process, trigger)
     assert types(store, "clm-1") == ["claim.written_off", "claim.closed"]
     with store.engine.connect() as conn:
         assert tracking.count_applied(conn, CLOSE_WRITTEN_OFF) == 1
@@ -141,13 +158,8 @@ def test_a_failing_command_appends_nothing_and_is_dead_lettered(store: SqlEventS
 
     failing = Process("followup.failing", {"claim.written_off": close_then_fail})
     letters: list[str] = []
-    result = apply_deliveries(
-        store.engine,
-        failing,
-        decode,
-        [Delivery(trigger, position=trigger.position)],
-        finish=lambda conn, done: None,
-        on_failure=lambda conn, d, exc: letters.append(str(exc)),
+    result = deliver(
+        store, failing, trigger, on_failure=lambda conn, d, exc: letters.append(str(exc))
     )
     assert (result.applied, result.dead_lettered) == (0, 1)
     assert letters == ["payer rule: closing refused"]
@@ -169,14 +181,7 @@ def test_a_concurrent_append_to_the_claim_is_retried_and_lands_after_it(
         inner(conn, event, envelope)
 
     racing = Process("followup.racing", {"claim.written_off": close_racing})
-    result = apply_deliveries(
-        store.engine,
-        racing,
-        decode,
-        [Delivery(trigger, position=trigger.position)],
-        finish=lambda conn, done: None,
-        on_failure=no_dead_letters,
-    )
+    result = deliver(store, racing, trigger)
     assert result.applied == 1 and len(calls) == 2
     assert types(store, "clm-1") == ["claim.written_off", "claim.closed"]
 
@@ -192,11 +197,11 @@ def test_each_event_of_a_process_is_its_own_transaction(store: SqlEventStore) ->
 
     picky = Process("followup.picky", {"claim.written_off": refuse_clm_2})
     transactions: list[int] = []
-    result = apply_deliveries(
-        store.engine,
+    result = deliver(
+        store,
         picky,
-        decode,
-        [Delivery(first, position=first.position), Delivery(second, position=second.position)],
+        first,
+        second,
         finish=lambda conn, done: transactions.append(len(done)),
         on_failure=lambda conn, d, exc: None,
     )
@@ -227,12 +232,5 @@ def test_a_unit_of_work_step_runs_bound_to_the_runtime_transaction(store: SqlEve
         "followup.uow", {"claim.written_off": with_unit_of_work(BoundUnitOfWork, close_step)}
     )
     for _ in range(2):
-        apply_deliveries(
-            store.engine,
-            process,
-            decode,
-            [Delivery(trigger, position=trigger.position)],
-            finish=lambda conn, done: None,
-            on_failure=no_dead_letters,
-        )
+        deliver(store, process, trigger)
     assert types(store, "clm-1") == ["claim.written_off", "claim.closed"]
