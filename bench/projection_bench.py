@@ -1,10 +1,10 @@
 """Projection apply rate: claim.created events/s from real Kafka into PostgreSQL, and embedded.
 
 Kafka -> PostgreSQL: N envelopes are produced to a fresh 3-partition topic, then one
-ProjectionConsumer per projection applies them into a fresh database; the clock runs from
+SubscriptionConsumer per projection applies them into a fresh database; the clock runs from
 the first non-empty poll to the last commit (group join excluded). `--per-event` also
 measures max_poll_records=1 (one transaction and one offset commit per event).
-Embedded: the same events appended to a SQLite event table, then EmbeddedProjector.
+Embedded: the same events appended to a SQLite event table, then EmbeddedRunner.
 
     .venv/bin/python bench/projection_bench.py --events 20000
 """
@@ -31,7 +31,7 @@ from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
 from devtools.resolve import admin_conninfo, with_database  # noqa: E402
-from services.followup.bootstrap import consumer_for, embedded_projector, prepare_database  # noqa: E402
+from services.followup.bootstrap import consumer_for, embedded_runner, prepare_database  # noqa: E402
 from services.followup.config import FollowupSettings  # noqa: E402
 from services.followup.projections import PROJECTIONS  # noqa: E402
 from services.intake.bootstrap import prepare_database as prepare_event_store  # noqa: E402
@@ -148,9 +148,9 @@ def bench_embedded(events: list[EventEnvelope]) -> dict[str, float]:
                     store.append_in(conn, e.stream_id, 0, [e])
         rates = {}
         for name in PROJECTIONS:
-            projector = embedded_projector(store, engine, [name])
+            runner = embedded_runner(store, engine, [name])
             start = time.perf_counter()
-            result = projector.run_until_caught_up()[name]
+            result = runner.run_until_caught_up()[name]
             assert result.applied == len(events), result
             rates[name] = len(events) / (time.perf_counter() - start)
         engine.dispose()

@@ -82,16 +82,26 @@ class LocalKafka:
 
     name = "kafka"
 
-    def __init__(self, progress: Progress = stderr_progress) -> None:
+    def __init__(
+        self,
+        progress: Progress = stderr_progress,
+        *,
+        home: Path | None = None,
+        port: int | None = None,
+        controller_port: int | None = None,
+    ) -> None:
+        """`home`/`port`/`controller_port` make a private broker (outage tests); by default
+        the folder is infra_dir() and the ports come from the environment or the defaults."""
         self.progress = progress
         self.version = kafka_version()
-        self.root = infra_dir() / "kafka"
+        self.home = home or infra_dir()
+        self.root = self.home / "kafka"
         self.data_dir = self.root / "data"
         self.log_dir = self.root / "logs"
         self.config_dir = self.root / "config"
         self.pid_file = self.root / "kafka.pid"
-        self.port = int(os.environ.get("REVCYCLE_KAFKA_PORT", KAFKA_PORT))
-        self.controller_port = int(
+        self.port = port or int(os.environ.get("REVCYCLE_KAFKA_PORT", KAFKA_PORT))
+        self.controller_port = controller_port or int(
             os.environ.get("REVCYCLE_KAFKA_CONTROLLER_PORT", KAFKA_CONTROLLER_PORT)
         )
         pom_hash = hashlib.sha256((POM_DIR / "pom.xml").read_bytes()).hexdigest()[:10]
@@ -128,7 +138,7 @@ class LocalKafka:
     # ------------------------------------------------------------------- up
     def up(self) -> ServerStatus:
         """Start the broker unless a healthy one already answers; idempotent."""
-        with exclusive_lock(infra_dir() / ".kafka.lock"):
+        with exclusive_lock(self.home / ".kafka.lock"):
             pid = self._our_pid()
             if pid and kafka_healthy(self.address):
                 self.progress(f"kafka already running (pid {pid}) at {self.address}")
@@ -313,7 +323,7 @@ class LocalKafka:
     # ----------------------------------------------------------------- down
     def down(self) -> bool:
         """Stop the broker started from this folder; True when one was stopped."""
-        with exclusive_lock(infra_dir() / ".kafka.lock"):
+        with exclusive_lock(self.home / ".kafka.lock"):
             pid = self._our_pid()
             if pid is None:
                 self.pid_file.unlink(missing_ok=True)
@@ -332,3 +342,15 @@ class LocalKafka:
             self.pid_file.unlink(missing_ok=True)
             self.progress("kafka stopped")
             return True
+
+    # ----------------------------------------------------------------- kill
+    def kill(self) -> int:
+        """kill -9 the broker started from this folder (outage tests); returns its pid."""
+        pid = self._our_pid()
+        if pid is None:
+            raise InfraError(f"no broker started from {self.root} is running")
+        os.kill(pid, signal.SIGKILL)
+        deadline = time.monotonic() + STOP_TIMEOUT_S
+        while pid_alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return pid

@@ -7,7 +7,9 @@ import os
 import pwd
 import re
 import shutil
+import signal
 import subprocess
+import time
 from pathlib import Path
 
 from devtools.common import (
@@ -72,10 +74,19 @@ class LocalPostgres:
 
     name = "postgres"
 
-    def __init__(self, progress: Progress = stderr_progress) -> None:
+    def __init__(
+        self,
+        progress: Progress = stderr_progress,
+        *,
+        home: Path | None = None,
+        port: int | None = None,
+    ) -> None:
+        """`home`/`port` make a private cluster (outage tests); by default the folder is
+        infra_dir() and the port comes from the environment or the default."""
         self.progress = progress
         self.is_root = os.geteuid() == 0
-        self.port = int(os.environ.get("REVCYCLE_POSTGRES_PORT", POSTGRES_PORT))
+        self.home = home or infra_dir()
+        self.port = port or int(os.environ.get("REVCYCLE_POSTGRES_PORT", POSTGRES_PORT))
         self.root = self._choose_root()
         self.data_dir = self.root / "data"
         self.log_dir = self.root / "log"
@@ -92,7 +103,7 @@ class LocalPostgres:
         return f"postgresql+psycopg://{POSTGRES_USER}@{self.address}/postgres"
 
     def _choose_root(self) -> Path:
-        preferred = infra_dir() / "postgres"
+        preferred = self.home / "postgres"
         if not self.is_root or self._server_user_can_reach(preferred.parent):
             return preferred
         # The checkout sits under a folder the postgres account cannot enter (e.g. /root):
@@ -149,7 +160,7 @@ class LocalPostgres:
     # ------------------------------------------------------------------- up
     def up(self) -> ServerStatus:
         """Start the cluster unless a healthy server already answers; idempotent."""
-        with exclusive_lock(infra_dir() / ".postgres.lock"):
+        with exclusive_lock(self.home / ".postgres.lock"):
             pid = self._our_pid()
             if pid and postgres_healthy(self.port):
                 self.progress(f"postgres already running (pid {pid}) at {self.address}")
@@ -186,7 +197,7 @@ class LocalPostgres:
                 "(installing needs root), or set DATABASE_URL"
             )
         self.progress("PostgreSQL not found: apt-get update && apt-get install -y postgresql")
-        log = infra_dir() / "postgres-apt-install.log"
+        log = self.home / "postgres-apt-install.log"
         run_with_heartbeat(
             [apt_get, "update"],
             "running apt-get update",
@@ -293,7 +304,7 @@ class LocalPostgres:
     # ----------------------------------------------------------------- down
     def down(self) -> bool:
         """Stop the cluster started from this folder; True when one was stopped."""
-        with exclusive_lock(infra_dir() / ".postgres.lock"):
+        with exclusive_lock(self.home / ".postgres.lock"):
             pid = self._our_pid()
             if pid is None:
                 self.progress("postgres is not running (from this folder)")
@@ -315,3 +326,19 @@ class LocalPostgres:
                 raise InfraError(f"pg_ctl stop failed: {result.stderr.strip()}")
             self.progress("postgres stopped")
             return True
+
+    # ----------------------------------------------------------------- kill
+    def kill(self) -> int:
+        """kill -9 the postmaster started from this folder (outage tests); returns its pid.
+
+        Its backends notice the postmaster's death and exit; `up()` then starts the cluster
+        again, which runs crash recovery from the WAL.
+        """
+        pid = self._our_pid()
+        if pid is None:
+            raise InfraError(f"no PostgreSQL started from {self.data_dir} is running")
+        os.kill(pid, signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while pid_alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return pid

@@ -66,8 +66,7 @@ def demo(
             )
             replayed += result.replayed
             created += not result.replayed
-        projector = followup_bootstrap.embedded_projector(intake.store, engine)
-        totals = projector.run_until_caught_up()
+        totals = followup_bootstrap.embedded_runner(intake.store, engine).run_until_caught_up()
         with engine.begin() as conn:
             claims = queries.list_claims(conn, organization)
             accounts = queries.list_accounts(conn, organization)

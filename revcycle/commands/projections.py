@@ -1,4 +1,8 @@
-"""`revcycle projections`: list, run (Kafka worker) and rebuild the follow-up read models."""
+"""`revcycle projections`: list, run (Kafka worker) and rebuild the follow-up read models.
+
+Follow-up's subscriptions are its projections; processes of other services run in their own
+workers on the same runtime (`shared.messaging`).
+"""
 
 from __future__ import annotations
 
@@ -57,8 +61,8 @@ def rebuild(
 
             stats = rebuild_from_kafka(engine, name, settings)
             typer.echo(
-                f"rebuilt {name} from {settings.claims_topic}: applied={stats.applied} "
-                f"dead_lettered={stats.dead_lettered}"
+                f"rebuilt {name} from {settings.kafka_name(settings.claims_topic)}: "
+                f"applied={stats.applied} dead_lettered={stats.dead_lettered}"
             )
         else:
             raise typer.BadParameter(f"source must be auto, embedded or kafka, not {source!r}")
@@ -72,16 +76,27 @@ def run(
         list[str] | None, typer.Argument(help="Projections to run (default: all).")
     ] = None,
 ) -> None:
-    """Run the Kafka consumers of the projections until SIGTERM (distributed mode)."""
+    """Run the Kafka consumers of the projections until SIGTERM (distributed mode).
+
+    Database and broker outages are waited out; if a consumer stops for any other reason
+    the command exits with code 1, for its supervisor to restart it.
+    """
     import logging
 
     from services.followup.worker import run_worker
+    from shared.messaging.worker import ConsumerDied
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     names = name or sorted(PROJECTIONS)
-    typer.echo(f"consuming {get_followup_settings().claims_topic} for {', '.join(names)}")
-    for client, stats in run_worker(names).items():
+    settings = get_followup_settings()
+    typer.echo(f"consuming {settings.kafka_name(settings.claims_topic)} for {', '.join(names)}")
+    try:
+        results = run_worker(names)
+    except ConsumerDied as exc:
+        typer.echo(f"worker stopped: {exc}", err=True)
+        raise typer.Exit(1) from None
+    for client, stats in results.items():
         typer.echo(
             f"{client}: applied={stats.applied} skipped={stats.skipped} "
-            f"dead_lettered={stats.dead_lettered}"
+            f"dead_lettered={stats.dead_lettered} held={stats.held}"
         )

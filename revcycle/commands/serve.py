@@ -1,4 +1,4 @@
-"""`revcycle serve`: the HTTP API in embedded mode (one process, SQLite, in-process projector)."""
+"""`revcycle serve`: the HTTP API in embedded mode (one process, SQLite, in-process runner)."""
 
 from __future__ import annotations
 
@@ -16,15 +16,17 @@ def serve(
 ) -> None:
     """Run the HTTP API (intake and follow-up) on SQLite under var/, or on DATABASE_URL.
 
-    Without KAFKA_BOOTSTRAP_SERVERS an in-process projector follows the event table; with it,
-    projections are the Kafka workers' job (`revcycle relay run`, `revcycle projections run`).
+    Without KAFKA_BOOTSTRAP_SERVERS an in-process runner follows the event table; with it,
+    projections and processes are the Kafka workers' job (`revcycle relay run`,
+    `revcycle projections run`). With DATABASE_URL set, the built-in development secret is
+    refused (set AUTH_JWT_SECRET).
     """
     # Imported here, not at module top: `revcycle --help` must not load the web stack.
     import uvicorn
 
     from revcycle.embedded import build_embedded_app
     from shared.auth import ROLE_ACCOUNTS_READ, ROLE_CLAIMS_READ, ROLE_CLAIMS_WRITE, issue_token
-    from shared.config import BaseServiceSettings, get_settings
+    from shared.config import BaseServiceSettings, InsecureSettingsError, get_settings
     from shared.ids import ORGANIZATION_ID_MAX, is_organization_id
 
     settings = get_settings()
@@ -33,11 +35,15 @@ def serve(
             f"ORGANIZATION_ID must be 1-{ORGANIZATION_ID_MAX} ASCII letters, digits, '.', '_', "
             "':' or '-', beginning with a letter or digit (docs/api-limits.md)"
         )
-    run_projector = not settings.kafka_bootstrap_servers
-    embedded = build_embedded_app(settings, run_projector=run_projector)
+    run_subscriptions = not settings.kafka_bootstrap_servers
+    try:
+        embedded = build_embedded_app(settings, run_subscriptions=run_subscriptions)
+    except InsecureSettingsError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
     typer.echo(
         f"revcycle API on http://{host}:{port}/docs (database {embedded.engine.url!r}; "
-        + ("in-process projector)" if run_projector else "projections by Kafka workers)")
+        + ("in-process runner)" if run_subscriptions else "projections by Kafka workers)")
     )
     if settings.auth_jwt_secret == BaseServiceSettings.model_fields["auth_jwt_secret"].default:
         # Convenience for a laptop demo only: with the built-in secret anyone can mint tokens.

@@ -4,22 +4,28 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from fastapi import FastAPI
 from sqlalchemy.engine import Engine
 
-from services.followup.api import FollowupDeps, router
 from services.followup.config import FollowupSettings, get_followup_settings
 from services.followup.projections import PROJECTIONS, decode_payload
 from services.followup.tables import OutdatedReadModel, outdated_tables
-from shared.auth import TokenVerifier, audit_metadata
 from shared.db import create_db_engine
 from shared.eventstore.interface import EventStore
-from shared.http import harden
-from shared.messaging.consumer import ConsumerConfig, ProjectionConsumer
-from shared.messaging.embedded import EmbeddedProjector
+from shared.messaging.consumer import AfterCommit, SubscriptionConsumer
+from shared.messaging.embedded import EmbeddedRunner
 from shared.messaging.projection import Projection
+from shared.messaging.subscription import Subscription
+from shared.messaging.worker import subscription_consumer
+
+if TYPE_CHECKING:
+    # The HTTP side is imported by the functions that build it: a worker restarted after a
+    # crash should not spend its first seconds importing a web framework it never uses.
+    from fastapi import FastAPI
+
+    from services.followup.api import FollowupDeps
 
 
 class UnknownProjection(KeyError):
@@ -34,17 +40,21 @@ def projection_named(name: str) -> Projection:
         raise UnknownProjection(name) from None
 
 
-def prepare_database(engine: Engine, attempts: int = 3) -> None:
-    """Read-model, tracking and audit tables (created if missing).
+def prepare_database(engine: Engine, attempts: int = 3, *, audit: bool = True) -> None:
+    """Read-model, tracking and (for the API) audit tables, created if missing.
 
     Several workers starting at once may race to create the same table; PostgreSQL then
-    refuses the loser's CREATE, and the retry finds the tables there.
+    refuses the loser's CREATE, and the retry finds the tables there. Workers pass
+    audit=False: they read no patient data for anyone, and skip importing the HTTP side.
     """
     for attempt in range(1, attempts + 1):
         try:
             for projection in PROJECTIONS.values():
                 projection.create_tables(engine)
-            audit_metadata.create_all(engine, checkfirst=True)
+            if audit:
+                from shared.auth import audit_metadata
+
+                audit_metadata.create_all(engine, checkfirst=True)
             if outdated := outdated_tables(engine):
                 raise OutdatedReadModel(outdated)
             return
@@ -57,6 +67,8 @@ def prepare_database(engine: Engine, attempts: int = 3) -> None:
 def bootstrap(
     settings: FollowupSettings | None = None, *, engine: Engine | None = None, prepare: bool = True
 ) -> FollowupDeps:
+    from services.followup.api import FollowupDeps
+
     settings = settings or get_followup_settings()
     engine = engine or create_db_engine(settings.effective_database_url)
     if prepare:
@@ -64,11 +76,16 @@ def bootstrap(
     return FollowupDeps(engine=engine)
 
 
-def embedded_projector(
+def subscriptions(names: Sequence[str] | None = None) -> list[Subscription]:
+    """Follow-up's subscriptions (its projections), all or the ones named."""
+    return [projection_named(n) for n in names] if names else list(PROJECTIONS.values())
+
+
+def embedded_runner(
     store: EventStore, engine: Engine, names: Sequence[str] | None = None
-) -> EmbeddedProjector:
-    projections = [projection_named(n) for n in names] if names else list(PROJECTIONS.values())
-    return EmbeddedProjector(store, engine, projections, decode_payload)
+) -> EmbeddedRunner:
+    """Follow-up's projections on the event table (embedded mode, rebuilds)."""
+    return EmbeddedRunner(store, engine, subscriptions(names), decode_payload)
 
 
 def consumer_for(
@@ -79,26 +96,34 @@ def consumer_for(
     group_id: str | None = None,
     topics: Sequence[str] | None = None,
     dead_letter_topic: str | None = None,
-    crash_after_db_commits: int | None = None,
     replay_from_beginning: bool = False,
-) -> ProjectionConsumer:
-    """A Kafka consumer applying projection `name` (its own consumer group by default)."""
+    after_db_commit: AfterCommit | None = None,
+) -> SubscriptionConsumer:
+    """A Kafka consumer applying projection `name` (its own consumer group by default).
+
+    Without explicit names, topics and the group carry the deployment prefix
+    (REVCYCLE_DEPLOYMENT); explicit `topics`, `group_id`, `dead_letter_topic` are taken as
+    they are (tests, one-off runs).
+    """
     settings = settings or get_followup_settings()
     projection = projection_named(name)
-    config = ConsumerConfig(
-        bootstrap_servers=settings.kafka_bootstrap_servers,
-        topics=list(topics or [settings.claims_topic]),
-        group_id=group_id or f"{settings.consumer_group_prefix}.{projection.name}",
-        dead_letter_topic=dead_letter_topic or settings.dead_letter_topic,
+    return subscription_consumer(
+        projection,
+        engine,
+        settings,
+        decode_payload,
+        topics=topics or [settings.kafka_name(settings.claims_topic)],
+        group_id=group_id or settings.group_id(projection.name),
+        dead_letter_topic=dead_letter_topic or settings.kafka_name(settings.dead_letter_topic),
         client_id=f"followup-{projection.name}",
-        max_poll_records=settings.max_poll_records,
-        crash_after_db_commits=crash_after_db_commits,
         replay_from_beginning=replay_from_beginning,
+        after_db_commit=after_db_commit,
     )
-    return ProjectionConsumer(config, engine, projection, decode_payload)
 
 
 def install(app: FastAPI, deps: FollowupDeps) -> None:
+    from services.followup.api import router
+
     app.state.followup = deps
     app.include_router(router)
 
@@ -107,6 +132,12 @@ def create_app(
     settings: FollowupSettings | None = None, *, deps: FollowupDeps | None = None
 ) -> FastAPI:
     settings = settings or get_followup_settings()
+    from fastapi import FastAPI
+
+    from shared.auth import TokenVerifier
+    from shared.http import harden
+
+    settings.check_secrets()  # outside the embedded default: no built-in development secret
     app = FastAPI(title="revcycle follow-up", version="1")
     app.state.token_verifier = TokenVerifier.from_settings(settings)
     harden(app, settings)

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from shared.config import BaseServiceSettings
+from shared.config import KafkaSettings
 from shared.events.topics import CLAIM_EVENTS, DEAD_LETTER
 
 
-class FollowupSettings(BaseServiceSettings):
+class FollowupSettings(KafkaSettings):
+    """Topic and group names are canonical: REVCYCLE_DEPLOYMENT prefixes them on the broker."""
+
     consumer_group_prefix: str = "revcycle.followup"
     claims_topic: str = CLAIM_EVENTS.name
     dead_letter_topic: str = DEAD_LETTER.name
-    max_poll_records: int = 500
+
+    def group_id(self, subscription: str) -> str:
+        """Consumer group of a subscription: staging.revcycle.followup.followup.claims, say."""
+        return self.kafka_name(f"{self.consumer_group_prefix}.{subscription}")
 
 
 @lru_cache

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from sqlalchemy.engine import Engine
 
-from services.followup.bootstrap import consumer_for, embedded_projector, projection_named
+from services.followup.bootstrap import consumer_for, embedded_runner, projection_named
 from services.followup.config import FollowupSettings
 from shared.eventstore.interface import EventStore
 from shared.messaging.consumer import ConsumerStats
-from shared.messaging.projection import BatchResult
+from shared.messaging.subscription import BatchResult
 
 
 def drop(engine: Engine, name: str) -> None:
@@ -26,8 +26,7 @@ def drop(engine: Engine, name: str) -> None:
 
 def rebuild_embedded(store: EventStore, engine: Engine, name: str) -> BatchResult:
     drop(engine, name)
-    projector = embedded_projector(store, engine, [name])
-    return projector.run_until_caught_up()[name]
+    return embedded_runner(store, engine, [name]).run_until_caught_up()[name]
 
 
 def rebuild_from_kafka(

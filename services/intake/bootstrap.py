@@ -62,6 +62,7 @@ def create_app(
     settings: IntakeSettings | None = None, *, deps: IntakeDeps | None = None
 ) -> FastAPI:
     settings = settings or get_intake_settings()
+    settings.check_secrets()  # outside the embedded default: no built-in development secret
     app = FastAPI(title="revcycle intake", version="1")
     app.state.token_verifier = TokenVerifier.from_settings(settings)
     harden(app, settings)

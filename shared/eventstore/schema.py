@@ -91,3 +91,39 @@ relay_checkpoints = Table(
     Column("updated_at", AwareDateTime(), nullable=False),
     Column("note", Text),
 )
+
+# --- the relay's dead letters and parked streams (migration 0002) ---------------------------
+
+relay_dead_letters = Table(
+    # Events the relay could not publish (too large, not serialisable), with the reason.
+    "relay_dead_letters",
+    metadata,
+    Column("id", PositionType, Identity(always=False), primary_key=True),
+    Column("relay", String(100), nullable=False),
+    Column("position", BigInteger, nullable=False),
+    Column("stream_id", String(200), nullable=False),
+    Column("event_id", String(36)),
+    Column("type", String(100)),
+    Column("reason", Text, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("dead_lettered_at", AwareDateTime(), nullable=False),
+    # Set when an operator released the stream (the event stays unpublished) or a retry
+    # published it: "released" or "published".
+    Column("resolution", String(20)),
+    Column("resolved_at", AwareDateTime()),
+    UniqueConstraint("relay", "position", name="uq_relay_dead_letters_position"),
+    sqlite_autoincrement=True,
+)
+
+relay_parked_streams = Table(
+    # Streams whose later events the relay holds back after a dead letter, to keep each
+    # stream's order on Kafka; an operator asks for "release" or "retry" (revcycle relay).
+    "relay_parked_streams",
+    metadata,
+    Column("relay", String(100), primary_key=True),
+    Column("stream_id", String(200), primary_key=True),
+    Column("since_position", BigInteger, nullable=False),
+    Column("parked_at", AwareDateTime(), nullable=False),
+    Column("requested", String(20)),
+    Column("requested_at", AwareDateTime()),
+)

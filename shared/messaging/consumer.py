@@ -1,48 +1,68 @@
-"""Kafka consumer runtime: consumer groups, manual offsets after the database commit, dead letters.
+"""Kafka runtime of a subscription (projection or process): group membership, offsets, outages.
 
-For each poll, the projection's writes, its tracking rows (projection + event id) and the
-next offset per partition commit in ONE database transaction; only then are the Kafka
-offsets committed. A crash between the two makes Kafka redeliver, and the tracking rows
-make the redelivery a no-op: effectively exactly-once. A message that cannot be decoded, or
-whose handler raises, is sent to the dead-letter topic with the error and its original
-topic/partition/offset in headers (before the offset moves past it) and the consumer goes on.
-SIGTERM finishes the messages in hand (one atomic transaction), commits, and closes.
+For each poll, the subscription's writes, its tracking rows and the next offset per
+partition commit in ONE database transaction (`shared.messaging.subscription`); only then
+are the Kafka offsets committed. A crash between the two makes Kafka redeliver, and the
+tracking rows make the redelivery a no-op: effectively exactly-once.
+
+- The database is the source of truth for positions: when a partition is assigned, the
+  consumer seeks to the next offset stored with the subscription's writes (Kafka's own
+  committed offset is only the fallback for a partition the database has never seen).
+- A message that cannot be decoded, or whose handler fails, is sent to the dead-letter topic
+  with the error and its original topic/partition/offset in headers (before the offset
+  moves past it) and the consumer goes on. An event that skips a stream version is held
+  (see subscription) and dead-lettered with "gap" if the missing one does not come.
+- Outages are waited out: a database or broker error rewinds the partitions to the first
+  message not committed, backs off (capped) and tries again; nothing is skipped or doubled.
+  Any other error ends `run()` with that exception, so the worker exits non-zero and its
+  supervisor restarts it.
+- Membership: with a `group_instance_id` (static membership) a worker restarted after a
+  kill -9 takes its partitions straight back instead of waiting for the session timeout;
+  the session timeout itself is short (10 s by default) so a dead member's partitions move
+  on quickly either way.
+- SIGTERM (via `stop()`) finishes the messages in hand (one transaction), commits, closes.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import signal
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import FrameType
 from typing import Any
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition  # type: ignore[import-untyped,unused-ignore]
-from kafka.errors import CommitFailedError  # type: ignore[import-untyped,unused-ignore]
+from kafka.consumer.subscription_state import (  # type: ignore[import-untyped,unused-ignore]
+    ConsumerRebalanceListener,
+)
+from kafka.errors import KafkaError  # type: ignore[import-untyped,unused-ignore]
 from kafka.structs import OffsetAndMetadata  # type: ignore[import-untyped,unused-ignore]
 from pydantic import ValidationError
 from sqlalchemy.engine import Connection, Engine
 
+from shared.config import DEFAULT_MAX_MESSAGE_BYTES
 from shared.events.envelope import EventEnvelope
 from shared.events.topics import DeadLetter as DeadLetterMessage
+from shared.logsafe import describe_error
 from shared.messaging import tracking
-from shared.messaging.projection import (
+from shared.messaging.retry import Backoff, is_transient
+from shared.messaging.subscription import (
+    DEFAULT_GAP_TIMEOUT,
     BatchResult,
     Delivery,
     PayloadDecoder,
-    Projection,
+    Subscription,
     apply_deliveries,
     error_text,
+    expire_held,
+    release_held,
 )
 
 log = logging.getLogger(__name__)
-
-CRASH_ENV = "REVCYCLE_TEST_CRASH_AFTER_DB_COMMITS"
-"""Test-only: kill -9 this process after N database commits, before the Kafka offset commit."""
 
 MessageDecoder = Callable[[bytes], EventEnvelope]
 
@@ -54,6 +74,11 @@ H_OFFSET = "dlq.original.offset"
 H_CONSUMER = "dlq.consumer"
 DEAD_LETTER_HEADERS = (H_ERROR, H_TOPIC, H_PARTITION, H_OFFSET, H_CONSUMER)
 """Every header a dead letter gets; the contract: `shared.events.topics.DEAD_LETTER_HEADERS`."""
+
+
+def dead_letter_max_bytes(max_message_bytes: int) -> int:
+    """Largest dead letter: the original value re-escaped inside JSON (at most 2x) + metadata."""
+    return 2 * max_message_bytes + 65_536
 
 
 class MissingTopicError(RuntimeError):
@@ -86,20 +111,22 @@ class ConsumerConfig:
     topics: Sequence[str]
     group_id: str
     dead_letter_topic: str
-    client_id: str = "revcycle-projector"
+    client_id: str = "revcycle-subscription"
     max_poll_records: int = 500
     poll_timeout_ms: int = 500
     auto_offset_reset: str = "earliest"
-    crash_after_db_commits: int | None = None
+    # Static membership (KIP-345): a stable id per worker instance (WORKER_INSTANCE), unique
+    # within the group. None: dynamic membership.
+    group_instance_id: str | None = None
+    session_timeout_ms: int = 10_000
+    heartbeat_interval_ms: int = 3_000
+    max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES
+    gap_timeout: timedelta = DEFAULT_GAP_TIMEOUT
+    retry_cap_s: float = 10.0
     # Rebuild mode: take every partition directly (no group membership), start at offset 0,
     # stop once caught up with the end offsets seen at start; offsets still go to group_id.
     replay_from_beginning: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
-
-    @classmethod
-    def crash_hook_from_env(cls) -> int | None:
-        value = os.environ.get(CRASH_ENV)
-        return int(value) if value else None
 
 
 @dataclass
@@ -109,37 +136,64 @@ class ConsumerStats:
     skipped: int = 0
     ignored: int = 0
     dead_lettered: int = 0
+    held: int = 0
     db_commits: int = 0
+    outages: int = 0
 
     def add(self, result: BatchResult) -> None:
         self.applied += result.applied
         self.skipped += result.skipped
         self.ignored += result.ignored
         self.dead_lettered += result.dead_lettered
+        self.held += result.held
 
 
-class ProjectionConsumer:
-    """Runs one projection from Kafka topics in a consumer group."""
+AfterCommit = Callable[["SubscriptionConsumer"], None]
+"""Called after each database commit, before the Kafka offset commit (tests inject crashes)."""
+
+
+class _SeekToDatabase(ConsumerRebalanceListener):  # type: ignore[misc]
+    def __init__(self, owner: SubscriptionConsumer) -> None:
+        self._owner = owner
+
+    def on_partitions_revoked(self, revoked: Any) -> None:
+        self._owner._unpositioned.difference_update(revoked)
+
+    def on_partitions_assigned(self, assigned: Any) -> None:
+        self._owner._on_assigned(set(assigned))
+
+
+class SubscriptionConsumer:
+    """Runs one subscription (projection or process) from Kafka topics in a consumer group."""
 
     def __init__(
         self,
         config: ConsumerConfig,
         engine: Engine,
-        projection: Projection,
+        subscription: Subscription,
         decode_payload: PayloadDecoder,
         *,
         decode_message: MessageDecoder = default_message_decoder,
+        after_db_commit: AfterCommit | None = None,
     ) -> None:
         self.config = config
         self._engine = engine
-        self._projection = projection
+        self._subscription = subscription
         self._decode_payload = decode_payload
         self._decode_message = decode_message
+        self._after_db_commit = after_db_commit
         self._stopping = threading.Event()
         self.stats = ConsumerStats()
         self._consumer: KafkaConsumer | None = None
         self._producer: KafkaProducer | None = None
         self._replay_end: dict[TopicPartition, int] | None = None
+        self._unpositioned: set[TopicPartition] = set()
+        self._may_hold = True  # unknown until the first sweep
+        self._next_expiry = 0.0
+
+    @property
+    def subscription(self) -> Subscription:
+        return self._subscription
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -161,9 +215,14 @@ class ProjectionConsumer:
 
     def open(self) -> None:
         cfg = self.config
-        self._projection.create_tables(self._engine)
-        self._consumer = KafkaConsumer(
-            *([] if cfg.replay_from_beginning else cfg.topics),
+        self._subscription.create_tables(self._engine)
+        membership: dict[str, Any] = {
+            "session_timeout_ms": cfg.session_timeout_ms,
+            "heartbeat_interval_ms": cfg.heartbeat_interval_ms,
+        }
+        if cfg.group_instance_id:
+            membership["group_instance_id"] = cfg.group_instance_id
+        consumer = KafkaConsumer(
             bootstrap_servers=cfg.bootstrap_servers,
             group_id=cfg.group_id,
             client_id=cfg.client_id,
@@ -172,23 +231,34 @@ class ProjectionConsumer:
             max_poll_records=cfg.max_poll_records,
             key_deserializer=None,
             value_deserializer=None,
+            **membership,
             **cfg.extra,
         )
-        # Fail at start, not at the first poison message: with auto topic creation off, a
-        # missing dead-letter topic would otherwise stall the consumer on that message.
-        for topic in (*cfg.topics, cfg.dead_letter_topic):
-            if not self._consumer.partitions_for_topic(topic):
-                self._consumer.close(autocommit=False)
-                self._consumer = None
-                raise MissingTopicError(topic)
-        if cfg.replay_from_beginning:
-            self._assign_from_beginning(self._consumer)
-        self._producer = KafkaProducer(
-            bootstrap_servers=cfg.bootstrap_servers,
-            client_id=f"{cfg.client_id}-dlq",
-            acks="all",
-            enable_idempotence=True,
-        )
+        try:
+            # Fail at start, not at the first poison message: with auto topic creation off, a
+            # missing dead-letter topic would otherwise stall the consumer on that message.
+            for topic in (*cfg.topics, cfg.dead_letter_topic):
+                if not consumer.partitions_for_topic(topic):
+                    raise MissingTopicError(topic)
+            producer = KafkaProducer(
+                bootstrap_servers=cfg.bootstrap_servers,
+                client_id=f"{cfg.client_id}-dlq",
+                acks="all",
+                enable_idempotence=True,
+                max_request_size=dead_letter_max_bytes(cfg.max_message_bytes),
+            )
+        except BaseException:
+            consumer.close(autocommit=False, timeout_ms=5_000)
+            raise
+        self._consumer, self._producer = consumer, producer
+        try:
+            if cfg.replay_from_beginning:
+                self._assign_from_beginning(consumer)
+            else:
+                consumer.subscribe(topics=list(cfg.topics), listener=_SeekToDatabase(self))
+        except BaseException:
+            self.close()
+            raise
 
     def _has_partitions(self) -> bool:
         return bool(self._consumer is not None and self._consumer.assignment())
@@ -211,24 +281,42 @@ class ProjectionConsumer:
         return all(consumer.position(tp) >= end for tp, end in self._replay_end.items())
 
     def close(self) -> None:
-        if self._consumer is not None:
-            self._consumer.close(autocommit=False)
-            self._consumer = None
-        if self._producer is not None:
-            self._producer.flush()
-            self._producer.close()
-            self._producer = None
+        consumer, producer = self._consumer, self._producer
+        self._consumer = self._producer = None
+        if consumer is not None:
+            try:
+                consumer.close(autocommit=False, timeout_ms=5_000)
+            except Exception as exc:  # noqa: BLE001 - closing during an outage is best effort
+                log.warning("closing the consumer: %s", describe_error(exc))
+        if producer is not None:
+            try:
+                producer.flush(timeout=5)
+                producer.close(timeout=5)
+            except Exception as exc:  # noqa: BLE001
+                log.warning("closing the dead-letter producer: %s", describe_error(exc))
 
     def run(self, *, idle_polls_before_exit: int | None = None) -> ConsumerStats:
-        """Consume until stop() or SIGTERM; optionally exit after N empty polls (tests, rebuild)."""
-        if self._consumer is None:
-            self.open()
+        """Consume until stop() or SIGTERM; optionally exit after N empty polls (tests, rebuild).
+
+        Outages of the database or the broker are retried with capped backoff; any other
+        error is raised (the worker then exits non-zero).
+        """
+        backoff = Backoff(cap_s=self.config.retry_cap_s)
         idle = 0
         try:
             while not self.stopping:
-                if self._replay_end is not None and self.caught_up():
-                    break
-                processed = self.poll_once()
+                try:
+                    if self._consumer is None:
+                        self.open()
+                    if self._replay_end is not None and self.caught_up():
+                        break
+                    processed = self.poll_once()
+                except Exception as exc:
+                    if not is_transient(exc):
+                        raise
+                    self._wait_out(exc, backoff)
+                    continue
+                backoff.reset()
                 if processed == 0 and self._has_partitions():
                     # Idle only counts once partitions are assigned: joining a group can
                     # wait out a crashed member's session timeout with empty polls.
@@ -241,12 +329,60 @@ class ProjectionConsumer:
             self.close()
         return self.stats
 
+    def _wait_out(self, exc: BaseException, backoff: Backoff) -> None:
+        self.stats.outages += 1
+        self._stopping.wait(backoff.report(log, self._subscription.name, exc))
+
+    # --- partition positions ----------------------------------------------------------------
+
+    def _on_assigned(self, assigned: set[TopicPartition]) -> None:
+        """Pause new partitions until poll_once positions them at the database's offsets.
+
+        Called inside kafka-python's event loop: no database work here (it would hold up
+        heartbeats, and the database may be the thing that is down).
+        """
+        consumer = self._consumer
+        if consumer is None or not assigned:
+            return
+        consumer.pause(*assigned)
+        self._unpositioned |= assigned
+
+    def _position_from_database(self) -> None:
+        consumer = self._consumer
+        if consumer is None or not self._unpositioned:
+            return
+        pending = set(self._unpositioned)
+        with self._engine.connect() as conn:
+            stored = {
+                topic: tracking.load_offsets(conn, self._subscription.name, topic)
+                for topic in {tp.topic for tp in pending}
+            }
+        positions: dict[TopicPartition, OffsetAndMetadata] = {}
+        for tp in pending:
+            offset = stored[tp.topic].get(tp.partition)
+            if offset is not None:
+                consumer.seek(tp, offset)
+                positions[tp] = OffsetAndMetadata(offset, "", -1)
+        consumer.resume(*pending)
+        self._unpositioned -= pending
+        if positions:
+            # Kafka's committed offsets may lag the database's (a crash between the two
+            # commits): bring them level, so lag monitors read the truth.
+            self._commit(positions)
+        log.info(
+            "%s: assigned %s; positioned at the offsets stored with its writes",
+            self._subscription.name,
+            ", ".join(f"{tp.topic}[{tp.partition}]" for tp in sorted(pending)),
+        )
+
     # --- one poll ---------------------------------------------------------------------------
 
     def poll_once(self) -> int:
         """Poll, apply, commit the database, then commit offsets. Returns messages handled."""
         consumer = self._consumer
         assert consumer is not None, "open() first"
+        self._position_from_database()
+        self._maintain_held()
         records = consumer.poll(
             timeout_ms=self.config.poll_timeout_ms, max_records=self.config.max_poll_records
         )
@@ -260,22 +396,80 @@ class ProjectionConsumer:
         # Kafka's order is kept within each partition (all events of one claim share one).
         # A poll's messages are applied in one transaction, so a SIGTERM arriving meanwhile
         # waits for that commit; if it arrived during the poll, only the first message is
-        # handled and the rest stay uncommitted for the group's next member.
+        # handled and the rest are rewound for the group's next member.
         if self.stopping:
+            self._rewind(deliveries[1:])
             deliveries = deliveries[:1]
-        result = apply_deliveries(
-            self._engine,
-            self._projection,
-            self._decode_payload,
-            deliveries,
-            finish=self._finish,
-            on_failure=self._send_dead_letter,
-        )
+        try:
+            result = apply_deliveries(
+                self._engine,
+                self._subscription,
+                self._decode_payload,
+                deliveries,
+                finish=self._finish,
+                on_failure=self._send_dead_letter,
+            )
+        except BaseException:
+            # Nothing of this poll committed: read it again once the outage is over.
+            self._rewind(deliveries)
+            raise
         self.stats.add(result)
         self.stats.db_commits += 1
-        self._maybe_crash()
+        if result.held:
+            self._may_hold = True
+        if self._after_db_commit is not None:
+            self._after_db_commit(self)
         self._commit_offsets(deliveries)
+        if self._may_hold:
+            self._maintain_held(expire=False)
         return len(deliveries)
+
+    def _rewind(self, deliveries: Sequence[Delivery]) -> None:
+        consumer = self._consumer
+        if consumer is None:
+            return
+        first: dict[TopicPartition, int] = {}
+        for d in deliveries:
+            assert d.topic is not None and d.partition is not None and d.offset is not None
+            tp = TopicPartition(d.topic, d.partition)
+            first[tp] = min(first.get(tp, d.offset), d.offset)
+        assigned = consumer.assignment()
+        for tp, offset in first.items():
+            if tp in assigned:
+                consumer.seek(tp, offset)
+
+    def _owns(self, delivery: Delivery) -> bool:
+        consumer = self._consumer
+        if consumer is None or delivery.topic is None or delivery.partition is None:
+            return False
+        return TopicPartition(delivery.topic, delivery.partition) in consumer.assignment()
+
+    def _maintain_held(self, *, expire: bool = True) -> None:
+        """Apply held events whose turn has come; dead-letter those held too long ("gap")."""
+        if self._may_hold:
+            self.stats.add(
+                release_held(
+                    self._engine,
+                    self._subscription,
+                    self._decode_payload,
+                    on_failure=self._send_dead_letter,
+                    owned=self._owns,
+                )
+            )
+        now = time.monotonic()
+        if not expire or now < self._next_expiry:
+            return
+        sweep = min(self.config.gap_timeout.total_seconds() / 4, 5.0)
+        self._next_expiry = now + max(sweep, 0.2)
+        self.stats.dead_lettered += expire_held(
+            self._engine,
+            self._subscription,
+            timeout=self.config.gap_timeout,
+            on_failure=self._send_dead_letter,
+            owned=self._owns,
+        )
+        with self._engine.connect() as conn:
+            self._may_hold = tracking.count_held(conn, self._subscription.name) > 0
 
     def _to_delivery(self, tp: TopicPartition, message: Any) -> Delivery:
         delivery = Delivery(
@@ -296,14 +490,14 @@ class ProjectionConsumer:
         return delivery
 
     def _finish(self, conn: Connection, done: Sequence[Delivery]) -> None:
-        """Record the next offset per partition in the projection's transaction."""
+        """Record the next offset per partition in the subscription's transaction."""
         latest: dict[tuple[str, int], int] = {}
         for d in done:
             assert d.topic is not None and d.partition is not None and d.offset is not None
             key = (d.topic, d.partition)
             latest[key] = max(latest.get(key, -1), d.offset)
         for (topic, partition), offset in latest.items():
-            tracking.save_offset(conn, self._projection.name, topic, partition, offset + 1)
+            tracking.save_offset(conn, self._subscription.name, topic, partition, offset + 1)
 
     def _send_dead_letter(self, conn: Connection, delivery: Delivery, exc: BaseException) -> None:
         """Publish the dead letter synchronously, before the offset can move past the original.
@@ -317,6 +511,7 @@ class ProjectionConsumer:
         assert delivery.topic is not None and delivery.partition is not None
         assert delivery.offset is not None
         envelope = delivery.envelope
+        name = self._subscription.name
         letter = DeadLetterMessage.of(
             source_topic=delivery.topic,
             partition=delivery.partition,
@@ -326,20 +521,18 @@ class ProjectionConsumer:
             consumer_group=self.config.group_id,
             error=exc,
             failed_at=datetime.now(UTC),
-            handler=(
-                f"{self._projection.name}:{envelope.type}" if envelope else self._projection.name
-            ),
+            handler=f"{name}:{envelope.type}" if envelope else name,
         )
         values = {
             H_ERROR: error_text(exc),
             H_TOPIC: delivery.topic,
             H_PARTITION: str(delivery.partition),
             H_OFFSET: str(delivery.offset),
-            H_CONSUMER: f"{self.config.group_id}/{self._projection.name}",
+            H_CONSUMER: f"{self.config.group_id}/{name}",
         }
         # The original's own dlq.* headers (a re-driven dead letter) are replaced, not doubled.
         headers = [h for h in delivery.headers if not h[0].startswith("dlq.")] + [
-            (name, values[name].encode()) for name in DEAD_LETTER_HEADERS
+            (header, values[header].encode()) for header in DEAD_LETTER_HEADERS
         ]
         future = producer.send(
             self.config.dead_letter_topic,
@@ -359,15 +552,19 @@ class ProjectionConsumer:
             current = offsets.get(tp)
             if current is None or current.offset < d.offset + 1:
                 offsets[tp] = OffsetAndMetadata(d.offset + 1, "", -1)
-        try:
-            consumer.commit(offsets)
-        except CommitFailedError:
-            # A rebalance took the partitions away: the new owner re-reads these messages
-            # and the tracking rows turn them into no-ops.
-            log.warning("offset commit failed after a rebalance; redelivery will be skipped")
+        self._commit(offsets)
 
-    def _maybe_crash(self) -> None:
-        limit = self.config.crash_after_db_commits
-        if limit is not None and self.stats.db_commits >= limit:
-            log.warning("crash hook: killing the process between DB commit and offset commit")
-            os.kill(os.getpid(), signal.SIGKILL)
+    def _commit(self, offsets: dict[TopicPartition, OffsetAndMetadata]) -> None:
+        consumer = self._consumer
+        assert consumer is not None
+        try:
+            consumer.commit(offsets, timeout_ms=10_000)
+        except KafkaError as exc:
+            # A rebalance took the partitions away, or the broker is unreachable: harmless.
+            # The database holds these offsets; whoever reads the partition next seeks there,
+            # and tracking turns anything delivered again into a no-op.
+            log.warning(
+                "%s: offset commit failed (%s); the database has the offsets",
+                self._subscription.name,
+                describe_error(exc),
+            )

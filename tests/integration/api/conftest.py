@@ -23,7 +23,7 @@ def pipeline(
         auth_jwt_secret=SECRET,
     )
     claims_topic, reporting_topic, dlq = new_topic(3), new_topic(1), new_topic(1)
-    embedded = build_embedded_app(settings, run_projector=False)
+    embedded = build_embedded_app(settings, run_subscriptions=False)
     followup = FollowupSettings.model_validate(
         {**settings.model_dump(), "claims_topic": claims_topic, "dead_letter_topic": dlq}
     )

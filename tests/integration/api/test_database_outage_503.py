@@ -78,7 +78,7 @@ def test_the_api_answers_503_with_retry_after_while_postgres_is_down(
         auth_jwt_secret=SECRET,
         http_retry_after_seconds=7,
     )
-    embedded = build_embedded_app(settings, run_projector=False)
+    embedded = build_embedded_app(settings, run_subscriptions=False)
     client = TestClient(embedded.app)
     try:
         first = client.post("/v1/claims", json=CLAIM, headers=_headers())

@@ -31,7 +31,7 @@ def app_on_postgres(postgres_url: str) -> Iterator[EmbeddedApp]:
     settings = BaseServiceSettings(
         database_url=postgres_url, kafka_bootstrap_servers="", auth_jwt_secret=SECRET
     )
-    embedded = build_embedded_app(settings, run_projector=False)
+    embedded = build_embedded_app(settings, run_subscriptions=False)
     yield embedded
     embedded.engine.dispose()
 

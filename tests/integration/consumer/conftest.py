@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from consumer_helpers import REPO, WorkerFactory
@@ -25,18 +26,27 @@ def engine(postgres_url: str) -> Iterator[Engine]:
 
 @pytest.fixture
 def start_worker(postgres_url: str, kafka_bootstrap_servers: str) -> Iterator[WorkerFactory]:
-    """Start `python -m services.followup.worker` as a real child process."""
+    """Start `python -m services.followup.worker` (or its crash wrapper) as a child process."""
     started: list[subprocess.Popen[str]] = []
 
-    def start(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    def start(
+        *args: str, env: dict[str, str] | None = None, fault: str | None = None
+    ) -> subprocess.Popen[str]:
+        """fault: 'kill:N' or 'raise:N' after the N-th database commit (crashing_worker.py)."""
         full_env = {
             **os.environ,
             "DATABASE_URL": postgres_url,
             "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap_servers,
+            "PYTHONPATH": str(REPO),  # the crash wrapper imports testsupport
             **(env or {}),
         }
+        if fault is None:
+            command = [sys.executable, "-m", "services.followup.worker", *args]
+        else:
+            wrapper = str(Path(__file__).with_name("crashing_worker.py"))
+            command = [sys.executable, wrapper, fault, *args]
         process = subprocess.Popen(
-            [sys.executable, "-m", "services.followup.worker", *args],
+            command,
             cwd=REPO,
             env=full_env,
             stdout=subprocess.PIPE,

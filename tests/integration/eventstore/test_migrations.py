@@ -21,9 +21,10 @@ def check_migrations(url: str) -> None:
     try:
         tables = set(inspect(engine).get_table_names())
         assert {"events", "relay_checkpoints", VERSION_TABLE} <= tables
+        assert {"relay_dead_letters", "relay_parked_streams"} <= tables
         with engine.connect() as conn:
             context = MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE})
-            assert context.get_current_revision() == "0001_event_store"
+            assert context.get_current_revision() == "0002_relay_dead_letters"
             # The migration and the SQLAlchemy tables the code uses describe the same schema.
             diff = [
                 d

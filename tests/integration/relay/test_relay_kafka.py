@@ -20,6 +20,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -40,6 +41,8 @@ from shared.messaging.relay import CheckpointStore, Relay, RelayConfig
 from testsupport.claims import professional_claim
 
 REVCYCLE = [sys.executable, "-c", "from revcycle.cli import main; main()"]
+CRASHING_RELAY = Path(__file__).with_name("crashing_relay.py")
+PSEUDONYM_KEY = "relay-tests-pseudonym-key-0123456789abcdef"
 
 
 @pytest.fixture
@@ -141,7 +144,13 @@ def check_delivery(
 
 def relay_env(postgres_url: str, bootstrap: str, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL",)}
-    env.update(DATABASE_URL=postgres_url, KAFKA_BOOTSTRAP_SERVERS=bootstrap, **extra)
+    env.update(
+        DATABASE_URL=postgres_url,
+        KAFKA_BOOTSTRAP_SERVERS=bootstrap,
+        REPORTING_PSEUDONYM_KEY=PSEUDONYM_KEY,
+        PYTHONPATH=str(REPO_ROOT),  # the crash wrapper imports testsupport
+        **extra,
+    )
     return env
 
 
@@ -216,10 +225,16 @@ def test_kill_9_mid_stream_then_restart_every_committed_event_reaches_kafka(
     # 1. The relay kills itself (SIGKILL) after handing 400 records to the producer, with
     #    sent-but-unacknowledged and acknowledged-but-uncheckpointed records in flight.
     crashed = subprocess.run(
-        args,
-        env=relay_env(
-            postgres_url, kafka_bootstrap_servers, REVCYCLE_TEST_RELAY_CRASH_AFTER_SENDS="400"
-        ),
+        [
+            sys.executable,
+            str(CRASHING_RELAY),
+            "400",
+            "--topic-prefix",
+            prefix,
+            "--batch-size",
+            "50",
+        ],
+        env=relay_env(postgres_url, kafka_bootstrap_servers),
         cwd=REPO_ROOT,
         capture_output=True,
         timeout=120,

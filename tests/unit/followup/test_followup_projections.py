@@ -82,8 +82,8 @@ def test_new_claims_enter_the_claims_read_model_and_account_balances(
     engine: Engine, intake: IntakeDeps
 ) -> None:
     ids = _morning(intake)
-    projector = followup_bootstrap.embedded_projector(intake.store, engine)
-    totals = projector.run_until_caught_up()
+    runner = followup_bootstrap.embedded_runner(intake.store, engine)
+    totals = runner.run_until_caught_up()
     assert {n: t.applied for n, t in totals.items()} == {
         CLAIMS_PROJECTION: 3,
         BALANCES_PROJECTION: 3,
@@ -125,7 +125,7 @@ def test_a_lifecycle_event_moves_the_claim_status(engine: Engine, intake: Intake
             )
         ],
     )
-    followup_bootstrap.embedded_projector(intake.store, engine).run_until_caught_up()
+    followup_bootstrap.embedded_runner(intake.store, engine).run_until_caught_up()
     with engine.connect() as conn:
         claim = queries.get_claim(conn, ORG, claim_id)
     assert claim is not None and claim.status == "submitted"
@@ -151,7 +151,7 @@ def test_an_event_for_an_unknown_claim_is_dead_lettered_and_later_claims_still_a
         ],
     )
     ids = _morning(intake)
-    totals = followup_bootstrap.embedded_projector(intake.store, engine).run_until_caught_up()
+    totals = followup_bootstrap.embedded_runner(intake.store, engine).run_until_caught_up()
     assert totals[CLAIMS_PROJECTION].dead_lettered == 1
     assert totals[CLAIMS_PROJECTION].applied == 3
     with engine.connect() as conn:
@@ -177,7 +177,7 @@ def test_a_stored_v1_claim_created_is_upcast_with_its_account(
             )
         ],
     )
-    followup_bootstrap.embedded_projector(intake.store, engine).run_until_caught_up()
+    followup_bootstrap.embedded_runner(intake.store, engine).run_until_caught_up()
     with engine.connect() as conn:
         account = queries.get_account(conn, ORG, f"{ORG}:PCN-OLD")
     assert account is not None and account.charges == Decimal("145.00")
@@ -188,10 +188,10 @@ def test_a_rebuilt_projection_equals_the_live_one(
     engine: Engine, intake: IntakeDeps, name: str
 ) -> None:
     _morning(intake)
-    projector = followup_bootstrap.embedded_projector(intake.store, engine)
-    projector.run_until_caught_up()
+    runner = followup_bootstrap.embedded_runner(intake.store, engine)
+    runner.run_until_caught_up()
     submit(intake, professional_claim(patient_control_number="PCN-3"))
-    projector.run_until_caught_up()  # live: applied in two passes
+    runner.run_until_caught_up()  # live: applied in two passes
     live = snapshot(engine)
     with engine.connect() as conn:
         live_tracked = tracking.count_applied(conn, name)
@@ -206,7 +206,7 @@ def test_a_rebuilt_projection_equals_the_live_one(
 
 def test_rebuild_really_drops_the_read_model_first(engine: Engine, intake: IntakeDeps) -> None:
     _morning(intake)
-    followup_bootstrap.embedded_projector(intake.store, engine).run_until_caught_up()
+    followup_bootstrap.embedded_runner(intake.store, engine).run_until_caught_up()
     with engine.begin() as conn:
         # Corrupt the live model: a rebuild must not keep this.
         conn.execute(accounts.update().values(charges=Decimal("9999.99")))

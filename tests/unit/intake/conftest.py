@@ -32,7 +32,7 @@ def settings(tmp_path: Path) -> BaseServiceSettings:
 
 @pytest.fixture
 def embedded(settings: BaseServiceSettings) -> Iterator[EmbeddedApp]:
-    app = build_embedded_app(settings, run_projector=False)
+    app = build_embedded_app(settings, run_subscriptions=False)
     yield app
     app.engine.dispose()
 

@@ -170,7 +170,7 @@ def test_repeated_line_numbers_are_accepted_and_projected_line_by_line(
 @pytest.fixture
 def small_limit(settings: BaseServiceSettings) -> Iterator[EmbeddedApp]:
     limited = settings.model_copy(update={"http_max_body_bytes": 2048})
-    app = build_embedded_app(limited, run_projector=False)
+    app = build_embedded_app(limited, run_subscriptions=False)
     yield app
     app.engine.dispose()
 

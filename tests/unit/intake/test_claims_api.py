@@ -236,9 +236,9 @@ def test_the_served_app_projects_in_the_background(
 
     from revcycle.embedded import build_embedded_app
 
-    served = build_embedded_app(settings, run_projector=True)
+    served = build_embedded_app(settings, run_subscriptions=True)
     try:
-        with TestClient(served.app) as client:  # the context runs the lifespan: projector on
+        with TestClient(served.app) as client:  # the context runs the lifespan: runner on
             created = client.post("/v1/claims", json=claim_body(), headers=auth()).json()
             deadline = time.monotonic() + 10
             status = 404

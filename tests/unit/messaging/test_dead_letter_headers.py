@@ -16,8 +16,9 @@ import yaml
 from shared.config import REPO_ROOT
 from shared.events import topics
 from shared.messaging import consumer
-from shared.messaging.consumer import ConsumerConfig, ProjectionConsumer
-from shared.messaging.projection import Delivery, Projection
+from shared.messaging.consumer import ConsumerConfig, SubscriptionConsumer
+from shared.messaging.projection import Projection
+from shared.messaging.subscription import Delivery
 
 DOCS = REPO_ROOT / "docs" / "events"
 
@@ -40,7 +41,7 @@ class _RecordingProducer:
 
 
 def _dead_letter_of(delivery: Delivery) -> dict[str, Any]:
-    runtime = ProjectionConsumer(
+    runtime = SubscriptionConsumer(
         ConsumerConfig(
             bootstrap_servers="unused:9092",
             topics=["revcycle.claim-events.v1"],

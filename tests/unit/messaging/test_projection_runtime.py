@@ -19,8 +19,9 @@ from shared.db import create_db_engine
 from shared.events.envelope import EventEnvelope
 from shared.eventstore.memory import InMemoryEventStore
 from shared.messaging import tracking
-from shared.messaging.embedded import EmbeddedProjector
-from shared.messaging.projection import Delivery, Projection, apply_deliveries
+from shared.messaging.embedded import EmbeddedRunner
+from shared.messaging.projection import Projection
+from shared.messaging.subscription import Delivery, apply_deliveries
 
 toy_metadata = sa.MetaData()
 counts = sa.Table(
@@ -142,14 +143,14 @@ def test_the_embedded_runner_follows_the_store_with_a_checkpoint(engine: Engine)
     store = InMemoryEventStore()
     store.append("a", 0, [envelope("a", 1), envelope("a", 2)])
     store.append("b", 0, [envelope("b", 1, poison=True)])
-    projector = EmbeddedProjector(store, engine, [TOY], decode, batch_size=2)
-    totals = projector.run_until_caught_up()["toy"]
+    runner = EmbeddedRunner(store, engine, [TOY], decode, batch_size=2)
+    totals = runner.run_until_caught_up()["toy"]
     assert (totals.applied, totals.dead_lettered) == (2, 1)
-    assert projector.checkpoint(TOY) == 3
-    assert projector.run_until_caught_up()["toy"].applied == 0
+    assert runner.checkpoint(TOY) == 3
+    assert runner.run_until_caught_up()["toy"].applied == 0
 
     store.append("b", 1, [envelope("b", 2)])
-    assert projector.run_until_caught_up()["toy"].applied == 1
+    assert runner.run_until_caught_up()["toy"].applied == 1
     assert _counts(engine) == {"a": 2, "b": 1}
     with engine.connect() as conn:
         letters = conn.execute(
@@ -161,9 +162,9 @@ def test_the_embedded_runner_follows_the_store_with_a_checkpoint(engine: Engine)
 def test_a_lost_checkpoint_replays_without_double_counting(engine: Engine) -> None:
     store = InMemoryEventStore()
     store.append("a", 0, [envelope("a", 1), envelope("a", 2)])
-    EmbeddedProjector(store, engine, [TOY], decode).run_until_caught_up()
+    EmbeddedRunner(store, engine, [TOY], decode).run_until_caught_up()
     with engine.begin() as conn:
         conn.execute(tracking.checkpoints.delete())
-    again = EmbeddedProjector(store, engine, [TOY], decode).run_until_caught_up()["toy"]
+    again = EmbeddedRunner(store, engine, [TOY], decode).run_until_caught_up()["toy"]
     assert (again.applied, again.skipped) == (0, 2)
     assert _counts(engine) == {"a": 2}
