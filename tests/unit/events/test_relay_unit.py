@@ -199,7 +199,7 @@ def big_write_off(store: SqlEventStore, claim_id: str, reason_size: int) -> None
             expected_version=version,
             occurred_at=datetime.now(UTC),
             organization_id="org",
-            producer="tests",
+            producer="followup",
         ),
     )
 

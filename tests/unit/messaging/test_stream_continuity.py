@@ -202,6 +202,24 @@ class OutOfOrderStore(EventStore):
     def stream_version(self, stream_id: str) -> int:
         return len(self._log)
 
+    # Read-only log: the transactional half of the interface is never used by the runner.
+    def transaction(self) -> Any:
+        raise NotImplementedError
+
+    def append_in(
+        self,
+        transaction: Any,
+        stream_id: str,
+        expected_version: int,
+        events: Sequence[EventEnvelope],
+    ) -> list[EventEnvelope]:
+        raise NotImplementedError
+
+    def load_in(
+        self, transaction: Any, stream_id: str, after_version: int = 0
+    ) -> list[EventEnvelope]:
+        raise NotImplementedError
+
 
 def test_the_embedded_runner_applies_1_3_2_as_1_2_3(engine: Engine) -> None:
     runner = EmbeddedRunner(
