@@ -11,9 +11,9 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
-import click
 import typer
-from typer.core import TyperGroup
+from typer import _click as click  # Typer 0.29 carries its own copy of click
+from typer.core import TyperCommand, TyperGroup
 
 # name -> (module, help). Groups are the module's `app`; merged groups list extra modules
 # whose commands join the group (x12 ack lives in its own module).
@@ -38,6 +38,7 @@ _COMMANDS: dict[str, tuple[str, str]] = {
 
 def _load(name: str) -> click.Command:
     """The real click command for `name`, importing its module(s) now."""
+    command: click.Command
     if name in _GROUPS:
         modules, help_text = _GROUPS[name]
         apps = [import_module(m).app for m in modules]
@@ -51,7 +52,7 @@ def _load(name: str) -> click.Command:
         group = typer.main.get_group(module.app)
         found = group.get_command(click.Context(group), name)
         if found is None:  # pragma: no cover - the table names a command the module lacks
-            raise click.UsageError(f"command {name!r} is not defined in {module.__name__}")
+            raise RuntimeError(f"command {name!r} is not defined in {module.__name__}")
         command = found
     command.name = name
     return command
@@ -71,7 +72,7 @@ class _LazyGroup(TyperGroup):
             # A stand-in carrying only the name and help, for the command list in --help;
             # resolve_command swaps in the real command before anything runs.
             help_text = (_GROUPS.get(cmd_name) or _COMMANDS[cmd_name])[1]
-            return click.Command(cmd_name, help=help_text, short_help=help_text)
+            return TyperCommand(cmd_name, help=help_text, short_help=help_text)
         return None
 
     def resolve_command(
