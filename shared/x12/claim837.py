@@ -435,15 +435,16 @@ class Loop2320(Loop):
         "MIA": ("mia", False, None),
         "MOA": ("moa", False, None),
     }
+    # The 837P's other payer provider loops; the 837I names its own (`other_payer_children`).
     CHILDREN = {
         "NM1": [
             (1, frozenset({"IL"}), Loop2330A, "other_subscriber"),
             (1, frozenset({"PR"}), Loop2330B, "other_payer"),
-            (1, frozenset({"DN", "P3", "71"}), Loop2330C, "other_payer_referring"),
-            (1, frozenset({"82", "72"}), Loop2330D, "other_payer_rendering"),
-            (1, frozenset({"77", "ZZ"}), Loop2330E, "other_payer_facility"),
-            (1, frozenset({"DQ"}), Loop2330F, "other_payer_supervising"),
-            (1, frozenset({"85"}), Loop2330G, "other_payer_billing"),
+            (1, frozenset({"DN", "P3"}), Loop2330C, "other_payer_providers"),
+            (1, frozenset({"82"}), Loop2330D, "other_payer_providers"),
+            (1, frozenset({"77"}), Loop2330E, "other_payer_providers"),
+            (1, frozenset({"DQ"}), Loop2330F, "other_payer_providers"),
+            (1, frozenset({"85"}), Loop2330G, "other_payer_providers"),
         ]
     }
     sbr: SbrSegment
@@ -451,6 +452,15 @@ class Loop2320(Loop):
     amounts: list[AmtSegment]
     other_subscriber: list[Loop2330A]
     other_payer: list[Loop2330B]
+    other_payer_providers: list[Loop]
+
+    @classmethod
+    def with_providers(
+        cls, providers: list[tuple[int, frozenset[str] | None, type[Loop], str]]
+    ) -> type[Loop2320]:
+        """A guide's 2320 whose 2330C.. loops are `providers` (the 837I names seven)."""
+        children = {"NM1": cls.CHILDREN["NM1"][:2] + providers}
+        return type("Loop2320", (cls,), {"CHILDREN": children})
 
 
 class Loop2410(Loop):
@@ -590,11 +600,12 @@ class ClaimLoop(Loop):
     def child_loops(
         providers: list[tuple[int, frozenset[str] | None, type[Loop], str]],
         line: type[ServiceLineLoop],
+        other_subscriber: type[Loop2320] = Loop2320,
     ) -> Any:
         """CHILDREN of a 2300: the guide's providers (2310x), other payers (2320), lines."""
         return {
             "NM1": providers,
-            "SBR": [(0, None, Loop2320, "other_subscribers")],
+            "SBR": [(0, None, other_subscriber, "other_subscribers")],
             "LX": [(0, None, line, "service_lines")],
         }
 

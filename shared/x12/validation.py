@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from shared.x12.errors import Issue, X12Error
+from shared.x12.guides import guide_table
 from shared.x12.loops import Loop, is_digits
 from shared.x12.reader import ParsedTransaction, ParseResult, parse
 from shared.x12.segments import Segment
@@ -249,7 +250,7 @@ def _dedupe(issues: list[Issue]) -> list[Issue]:
     seen: set[tuple[Any, ...]] = set()
     out = []
     for i in issues:
-        key = (i.code, i.position, i.element, i.component, i.message)
+        key = (i.code, i.position, i.element, i.component)
         if key not in seen:
             seen.add(key)
             out.append(i)
@@ -514,6 +515,11 @@ def _check_transaction(t: ParsedTransaction, default_comp: str, issues: list[Iss
     if t.kind in HL03:
         _check_hl(t.envelope.segments, issues)
     _check_order(model, issues)
+    table = guide_table(t.expected_version)
+    if table is not None:
+        rep = ""  # repetition separator: only where ISA11 gives one
+        for loop in model.walk():
+            table.check_loop(loop, comp, rep, issues)
     check = _TRANSACTION_CHECKS.get(t.kind)
     if check is not None:
         check(model, st, issues)

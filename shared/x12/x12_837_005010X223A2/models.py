@@ -14,6 +14,9 @@ from shared.x12.claim837 import (
     provider_loops,
     segment_fields,
 )
+from shared.x12.claim837 import (
+    Loop2320 as BaseLoop2320,
+)
 from shared.x12.common import ProcedureCode
 from shared.x12.loops import LoopContext, to_decimal
 from shared.x12.segments import Segment
@@ -95,6 +98,23 @@ _CLAIM_PROVIDERS = provider_loops(
 )
 
 
+_OTHER_PAYER_PROVIDERS = provider_loops(
+    "2330:CDEFGHI",
+    (
+        "Other Payer Attending Provider",
+        "Other Payer Operating Physician",
+        "Other Payer Other Operating Physician",
+        "Other Payer Service Facility Location",
+        "Other Payer Rendering Provider",
+        "Other Payer Referring Provider",
+        "Other Payer Billing Provider",
+    ),
+    ("71", "72", "ZZ", "77", "82", "DN", "85"),
+    "other_payer_providers",
+)
+Loop2320 = BaseLoop2320.with_providers(_OTHER_PAYER_PROVIDERS)
+
+
 class Loop2400(ServiceLineLoop):
     """Service Line Number."""
 
@@ -116,7 +136,7 @@ class Loop2300(ClaimLoop):
         "CLM", "DTP", ("CL1", ("cl1", False, Cl1Segment.read)), "PWK", "CN1", "AMT", "REF",
         "K3", "NTE", "CRC", "HI", "HCP",
     )  # fmt: skip
-    CHILDREN = ClaimLoop.child_loops(_CLAIM_PROVIDERS, Loop2400)
+    CHILDREN = ClaimLoop.child_loops(_CLAIM_PROVIDERS, Loop2400, Loop2320)
     cl1: Cl1Segment | None
     service_lines: list[Loop2400]  # type: ignore[assignment]
 
