@@ -213,14 +213,14 @@ class GuideTable:
         anchor = loop.segments[0] if loop.segments else None
         for child_spec in self.children.get(spec.id, ()):
             # HL levels nest by HL02, not by the table's layout: their presence is SNIP 4's.
-            first = next(iter(child_spec.segments), "")
-            if child_spec.usage == "R" and first != "HL" and child_spec.id not in counts:
+            trigger = child_spec.order[0] if child_spec.order else ""
+            if child_spec.usage == "R" and trigger != "HL" and child_spec.id not in counts:
                 issues.append(
                     Issue(
                         "required_missing",
                         f"required loop {child_spec.id} {child_spec.name} is missing",
                         anchor.position if anchor else None,
-                        first or None,
+                        trigger or None,
                         loop=child_spec.id,
                     )
                 )
