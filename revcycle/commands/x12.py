@@ -109,13 +109,24 @@ def _summary(kind: str, model: Any) -> str:
 def validate_command(
     file: FileArg,
     as_json: Annotated[bool, typer.Option("--json", help="Print the issues as JSON")] = False,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict",
+            help="Also fail on layout the guides tolerate: spaces before a segment, a "
+            "separator after the last element (warnings otherwise)",
+        ),
+    ] = False,
 ) -> None:
-    """Validate FILE strictly: exit 0 when valid, 1 when invalid (errors listed with positions)."""
+    """Validate FILE (WEDI SNIP 1-5): exit 0 when valid, 1 when invalid, errors with positions.
+
+    Layout problems (leading spaces, trailing separators) are warnings unless --strict.
+    """
     from shared.x12.validation import validate
 
     _check_file(file)
     try:
-        report = validate(file)
+        report = validate(file, strict=strict)
     except OSError as exc:
         raise _fail(f"{file}: cannot read: {exc.strerror}") from None
     if as_json:

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from shared.x12.errors import Issue, X12Error
+from shared.x12.errors import Issue, Severity, X12Error
 from shared.x12.guides import guide_table
 from shared.x12.loops import Loop, is_digits
 from shared.x12.reader import ParsedTransaction, ParseResult, parse
@@ -212,17 +212,30 @@ class ValidationReport:
         return {i.segment_id for i in self.errors if i.segment_id}
 
 
-def validate(source: Source) -> ValidationReport:
-    """Validate a document strictly; never raises for bad input (a syntax error is an issue)."""
+# Layout the tokenizer forgives (a warning) and `validate --strict` does not (an error).
+STRICT_LAYOUT = frozenset({"leading_whitespace", "trailing_separator"})
+
+
+def validate(source: Source, *, strict: bool = False) -> ValidationReport:
+    """Validate a document; never raises for bad input (a syntax error is an issue).
+
+    Every WEDI SNIP 1-5 check is an error. Layout the guides tolerate in practice (spaces
+    before a segment, a separator after the last element) is a warning, and an error with
+    `strict=True`.
+    """
     try:
         result = parse(source)
     except X12Error as exc:
         return ValidationReport([exc.issue], None)
-    return validate_parsed(result)
+    return validate_parsed(result, strict=strict)
 
 
-def validate_parsed(result: ParseResult) -> ValidationReport:
-    issues = list(result.issues)
+def _strict(issue: Issue) -> Issue:
+    return replace(issue, severity=Severity.ERROR) if issue.code in STRICT_LAYOUT else issue
+
+
+def validate_parsed(result: ParseResult, *, strict: bool = False) -> ValidationReport:
+    issues = [_strict(i) for i in result.issues] if strict else list(result.issues)
     comp_default = result.document.delimiters.component
     for ic in result.document.interchanges:
         for group in ic.groups:
