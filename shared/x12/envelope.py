@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import cast
 
 from shared.x12.errors import Issue, Severity, X12EnvelopeError
 from shared.x12.loops import gc_paused, is_digits
@@ -34,6 +35,8 @@ class TransactionSet:
     group: FunctionalGroup
     st: Segment
     se: Segment | None = None
+    # Streamed sets keep only ST and SE in `segments`; `count` is their ST..SE length.
+    count: int = 0
 
     @property
     def id(self) -> str:
@@ -214,12 +217,27 @@ class _EnvelopeReader:
         self.last_position = 0
 
     def run(self, segments: Iterator[Segment]) -> Iterator[TransactionSet]:
+        """Transaction sets as each one ends, every segment in `segments`."""
+        return cast(Iterator[TransactionSet], self._run(segments, stream=False))
+
+    def stream(self, segments: Iterator[Segment]) -> Iterator[TransactionSet | Segment]:
+        """Each transaction set as it starts, then its body segments one by one (SE last);
+        only ST and SE stay on the set, with the ST..SE count, so memory stays flat."""
+        return self._run(segments, stream=True)
+
+    def _run(
+        self, segments: Iterator[Segment], *, stream: bool
+    ) -> Iterator[TransactionSet | Segment]:
         for seg in segments:
             self.last_position = seg.position
             sid = seg.id
             ts = self.ts
             if ts is not None and sid not in ("SE", "ST", "GE", "GS", "IEA", "ISA"):
-                ts.segments.append(seg)
+                if stream:
+                    ts.count += 1
+                    yield seg
+                else:
+                    ts.segments.append(seg)
                 continue
             if sid == "SE":
                 if ts is None:
@@ -227,9 +245,12 @@ class _EnvelopeReader:
                     continue
                 ts.segments.append(seg)
                 ts.se = seg
+                if stream:
+                    ts.count += 1
                 self._check_se(ts, seg)
                 self.ts = None
-                yield ts
+                # In a stream, SE itself marks the set's end.
+                yield seg if stream else ts
             elif sid == "ST":
                 if ts is not None:
                     self.issues.append(
@@ -253,10 +274,12 @@ class _EnvelopeReader:
                         self.issues.append(
                             _err("missing_gs", "ST outside a functional group (no GS)", seg)
                         )
-                ts = TransactionSet([seg], group, seg)
+                ts = TransactionSet([seg], group, seg, count=1)
                 group.transactions.append(ts)
                 self.ts = ts
                 self._check_st(seg, group)
+                if stream:
+                    yield ts
                 if len(seg.elements) < 2 or not seg.get(1) or not seg.get(2):
                     self.issues.append(
                         _err(
@@ -533,11 +556,12 @@ class _EnvelopeReader:
                     2,
                 )
             )
-        if _int(se.get(1)) != len(ts.segments):
+        found = max(ts.count, len(ts.segments))
+        if _int(se.get(1)) != found:
             self.issues.append(
                 _err(
                     "count_mismatch",
-                    f"SE01 says {se.get(1)!r} segments, found {len(ts.segments)} (ST to SE)",
+                    f"SE01 says {se.get(1)!r} segments, found {found} (ST to SE)",
                     se,
                     1,
                 )

@@ -18,7 +18,7 @@ reading never stops on structure: validation decides.
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import fields, is_dataclass
 from datetime import date, time
@@ -46,14 +46,26 @@ E = TypeVar("E", bound=Enum)
 
 
 class LoopContext:
-    """What converters need besides the segment: separators, and a place for issues."""
+    """What converters need besides the segment: separators, and a place for issues.
 
-    __slots__ = ("component", "repetition", "issues")
+    `typed=False` files raw segments under the typed attributes (validation reads the
+    elements itself and has no use for Decimals and dates it would throw away).
+    """
 
-    def __init__(self, component: str, repetition: str, issues: list[Issue] | None = None) -> None:
+    __slots__ = ("component", "repetition", "issues", "typed")
+
+    def __init__(
+        self,
+        component: str,
+        repetition: str,
+        issues: list[Issue] | None = None,
+        *,
+        typed: bool = True,
+    ) -> None:
         self.component = component
         self.repetition = repetition
         self.issues: list[Issue] = [] if issues is None else issues
+        self.typed = typed
 
 
 class Loop:
@@ -125,11 +137,26 @@ class Loop:
 L = TypeVar("L", bound=Loop)
 
 
-def build_loops(root: L, segments: list[Segment], ctx: LoopContext) -> L:
-    """Fill `root` (the transaction's header loop) from `segments` (ST..SE inclusive)."""
+OnClose = Callable[[Loop, list[Loop], str], bool]
+"""Called as a loop closes with its open ancestors (outermost first) and the attribute it
+hangs on in its parent; returning True detaches it from the parent (streaming readers
+drop a claim once it is checked or written, so memory stays flat)."""
+
+
+def build_loops(
+    root: L, segments: Iterable[Segment], ctx: LoopContext, on_close: OnClose | None = None
+) -> L:
+    """Fill `root` (the transaction's header loop) from `segments` (ST..SE inclusive).
+
+    With `on_close`, every loop is reported as it closes (children before parents, the
+    root last), which lets a caller check or write each claim while the file is read.
+    """
     stack: list[Loop] = [root]
-    # routes[i] is type(stack[i])._ROUTES, kept in step with the stack (hot loop).
+    # routes[i] is type(stack[i])._ROUTES, kept in step with the stack (hot loop);
+    # attrs[i] the attribute stack[i] hangs on in its parent (for on_close).
     routes: list[dict[str, tuple[Any, Any, bool]]] = [type(root)._ROUTES]
+    attrs: list[str] = [""]
+    typed = ctx.typed
     for seg in segments:
         sid = seg.id
         top = len(stack) - 1
@@ -145,13 +172,17 @@ def build_loops(root: L, segments: list[Segment], ctx: LoopContext) -> L:
                 for index, codes, child_cls, child_attr in triggers:
                     if codes is None or (index <= len(elements) and elements[index - 1] in codes):
                         if depth != top:
+                            if on_close is not None:
+                                _close(stack, attrs, depth + 1, on_close)
                             del stack[depth + 1 :]
                             del routes[depth + 1 :]
+                            del attrs[depth + 1 :]
                         child = child_cls()
                         loop.children.append(child)
                         loop.__dict__[child_attr].append(child)
                         stack.append(child)
                         routes.append(child_cls._ROUTES)
+                        attrs.append(child_attr)
                         _add(child, seg, ctx)
                         break
                 else:
@@ -165,10 +196,13 @@ def build_loops(root: L, segments: list[Segment], ctx: LoopContext) -> L:
                 d = loop.__dict__
                 if many or d[attr] is None:
                     if depth != top:
+                        if on_close is not None:
+                            _close(stack, attrs, depth + 1, on_close)
                         del stack[depth + 1 :]
                         del routes[depth + 1 :]
+                        del attrs[depth + 1 :]
                     loop.segments.append(seg)
-                    value = conv(seg, ctx) if conv is not None else seg
+                    value = conv(seg, ctx) if conv is not None and typed else seg
                     if many:
                         d[attr].append(value)
                     else:
@@ -186,7 +220,20 @@ def build_loops(root: L, segments: list[Segment], ctx: LoopContext) -> L:
                     loop=inner.LOOP_ID or None,
                 )
             )
+    if on_close is not None:
+        _close(stack, attrs, 0, on_close)
     return root
+
+
+def _close(stack: list[Loop], attrs: list[str], start: int, on_close: OnClose) -> None:
+    """Report stack[start:] closed, innermost first; detach those the callback asks to."""
+    for depth in range(len(stack) - 1, start - 1, -1):
+        loop = stack[depth]
+        ancestors = stack[:depth]
+        if on_close(loop, ancestors, attrs[depth]) and depth > 0:
+            parent = stack[depth - 1]
+            parent.children.pop()  # a closing loop is always its parent's newest child
+            parent.__dict__[attrs[depth]].pop()
 
 
 def _add(loop: Loop, seg: Segment, ctx: LoopContext) -> None:
@@ -195,7 +242,7 @@ def _add(loop: Loop, seg: Segment, ctx: LoopContext) -> None:
     if spec is None:
         return
     attr, many, conv = spec
-    value = conv(seg, ctx) if conv is not None else seg
+    value = conv(seg, ctx) if conv is not None and ctx.typed else seg
     if many:
         loop.__dict__[attr].append(value)
     else:

@@ -132,8 +132,11 @@ class GuideTable:
 
     # -- one loop, as it closes -----------------------------------------------------------
 
-    def check_loop(self, loop: Loop, comp: str, rep: str, issues: list[Issue]) -> None:
-        """Every SNIP 2 check of `loop`'s own segments and its direct child loops."""
+    def check_loop(
+        self, loop: Loop, comp: str, rep: str, counts: dict[str, int], issues: list[Issue]
+    ) -> None:
+        """Every SNIP 2 check of `loop`'s own segments and its child loops (`counts`: how
+        many of each closed inside it, counted as they closed: a streamed claim is gone)."""
         spec = self.loops.get(loop.LOOP_ID)
         if spec is None:
             first = loop.segments[0] if loop.segments else None
@@ -180,8 +183,10 @@ class GuideTable:
             _check_elements(seg, slot, spec, comp, rep, issues)
         anchor = loop.segments[0] if loop.segments else None
         for sid in spec.order:
-            if sid not in seen and any(s.usage == "R" for s in spec.segments[sid]):
-                name = next(s.name for s in spec.segments[sid] if s.usage == "R")
+            required = [s for s in spec.segments[sid] if s.usage == "R"]
+            missing = next((s for s in required if id(s) not in used), None)
+            if missing is not None and (sid not in seen or len(spec.segments[sid]) > 1):
+                name = missing.name
                 issues.append(
                     Issue(
                         "required_missing",
@@ -191,25 +196,26 @@ class GuideTable:
                         loop=spec.id,
                     )
                 )
-        self._check_child_loops(loop, spec, issues)
+        self._check_child_loops(loop, spec, counts, issues)
 
-    def _check_child_loops(self, loop: Loop, spec: LoopSpec, issues: list[Issue]) -> None:
-        counts: dict[str, int] = {}
-        for child in loop.children:
-            n = counts[child.LOOP_ID] = counts.get(child.LOOP_ID, 0) + 1
-            child_spec = self.loops.get(child.LOOP_ID)
-            if child_spec is not None and child_spec.repeat and n == child_spec.repeat + 1:
-                first = child.segments[0]
-                issues.append(
-                    Issue(
-                        "loop_repeat",
-                        f"loop {child.LOOP_ID} {child_spec.name} repeats more than "
-                        f"{child_spec.repeat} time(s)",
-                        first.position,
-                        first.id,
-                        loop=child.LOOP_ID,
-                    )
+    def check_repeat(self, child: Loop, count: int, issues: list[Issue]) -> None:
+        """Called as the `count`-th `child` loop of one parent closes."""
+        spec = self.loops.get(child.LOOP_ID)
+        if spec is not None and spec.repeat and count == spec.repeat + 1:
+            first = child.segments[0]
+            issues.append(
+                Issue(
+                    "loop_repeat",
+                    f"loop {child.LOOP_ID} {spec.name} repeats more than {spec.repeat} time(s)",
+                    first.position,
+                    first.id,
+                    loop=child.LOOP_ID,
                 )
+            )
+
+    def _check_child_loops(
+        self, loop: Loop, spec: LoopSpec, counts: dict[str, int], issues: list[Issue]
+    ) -> None:
         anchor = loop.segments[0] if loop.segments else None
         for child_spec in self.children.get(spec.id, ()):
             # HL levels nest by HL02, not by the table's layout: their presence is SNIP 4's.
@@ -426,9 +432,13 @@ def _valid_time(text: str) -> bool:
 
 
 @cache
-def guide_table(guide: str) -> GuideTable | None:
-    """The table of `guide` (ST03/GS08, e.g. '005010X222A1'); None when there is none."""
+def guide_table(guide: str, transaction: str | None = None) -> GuideTable | None:
+    """The table of `guide` (ST03/GS08, e.g. '005010X222A1'); None when there is none, or
+    when it describes another transaction of the same guide (X212 is the 276 and the 277:
+    the table describes the 277)."""
     if guide not in GUIDES:
         return None
     raw = json.loads((HERE / f"{guide}.json").read_text(encoding="utf-8"))
+    if transaction is not None and raw["transaction"] != transaction:
+        return None
     return GuideTable(raw)
