@@ -71,8 +71,9 @@ class Rule:
 
 
 def _amount(seg: Segment, index: int) -> Decimal | None:
-    text = seg.get(index)
-    if not text or not _NUMBER.match(text):
+    elements = seg.elements
+    text = elements[index - 1] if index <= len(elements) else ""
+    if not text or not isinstance(text, str) or not _NUMBER.match(text):
         return None
     try:
         return Decimal(text)
@@ -93,11 +94,12 @@ def _first(loop: Loop, sid: str, qualifier: str | None = None) -> Segment | None
 
 def _cas_total(loop: Loop) -> Decimal:
     total = ZERO
-    for cas in _segs(loop, "CAS"):
-        for index in range(3, 20, 3):
-            amount = _amount(cas, index)
-            if amount is not None:
-                total += amount
+    for cas in loop.segments:
+        if cas.id != "CAS":
+            continue
+        for text in cas.elements[2::3]:  # CAS03, CAS06, ... CAS18
+            if text and isinstance(text, str) and _NUMBER.match(text):
+                total += Decimal(text)
     return total
 
 
@@ -497,9 +499,8 @@ def _place_of_service(loop: Loop, _: Sequence[Loop], ctx: RuleContext, issues: l
 
 def _carc(loop: Loop, _: Sequence[Loop], ctx: RuleContext, issues: list[Issue]) -> None:
     for cas in _segs(loop, "CAS"):
-        for index in range(2, 20, 3):
-            reason = cas.get(index)
-            if reason:
+        for index, reason in zip(range(2, 20, 3), cas.elements[1::3], strict=False):
+            if reason and isinstance(reason, str):
                 what = f"CAS{index:02d} claim adjustment reason code"
                 _listed("unknown_carc", what, reason, "carc", cas, index, ctx, issues,
                         loop=loop.LOOP_ID)  # fmt: skip

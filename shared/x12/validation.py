@@ -596,8 +596,13 @@ class TransactionChecks:
 
     def on_close(self, loop: Loop, ancestors: list[Loop], attr: str) -> bool:
         kind, comp, issues, hand = self.parsed.kind, self.comp, self.issues, self.hand_tables
-        for seg in loop.segments:
-            _check_segment(seg, kind, comp, issues, hand_tables=hand)
+        if hand:
+            for seg in loop.segments:
+                _check_segment(seg, kind, comp, issues)
+        else:
+            for seg in loop.segments:
+                if seg.id in _SITUATIONAL_FORMATS:
+                    _check_segment(seg, kind, comp, issues, hand_tables=False)
         if type(loop).ORDERED:
             _check_loop_order(loop, issues)
         if loop.segments and loop.segments[0].id == "HL":
@@ -667,10 +672,16 @@ class LoopCloser:
             rule.check(loop, ancestors, self.context, self.issues)
 
 
+_SITUATIONAL_FORMATS = frozenset({"DTP", "DMG", "N4"})
+_RANKS: dict[type[Loop], dict[str, int]] = {}
+
+
 def _check_loop_order(loop: Loop, issues: list[Issue]) -> None:
     """Where FIELDS follow the guide order, no segment may come back after a later one."""
     cls = type(loop)
-    ranks = {sid: rank for rank, sid in enumerate(cls.FIELDS)}
+    ranks = _RANKS.get(cls)
+    if ranks is None:
+        ranks = _RANKS[cls] = {sid: rank for rank, sid in enumerate(cls.FIELDS)}
     highest = -1
     for seg in loop.segments:
         rank = ranks.get(seg.id)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -56,6 +57,10 @@ class SegmentSpec:
     match_index: int
     match_component: int  # 0: a simple element; else the component of a composite
     match_codes: frozenset[str] | None
+    # True when every element is fine: one compiled function per definition (see
+    # `_compile`), so a valid segment costs a few comparisons; only a segment it refuses
+    # goes through `_check_elements`, which names each problem.
+    fast: Callable[[list[Any], str], bool]
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +72,7 @@ class LoopSpec:
     parent: str | None
     segments: dict[str, tuple[SegmentSpec, ...]]
     order: tuple[str, ...]  # segment ids in the guide's order
+    required: tuple[SegmentSpec, ...]  # definitions with usage R, in the guide's order
 
 
 def _element(raw: list[Any]) -> ElementSpec:
@@ -97,7 +103,65 @@ def _segment(raw: list[Any]) -> SegmentSpec:
         if first is not None and first.codes is not None:
             index, component, codes = e.index, first.index, first.codes
             break
-    return SegmentSpec(sid, name, usage, int(max_use), specs, index, component, codes)
+    return SegmentSpec(
+        sid, name, usage, int(max_use), specs, index, component, codes, _compile(specs)
+    )
+
+
+def _value_test(el: ElementSpec, v: str, names: dict[str, Any]) -> str:
+    """A Python expression, true when the value in variable `v` fits `el` (type, length, codes)."""
+    key = f"c{len(names)}"
+    if el.codes is not None:
+        names[key] = el.codes
+        return f"{v} in {key}"
+    t, low, high = el.data_type, el.min_len, el.max_len
+    if t == "R" or (t.startswith("N") and len(t) == 2):
+        pattern = "_NUMBER" if t == "R" else "_INTEGER"
+        size = f"(len({v}) - ({v}[0] == '-') - ('.' in {v}))"
+        return f"{pattern}.match({v}) is not None and {low} <= {size} <= {high}"
+    if t == "DT":
+        return f"len({v}) == {high} and _valid_date({v})"
+    if t == "TM":
+        return f"_valid_time({v})"
+    return f"{low} <= len({v}) <= {high}"
+
+
+def _compile(specs: tuple[ElementSpec, ...]) -> Callable[[list[Any], str], bool]:
+    """Generate `fast(elements, component_separator) -> bool` for one segment definition."""
+    names: dict[str, Any] = {
+        "_NUMBER": _NUMBER,
+        "_INTEGER": _INTEGER,
+        "_valid_date": _valid_date,
+        "_valid_time": _valid_time,
+    }
+    lines = ["def fast(e, C):", "    n = len(e)", f"    if n > {len(specs)}: return False"]
+    for el in specs:
+        k = el.index - 1
+        lines.append(f"    v = e[{k}] if n > {k} else ''")
+        lines.append("    if v.__class__ is not str: return False")
+        if el.usage == "N":
+            lines.append("    if v: return False")
+            continue
+        lines.append("    if not v:" + (" return False" if el.usage == "R" else " pass"))
+        if el.components is None:
+            lines.append(f"    elif not ({_value_test(el, 'v', names)}): return False")
+            continue
+        parts = el.components
+        lines.append("    else:")
+        lines.append("        p = v.split(C)")
+        lines.append(f"        if len(p) > {len(parts)}: return False")
+        for c in parts:
+            j = c.index - 1
+            lines.append(f"        w = p[{j}] if len(p) > {j} else ''")
+            if c.usage == "N":
+                lines.append("        if w: return False")
+                continue
+            lines.append("        if not w:" + (" return False" if c.usage == "R" else " pass"))
+            lines.append(f"        elif not ({_value_test(c, 'w', names)}): return False")
+    lines.append("    return True")
+    exec("\n".join(lines), names)  # generated from the guide table's facts only
+    fast: Callable[[list[Any], str], bool] = names["fast"]
+    return fast
 
 
 class GuideTable:
@@ -124,6 +188,7 @@ class GuideTable:
                 spec.get("parent"),
                 {k: tuple(v) for k, v in by_id.items()},
                 tuple(order),
+                tuple(s for sid in order for s in by_id[sid] if s.usage == "R"),
             )
         self.children: dict[str, list[LoopSpec]] = {}
         for loop in self.loops.values():
@@ -151,9 +216,9 @@ class GuideTable:
             )
             return
         used: dict[int, int] = {}
-        seen: set[str] = set()
+        by_id = spec.segments
         for seg in loop.segments:
-            slots = spec.segments.get(seg.id)
+            slots = by_id.get(seg.id)
             if slots is None:
                 issues.append(
                     Issue(
@@ -165,8 +230,7 @@ class GuideTable:
                     )
                 )
                 continue
-            seen.add(seg.id)
-            slot = _pick(slots, seg, comp)
+            slot = slots[0] if len(slots) == 1 else _pick(slots, seg, comp)
             key = id(slot)
             used[key] = used.get(key, 0) + 1
             if slot.max_use and used[key] == slot.max_use + 1:
@@ -180,17 +244,16 @@ class GuideTable:
                         loop=spec.id,
                     )
                 )
-            _check_elements(seg, slot, spec, comp, rep, issues)
+            if not slot.fast(seg.elements, comp):
+                _check_elements(seg, slot, spec, comp, rep, issues)
         anchor = loop.segments[0] if loop.segments else None
-        for sid in spec.order:
-            required = [s for s in spec.segments[sid] if s.usage == "R"]
-            missing = next((s for s in required if id(s) not in used), None)
-            if missing is not None and (sid not in seen or len(spec.segments[sid]) > 1):
-                name = missing.name
+        for missing in spec.required:
+            if id(missing) not in used:
+                sid = missing.id
                 issues.append(
                     Issue(
                         "required_missing",
-                        f"required segment {sid} {name} is missing from loop {spec.id}",
+                        f"required segment {sid} {missing.name} is missing from loop {spec.id}",
                         anchor.position if anchor else None,
                         sid,
                         loop=spec.id,
@@ -413,7 +476,20 @@ def _value_problem(value: str, el: ElementSpec) -> tuple[str, str] | None:
     return None
 
 
+_DATES: dict[str, bool] = {}
+
+
 def _valid_date(text: str) -> bool:
+    # Files repeat a handful of dates thousands of times: remember each verdict.
+    known = _DATES.get(text)
+    if known is None:
+        known = _date_ok(text)
+        if len(_DATES) < 100_000:
+            _DATES[text] = known
+    return known
+
+
+def _date_ok(text: str) -> bool:
     if not is_digits(text) or len(text) not in (6, 8):
         return False
     year = int(text[:4]) if len(text) == 8 else 2000 + int(text[:2])
