@@ -127,6 +127,13 @@ def build(guide: str, map_dir: Path) -> dict[str, Any]:
         s for s in header["segments"] if s[0] not in ("GS", "GE", "ISA", "IEA", "TA1")
     ]
     header["name"] = root.findtext("name") or ""
+    # ST03 is judged by the envelope (GS08 agreement) and the reader (which guide reads it):
+    # a 005010X223A1 837I or an X231 999 is a version question, not an invalid code.
+    for seg in header["segments"]:
+        if seg[0] == "ST":
+            for element in seg[4]:
+                if element[0] == 3:
+                    element[6] = None
     return {
         "guide": guide,
         "transaction": transaction,
