@@ -296,17 +296,27 @@ class GuideTable:
 
 
 def _pick(slots: tuple[SegmentSpec, ...], seg: Segment, comp: str) -> SegmentSpec:
+    """The definition a segment answers to, among a loop's definitions with its id.
+
+    Its first coded element tells them apart; where that code fits several (2400 PWK01
+    'CT' is a code of both the line supplemental PWK and the DMERC CMN PWK), the one the
+    whole segment fits is taken, so the second PWK is judged by its own PWK02 codes.
+    """
     if len(slots) == 1:
         return slots[0]
+    matching = []
     for slot in slots:
         if slot.match_codes is None:
             continue
         value = seg.get(slot.match_index)
         if slot.match_component:
-            value = value.split(comp)[slot.match_component - 1]
+            parts = value.split(comp)
+            value = parts[slot.match_component - 1] if len(parts) >= slot.match_component else ""
         if value in slot.match_codes:
-            return slot
-    return slots[0]
+            matching.append(slot)
+    if len(matching) > 1:
+        return next((s for s in matching if s.fast(seg.elements, comp)), matching[0])
+    return matching[0] if matching else slots[0]
 
 
 def _code_list(slots: tuple[SegmentSpec, ...], index: int) -> frozenset[str] | None:
