@@ -188,3 +188,15 @@ def test_the_rule_table_in_the_docs_is_the_rule_table_in_the_code() -> None:
     docs = Path(__file__).parents[3] / "docs" / "x12-validation.md"
     assert rules_table() in docs.read_text(encoding="utf-8")
     assert len(RULES) >= 20
+
+
+def test_pyx12_judges_the_second_pwk_by_the_first_ones_codes() -> None:
+    """The difference docs/x12-validation.md lists: pyx12 refuses what the guide allows."""
+    from shared.x12.pyx12_judge import judge
+
+    text = _recount(
+        PROFESSIONAL().replace(
+            "SV1*HC:99213*145.00*UN*1***1~", "SV1*HC:99213*145.00*UN*1***1~PWK*CT*AD~"
+        )
+    )
+    assert [(e.segment_id, e.element) for e in judge(text).errors] == [("PWK", "02")]
