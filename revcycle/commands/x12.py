@@ -179,19 +179,7 @@ def validate_command(
             {
                 "file": str(file),
                 "valid": report.ok,
-                "issues": [
-                    {
-                        "severity": i.severity.value,
-                        "code": i.code,
-                        "message": i.message,
-                        "position": i.position,
-                        "segment_id": i.segment_id,
-                        "element": i.element,
-                        "component": i.component,
-                        "loop": i.loop,
-                    }
-                    for i in report.issues
-                ],
+                "issues": [i.to_plain() for i in report.issues],
             },
             indent=2,
         )

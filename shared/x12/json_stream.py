@@ -40,17 +40,6 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def _issue_plain(i: Issue) -> dict[str, Any]:
-    return {
-        "severity": i.severity.value,
-        "code": i.code,
-        "message": i.message,
-        "position": i.position,
-        "segment_id": i.segment_id,
-        "element": i.element,
-    }
-
-
 def _attribute_of(parent: Loop, child: Loop) -> str:
     """The typed attribute (list) of `parent` that holds `child`."""
     for key, value in parent.__dict__.items():
@@ -199,7 +188,7 @@ def write_json(source: Source, out: IO[str]) -> list[Issue]:
         )
         write(',"interchanges":' + _dumps([_interchange_plain(ic) for ic in document.interchanges]))
         write(',"ta1":' + _dumps([_ta1(seg) for ic in document.interchanges for seg in ic.ta1]))
-    write(',"issues":' + _dumps([_issue_plain(i) for i in issues]) + "}\n")
+    write(',"issues":' + _dumps([i.to_plain() for i in issues]) + "}\n")
     return issues
 
 
@@ -238,5 +227,5 @@ def write_jsonl(source: Source, out: IO[str]) -> list[Issue]:
     with gc_paused():
         for _ in stream_transactions(source, issues, on_close=records):
             pass
-    write(_dumps({"record": "issues", "issues": [_issue_plain(i) for i in issues]}) + "\n")
+    write(_dumps({"record": "issues", "issues": [i.to_plain() for i in issues]}) + "\n")
     return issues

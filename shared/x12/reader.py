@@ -102,17 +102,7 @@ class ParseResult:
                 }
                 for t in self.transactions
             ],
-            "issues": [
-                {
-                    "severity": i.severity.value,
-                    "code": i.code,
-                    "message": i.message,
-                    "position": i.position,
-                    "segment_id": i.segment_id,
-                    "element": i.element,
-                }
-                for i in self.issues
-            ],
+            "issues": [i.to_plain() for i in self.issues],
         }
 
 
