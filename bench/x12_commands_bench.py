@@ -76,7 +76,8 @@ def main() -> None:
                 results[label] = run(argv)
                 if label == "pyx12 x12xml" and results[label][3] != 0:
                     print(
-                        "    (x12xml exits 1: its 999 writer fails after reading the whole file; x12valid calls it OK)",
+                        "    (x12xml exits 1: its 999 writer fails after reading the whole "
+                        "file; x12valid calls the file OK)",
                         file=sys.stderr,
                     )
             base = results.get("pyx12 x12xml")
