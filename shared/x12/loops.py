@@ -383,10 +383,19 @@ def to_plain(obj: Any) -> Any:
                 continue
             out[attr] = to_plain(value)
         return out
-    if is_dataclass(obj):
-        return {
-            f.name: to_plain(getattr(obj, f.name))
-            for f in fields(obj)
-            if getattr(obj, f.name) not in (None, "", [], ())
-        }
+    cls = type(obj)
+    names = _FIELD_NAMES.get(cls)
+    if names is None and is_dataclass(obj):
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in fields(obj))
+    if names is not None:
+        plain: dict[str, Any] = {}
+        for name in names:
+            value = getattr(obj, name)
+            if value is not None and value != "" and value != [] and value != ():
+                plain[name] = to_plain(value)
+        return plain
     return str(obj)
+
+
+# Field names per typed segment class (dataclasses.fields() is slow in the JSON hot path).
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
