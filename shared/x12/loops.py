@@ -348,54 +348,83 @@ def component(parts: list[str], index: int) -> str:
 
 def to_plain(obj: Any) -> Any:
     """JSON-ready view of a typed model: Decimals as strings, dates ISO, enums as codes."""
-    if obj is None or isinstance(obj, (bool, int, str)):
-        return obj.value if isinstance(obj, Enum) else obj
-    if isinstance(obj, Enum):
-        return obj.value
-    if isinstance(obj, Decimal):
-        return str(obj)
-    if isinstance(obj, (date, time)):
-        return obj.isoformat()
-    if isinstance(obj, (list, tuple)):
+    # One dict probe by exact type: the JSON writers call this for every value of a file.
+    kind = _KINDS.get(type(obj))
+    if kind is None:
+        kind = _kind_of(obj)
+    if kind == _SCALAR:
+        return obj
+    if kind == _LOOP:
+        return _loop_plain(obj)
+    if kind == _RECORD:
+        plain: dict[str, Any] = {}
+        for name in _FIELD_NAMES[type(obj)]:
+            value = getattr(obj, name)
+            if value is not None and value != "" and value != [] and value != ():
+                plain[name] = to_plain(value)
+        return plain
+    if kind == _LIST:
         return [to_plain(v) for v in obj]
-    if isinstance(obj, dict):
+    if kind == _TEXT:
+        return str(obj)
+    if kind == _ISO:
+        return obj.isoformat()
+    if kind == _CODE:
+        return obj.value
+    if kind == _DICT:
         return {k: to_plain(v) for k, v in obj.items()}
-    if isinstance(obj, Segment):
+    if kind == _SEGMENT:
         return {
             "id": obj.id,
             "position": obj.position,
             "elements": [to_plain(e) for e in obj.elements],
         }
-    if isinstance(obj, Loop):
-        out: dict[str, Any] = {"loop": obj.LOOP_ID}
-        if obj.NAME:
-            out["name"] = obj.NAME
-        if obj.segments:
-            out["position"] = obj.segments[0].position
-        for attr, value in obj.__dict__.items():
-            # Raw segments and the untyped child list duplicate the typed attributes.
-            if (
-                attr in ("segments", "children")
-                or attr.startswith("_")
-                or value is None
-                or value == []
-            ):
-                continue
-            out[attr] = to_plain(value)
-        return out
-    cls = type(obj)
-    names = _FIELD_NAMES.get(cls)
-    if names is None and is_dataclass(obj):
-        names = _FIELD_NAMES[cls] = tuple(f.name for f in fields(obj))
-    if names is not None:
-        plain: dict[str, Any] = {}
-        for name in names:
-            value = getattr(obj, name)
-            if value is not None and value != "" and value != [] and value != ():
-                plain[name] = to_plain(value)
-        return plain
     return str(obj)
 
 
+def _loop_plain(obj: Loop) -> dict[str, Any]:
+    out: dict[str, Any] = {"loop": obj.LOOP_ID}
+    if obj.NAME:
+        out["name"] = obj.NAME
+    if obj.segments:
+        out["position"] = obj.segments[0].position
+    for attr, value in obj.__dict__.items():
+        # Raw segments and the untyped child list duplicate the typed attributes.
+        if attr in ("segments", "children") or attr.startswith("_") or value is None or value == []:
+            continue
+        out[attr] = to_plain(value)
+    return out
+
+
+_SCALAR, _CODE, _TEXT, _ISO, _LIST, _DICT, _SEGMENT, _LOOP, _RECORD, _OTHER = range(10)
+_KINDS: dict[type, int] = {type(None): _SCALAR, bool: _SCALAR, int: _SCALAR, str: _SCALAR}
 # Field names per typed segment class (dataclasses.fields() is slow in the JSON hot path).
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _kind_of(obj: Any) -> int:
+    """How `to_plain` renders values of this exact type (decided once per type)."""
+    cls = type(obj)
+    if isinstance(obj, Enum):
+        kind = _CODE
+    elif isinstance(obj, (bool, int, str)):
+        kind = _SCALAR
+    elif isinstance(obj, Decimal):
+        kind = _TEXT
+    elif isinstance(obj, (date, time)):
+        kind = _ISO
+    elif isinstance(obj, (list, tuple)):
+        kind = _LIST
+    elif isinstance(obj, dict):
+        kind = _DICT
+    elif isinstance(obj, Segment):
+        kind = _SEGMENT
+    elif isinstance(obj, Loop):
+        kind = _LOOP
+    elif is_dataclass(obj):
+        _FIELD_NAMES[cls] = tuple(f.name for f in fields(obj))
+        kind = _RECORD
+    else:
+        kind = _OTHER
+    _KINDS[cls] = kind
+    return kind
