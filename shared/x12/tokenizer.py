@@ -207,7 +207,13 @@ class Tokenizer:
                 # breaks are the usual way to lay a file out, indentation is reported.
                 if part and part[0] <= " ":
                     stripped = part.lstrip()
-                    if stripped and part[: len(part) - len(stripped)].strip("\r\n"):
+                    lead = len(part) - len(stripped)
+                    # Fast path: the usual "\n" or "\r\n" after a terminator is layout.
+                    if (
+                        stripped
+                        and (lead > 2 or part[0] not in "\r\n" or part[lead - 1] not in "\r\n")
+                        and part[:lead].strip("\r\n")
+                    ):
                         self._note(
                             "leading_whitespace",
                             "segment starts with spaces or tabs (ignored)",
