@@ -22,7 +22,7 @@ from shared.x12.segments import Segment
 __all__ = ["RULES", "Rule", "RuleContext", "rules_for", "rules_table"]
 
 ZERO = Decimal("0")
-_NUMBER = re.compile(r"-?(\d+\.?\d*|\.\d+)\Z", re.ASCII)
+_NUMBER = re.compile(r"-?(?:\d+(?:\.\d*)?|\.\d+)\Z", re.ASCII)
 
 
 @dataclass(slots=True)
@@ -73,7 +73,7 @@ class Rule:
 def _amount(seg: Segment, index: int) -> Decimal | None:
     elements = seg.elements
     text = elements[index - 1] if index <= len(elements) else ""
-    if not text or not isinstance(text, str) or not _NUMBER.match(text):
+    if not text or not isinstance(text, str) or len(text) > 20 or not _NUMBER.match(text):
         return None
     try:
         return Decimal(text)
@@ -98,7 +98,7 @@ def _cas_total(loop: Loop) -> Decimal:
         if cas.id != "CAS":
             continue
         for text in cas.elements[2::3]:  # CAS03, CAS06, ... CAS18
-            if text and isinstance(text, str) and _NUMBER.match(text):
+            if text and isinstance(text, str) and len(text) <= 20 and _NUMBER.match(text):
                 total += Decimal(text)
     return total
 

@@ -26,7 +26,7 @@ __all__ = ["ValidationReport", "validate", "validate_parsed", "validate_stream"]
 
 # X12 numeric (R/N) value: optional minus, digits with at most one decimal point. ASCII
 # only: Python's \d also matches other scripts' digits, which Decimal() and int() accept.
-_NUMBER = re.compile(r"-?(\d+\.?\d*|\.\d+)\Z", re.ASCII)
+_NUMBER = re.compile(r"-?(?:\d+(?:\.\d*)?|\.\d+)\Z", re.ASCII)
 _DIGITS = re.compile(r"\d+\Z", re.ASCII)
 
 # Elements that must be present (1-based), by segment id.

@@ -28,7 +28,7 @@ __all__ = ["GuideTable", "guide_table", "GUIDES"]
 
 HERE = Path(__file__).parent
 GUIDES = frozenset(p.stem for p in HERE.glob("*.json"))
-_NUMBER = re.compile(r"-?(\d+\.?\d*|\.\d+)\Z", re.ASCII)
+_NUMBER = re.compile(r"-?(?:\d+(?:\.\d*)?|\.\d+)\Z", re.ASCII)
 _INTEGER = re.compile(r"-?\d+\Z", re.ASCII)
 
 
@@ -118,7 +118,11 @@ def _value_test(el: ElementSpec, v: str, names: dict[str, Any]) -> str:
     if t == "R" or (t.startswith("N") and len(t) == 2):
         pattern = "_NUMBER" if t == "R" else "_INTEGER"
         size = f"(len({v}) - ({v}[0] == '-') - ('.' in {v}))"
-        return f"{pattern}.match({v}) is not None and {low} <= {size} <= {high}"
+        # The length first: a huge value never reaches the pattern.
+        return (
+            f"len({v}) <= {high + 2} and {pattern}.match({v}) is not None "
+            f"and {low} <= {size} <= {high}"
+        )
     if t == "DT":
         return f"len({v}) == {high} and _valid_date({v})"
     if t == "TM":
@@ -466,6 +470,8 @@ def _value_problem(value: str, el: ElementSpec) -> tuple[str, str] | None:
     label = el.name
     if t == "R" or (t.startswith("N") and len(t) == 2):
         pattern = _NUMBER if t == "R" else _INTEGER
+        if len(value) > el.max_len + 2:
+            return "element_too_long", f"{label} is {len(value)} characters; at most {el.max_len}"
         if not pattern.match(value):
             return "invalid_number", f"{label} {value[:20]!r} is not a number"
         size = sum(ch.isdigit() for ch in value)

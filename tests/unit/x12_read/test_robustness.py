@@ -208,3 +208,14 @@ def test_a_known_bad_input_gives_a_positioned_error_not_index_error(tmp_path: Pa
     with pytest.raises(X12Error) as info:
         parse("ISA*00*")
     assert info.value.position == 1 and info.value.segment_id == "ISA"
+
+
+def test_a_huge_almost_numeric_element_is_judged_at_once_not_backtracked() -> None:
+    """Found by the slow fuzz run: '9' * 100,000 + 'X' in a numeric element took 110 s
+    (a number pattern that backtracked); now the length is judged first."""
+    text = remittance_835().replace("CLP*PCN001*1*100.00*", "CLP*PCN001*1*" + "9" * 100_000 + "X*")
+    with time_limit(PER_CASE_SECONDS):
+        report = validate(text)
+    assert ("element_too_long", "CLP", 3) in {
+        (i.code, i.segment_id, i.element) for i in report.errors
+    }
