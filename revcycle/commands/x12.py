@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -34,21 +35,42 @@ def _issue_line(issue: Issue) -> str:
 @app.command("parse")
 def parse_command(
     file: FileArg,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the typed model as JSON")] = False,
+    as_json: Annotated[
+        bool,
+        typer.Option("--json", help="Print the typed model as one JSON document (streamed)"),
+    ] = False,
+    as_jsonl: Annotated[
+        bool,
+        typer.Option(
+            "--jsonl",
+            help="Print JSON Lines: one claim (or level, transaction header) per line, "
+            "issues last; memory stays flat for any file size",
+        ),
+    ] = False,
 ) -> None:
-    """Parse FILE (tolerant reading) and print the typed model (--json) or a summary."""
+    """Parse FILE (tolerant reading) and print the typed model (--json, --jsonl) or a summary."""
+    _check_file(file)
+    if as_json or as_jsonl:
+        import sys
+
+        from shared.x12.json_stream import write_json, write_jsonl
+
+        writer = write_jsonl if as_jsonl else write_json
+        try:
+            writer(file, sys.stdout)
+        except X12Error as exc:
+            raise _fail(f"{file}: {exc.issue.where()}: {exc.message}") from None
+        except OSError as exc:
+            raise _fail(f"{file}: cannot read: {exc.strerror}") from None
+        return
     from shared.x12.reader import parse
 
-    _check_file(file)
     try:
         result = parse(file)
     except X12Error as exc:
         raise _fail(f"{file}: {exc.issue.where()}: {exc.message}") from None
     except OSError as exc:
         raise _fail(f"{file}: cannot read: {exc.strerror}") from None
-    if as_json:
-        typer.echo(json.dumps(result.to_plain(), indent=2))
-        return
     d = result.document.delimiters
     typer.echo(
         f"{file}: {len(result.document.interchanges)} interchange(s), "
@@ -91,9 +113,13 @@ def _summary(kind: str, model: Any) -> str:
         return f"{len(claims)} claim(s), {lines} service line(s), payment {paid}, {plb} PLB"
     if kind in ("837P", "837I"):
         claims = list(model.claims())
-        charge = sum((c.claim.clm.total_charge or 0 for c in claims), 0)
+        charges = [c.claim.clm.total_charge for c in claims]
+        known = sum((c for c in charges if c is not None), Decimal("0"))
         lines = sum(len(c.claim.service_lines) for c in claims)
-        return f"{len(claims)} claim(s), {lines} service line(s), total charge {charge}"
+        missing = sum(c is None for c in charges)
+        # A claim without CLM02 is counted as such, never as a zero charge.
+        total = f"{known}" + (f" ({missing} claim(s) without CLM02)" if missing else "")
+        return f"{len(claims)} claim(s), {lines} service line(s), total charge {total}"
     if kind in ("270", "271"):
         return f"{len(list(model.subscribers()))} subscriber level(s)"
     if kind in ("276", "277", "277CA"):
@@ -109,42 +135,53 @@ def _summary(kind: str, model: Any) -> str:
 def validate_command(
     file: FileArg,
     as_json: Annotated[bool, typer.Option("--json", help="Print the issues as JSON")] = False,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict",
+            help="Also fail on layout the guides tolerate: spaces before a segment, a "
+            "separator after the last element (warnings otherwise)",
+        ),
+    ] = False,
 ) -> None:
-    """Validate FILE strictly: exit 0 when valid, 1 when invalid (errors listed with positions)."""
-    from shared.x12.validation import validate
+    """Validate FILE (WEDI SNIP 1-5): exit 0 when valid, 1 when invalid, errors with positions.
+
+    Layout problems (leading spaces, trailing separators) are warnings unless --strict.
+    """
+    from shared.x12.validation import validate, validate_stream
 
     _check_file(file)
-    try:
-        report = validate(file)
+    if not as_json:
+        # Issues are printed as each transaction set ends (a large file is never held),
+        # then the verdict.
+        counts = {"error": 0, "warning": 0}
+
+        def show(issue: Issue) -> None:
+            counts[issue.severity.value] += 1
+            typer.echo(_issue_line(issue))
+
+        try:
+            validate_stream(file, strict=strict, sink=show)
+        except OSError as exc:
+            raise _fail(f"{file}: cannot read: {exc.strerror}") from None
+        valid = counts["error"] == 0
+        typer.echo(
+            f"{file}: {'valid' if valid else 'INVALID'} "
+            f"({counts['error']} error(s), {counts['warning']} warning(s))"
+        )
+        raise typer.Exit(0 if valid else 1)
+    try:  # --json: one document listing every issue
+        report = validate(file, strict=strict)
     except OSError as exc:
         raise _fail(f"{file}: cannot read: {exc.strerror}") from None
-    if as_json:
-        typer.echo(
-            json.dumps(
-                {
-                    "file": str(file),
-                    "valid": report.ok,
-                    "issues": [
-                        {
-                            "severity": i.severity.value,
-                            "code": i.code,
-                            "message": i.message,
-                            "position": i.position,
-                            "segment_id": i.segment_id,
-                            "element": i.element,
-                            "component": i.component,
-                        }
-                        for i in report.issues
-                    ],
-                },
-                indent=2,
-            )
+    typer.echo(
+        json.dumps(
+            {
+                "file": str(file),
+                "valid": report.ok,
+                "issues": [i.to_plain() for i in report.issues],
+            },
+            indent=2,
         )
-    else:
-        verdict = "valid" if report.ok else "INVALID"
-        typer.echo(
-            f"{file}: {verdict} ({len(report.errors)} error(s), {len(report.warnings)} warning(s))"
-        )
-        for issue in report.issues:
-            typer.echo(_issue_line(issue))
+    )
     raise typer.Exit(0 if report.ok else 1)

@@ -440,3 +440,26 @@ def clear_code_sets_cache() -> None:
     """Forget loaded code sets, so the next load re-reads replaced files (tests, reloads)."""
     with _cache_lock:
         _cache.clear()
+        _list_cache.clear()
+
+
+_list_cache: dict[tuple[str, Path | None], dict[str, str]] = {}
+
+
+def load_code_list(name: str, data_dir: Path | None = None) -> dict[str, str]:
+    """One code list (`place_of_service`, `carc`, `rarc`, `claim_status_categories`,
+    `frequency_codes`): code -> description, without loading the whole CodeSets (the X12
+    validator checks an 835's CARC/RARC codes without reading ICD-10-CM)."""
+    if data_dir is None:
+        env = os.environ.get(ENV_CODES_DIR)
+        data_dir = Path(env) if env else None
+    key = (name, data_dir.resolve() if data_dir is not None else None)
+    with _cache_lock:
+        cached = _list_cache.get(key)
+        if cached is not None:
+            return cached
+        columns, pattern = _LIST_SPECS[name]
+        path, _ = _Resolver(key[1]).file(name)
+        rows = {r[0]: r[1] for r in read_code_list(path, columns, pattern)}
+        _list_cache[key] = rows
+        return rows

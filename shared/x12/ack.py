@@ -323,6 +323,15 @@ def acknowledge(
         by_interchange.setdefault(id(interchange), (interchange, []))[1].append(group_ack)
     for interchange, groups in by_interchange.values():
         isa = interchange.isa
+        if isa is None:
+            # A 999 goes back to the interchange's sender: without an ISA there is nobody to
+            # address it to, and inventing parties would send it nowhere real.
+            raise AckError(
+                "the file has no ISA interchange header: a 999 is addressed to the ISA's "
+                "sender and receiver, so none can be written (send the file with its "
+                "ISA/IEA envelope)",
+                position=1,
+            )
         first_gs = interchange.groups[0].gs
         # We answer as the inbound receiver, to the inbound sender (ids and GS codes swapped).
         sender = Party(

@@ -2,43 +2,34 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
 from shared.x12.common import (
+    BHT02,
+    BHT06,
+    CAS01,
     PAD,
     AmtSegment,
+    BhtSegment,
+    CasSegment,
     DmgSegment,
     DtpSegment,
+    HlSegment,
     N3Segment,
     N4Segment,
     Nm1Segment,
     PerSegment,
+    ProcedureCode,
     PrvSegment,
     RefSegment,
     padded,
 )
-from shared.x12.loops import Loop, LoopContext, code, component, components, to_date, to_decimal
+from shared.x12.loops import Loop, LoopContext, code, component, components, to_decimal
 from shared.x12.segments import Segment
-from shared.x12.x12_835_005010X221A1.models import CAS01, CasSegment, ProcedureCode
-
-
-class BHT02(StrEnum):
-    """Transaction Set Purpose Code."""
-
-    ORIGINAL = "00"
-    REISSUE = "18"
-
-
-class BHT06(StrEnum):
-    """Claim or Encounter Identifier."""
-
-    SUBROGATION_DEMAND = "31"
-    CHARGEABLE = "CH"
-    REPORTING = "RP"
 
 
 class HL03(StrEnum):
@@ -141,33 +132,6 @@ class HI01_1(StrEnum):
 
 
 DIAGNOSIS_QUALIFIERS = frozenset({"ABK", "ABF", "BK", "BF"})
-
-
-@dataclass(slots=True)
-class BhtSegment:
-    """Beginning of Hierarchical Transaction.
-
-    Example:
-        BHT*0019*00*244579*20061015*1023*CH~
-    """
-
-    structure: str
-    purpose: BHT02 | str
-    reference: str
-    date: date | None
-    time: str
-    transaction_type: BHT06 | str
-
-    @classmethod
-    def read(cls, s: Segment, ctx: LoopContext) -> BhtSegment:
-        return cls(
-            s.get(1),
-            code(BHT02, s.get(2)),
-            s.get(3),
-            to_date(s.get(4)),
-            s.get(5),
-            code(BHT06, s.get(6)),
-        )
 
 
 @dataclass(slots=True)
@@ -471,15 +435,16 @@ class Loop2320(Loop):
         "MIA": ("mia", False, None),
         "MOA": ("moa", False, None),
     }
+    # The 837P's other payer provider loops; the 837I names its own (`other_payer_children`).
     CHILDREN = {
         "NM1": [
             (1, frozenset({"IL"}), Loop2330A, "other_subscriber"),
             (1, frozenset({"PR"}), Loop2330B, "other_payer"),
-            (1, frozenset({"DN", "P3", "71"}), Loop2330C, "other_payer_referring"),
-            (1, frozenset({"82", "72"}), Loop2330D, "other_payer_rendering"),
-            (1, frozenset({"77", "ZZ"}), Loop2330E, "other_payer_facility"),
-            (1, frozenset({"DQ"}), Loop2330F, "other_payer_supervising"),
-            (1, frozenset({"85"}), Loop2330G, "other_payer_billing"),
+            (1, frozenset({"DN", "P3"}), Loop2330C, "other_payer_providers"),
+            (1, frozenset({"82"}), Loop2330D, "other_payer_providers"),
+            (1, frozenset({"77"}), Loop2330E, "other_payer_providers"),
+            (1, frozenset({"DQ"}), Loop2330F, "other_payer_providers"),
+            (1, frozenset({"85"}), Loop2330G, "other_payer_providers"),
         ]
     }
     sbr: SbrSegment
@@ -487,6 +452,15 @@ class Loop2320(Loop):
     amounts: list[AmtSegment]
     other_subscriber: list[Loop2330A]
     other_payer: list[Loop2330B]
+    other_payer_providers: list[Loop]
+
+    @classmethod
+    def with_providers(
+        cls, providers: list[tuple[int, frozenset[str] | None, type[Loop], str]]
+    ) -> type[Loop2320]:
+        """A guide's 2320 whose 2330C.. loops are `providers` (the 837I names seven)."""
+        children = {"NM1": cls.CHILDREN["NM1"][:2] + providers}
+        return type("Loop2320", (cls,), {"CHILDREN": children})
 
 
 class Loop2410(Loop):
@@ -538,4 +512,275 @@ def line_provider_loop(loop_id: str, name: str) -> type[Loop2420]:
     return type(f"Loop{loop_id}", (Loop2420,), {"LOOP_ID": loop_id, "NAME": name})
 
 
-__all__ = [name for name in dir() if not name.startswith("_")] + ["CAS01", "ProcedureCode"]
+# ---------------------------------------------------------------------------------------------
+# The claim hierarchy both guides share: billing provider (2000A), subscriber (2000B), patient
+# (2000C), claim (2300), service line (2400). A guide names its 2300/2400 segments in guide
+# order (`segment_fields`), its 2310x/2420x provider loops, and gets the levels from
+# `claim_levels`.
+
+# Every segment the 2300 and 2400 loops of either guide hold: id -> (attribute, repeats, reader).
+SEGMENT_FIELDS: dict[str, tuple[str, bool, Any]] = {
+    "LX": ("lx", False, None),
+    "CLM": ("clm", False, ClmSegment.read),
+    "DTP": ("dates", True, DtpSegment.read),
+    "PWK": ("paperwork", True, None),
+    "CN1": ("cn1", False, None),
+    "AMT": ("amounts", True, AmtSegment.read),
+    "REF": ("references", True, RefSegment.read),
+    "K3": ("k3", True, None),
+    "NTE": ("notes", True, None),
+    "CR1": ("cr1", False, None),
+    "CR2": ("cr2", False, None),
+    "CR3": ("cr3", False, None),
+    "CRC": ("conditions", True, None),
+    "HI": ("health_care_codes", True, HiSegment.read),
+    "HCP": ("hcp", False, None),
+    "QTY": ("quantities", True, None),
+    "MEA": ("measurements", True, None),
+    "PS1": ("ps1", False, None),
+}
+
+
+def segment_fields(
+    *ids: str | tuple[str, tuple[str, bool, Any]],
+) -> dict[str, tuple[str, bool, Any]]:
+    """FIELDS in the guide's order: shared segment ids, or (id, spec) for a guide's own."""
+    out: dict[str, tuple[str, bool, Any]] = {}
+    for item in ids:
+        if isinstance(item, tuple):
+            out[item[0]] = item[1]
+        else:
+            out[item] = SEGMENT_FIELDS[item]
+    return out
+
+
+class ServiceLineLoop(Loop):
+    """Loop 2400 of either guide; the guide gives FIELDS (SV1 or SV2 first) and CHILDREN."""
+
+    LOOP_ID = "2400"
+    NAME = "Service Line Number"
+    ORDERED = True
+    TRIGGER = "LX"
+    lx: Segment
+    dates: list[DtpSegment]
+    references: list[RefSegment]
+    amounts: list[AmtSegment]
+    drugs: list[Loop2410]
+    line_providers: list[Loop]
+    line_adjudications: list[Loop2430]
+
+    @staticmethod
+    def child_loops(providers: list[tuple[int, frozenset[str] | None, type[Loop], str]]) -> Any:
+        """CHILDREN of a 2400: drug (2410), the guide's line providers (2420x), 2430, 2440."""
+        return {
+            "LIN": [(0, None, Loop2410, "drugs")],
+            "NM1": providers,
+            "SVD": [(0, None, Loop2430, "line_adjudications")],
+            "LQ": [(0, None, Loop2440, "forms")],
+        }
+
+
+class ClaimLoop(Loop):
+    """Loop 2300 of either guide; the guide gives FIELDS and CHILDREN (`children`)."""
+
+    LOOP_ID = "2300"
+    NAME = "Claim Information"
+    ORDERED = True
+    TRIGGER = "CLM"
+    clm: ClmSegment
+    dates: list[DtpSegment]
+    amounts: list[AmtSegment]
+    references: list[RefSegment]
+    health_care_codes: list[HiSegment]
+    claim_providers: list[Loop]
+    other_subscribers: list[Loop2320]
+    service_lines: list[ServiceLineLoop]
+
+    @staticmethod
+    def child_loops(
+        providers: list[tuple[int, frozenset[str] | None, type[Loop], str]],
+        line: type[ServiceLineLoop],
+        other_subscriber: type[Loop2320] = Loop2320,
+    ) -> Any:
+        """CHILDREN of a 2300: the guide's providers (2310x), other payers (2320), lines."""
+        return {
+            "NM1": providers,
+            "SBR": [(0, None, other_subscriber, "other_subscribers")],
+            "LX": [(0, None, line, "service_lines")],
+        }
+
+    def reference(self, qualifier: str) -> str | None:
+        """REF02 of the first REF with this qualifier (F8 = payer claim control number)."""
+        for ref in self.references:
+            if ref.qualifier == qualifier:
+                return ref.value
+        return None
+
+
+def provider_loops(
+    loop_ids: str, names: tuple[str, ...], codes: tuple[str, ...], attribute: str
+) -> list[tuple[int, frozenset[str] | None, type[Loop], str]]:
+    """CHILDREN entries for 2310x/2420x: loop letter i is named names[i], opened by NM101 in
+    codes[i] ('DN P3': either). `loop_ids` is the prefix ('2310') and letters ('ABCDEF')."""
+    prefix, letters = loop_ids.split(":")
+    return [
+        (1, frozenset(code.split()), line_provider_loop(prefix + letter, name), attribute)
+        for letter, name, code in zip(letters, names, codes, strict=True)
+    ]
+
+
+class PatientLevel(Loop):
+    """Patient Hierarchical Level (2000C: the patient is not the subscriber)."""
+
+    LOOP_ID = "2000C"
+    NAME = "Patient Hierarchical Level"
+    TRIGGER = "HL"
+    FIELDS = {"HL": ("hl", False, HlSegment.read), "PAT": ("pat", False, PatSegment.read)}
+    hl: HlSegment
+    pat: PatSegment | None
+    patient_name: list[Loop2010CA]
+    claims: list[ClaimLoop]
+
+
+class SubscriberLevel(Loop):
+    """Subscriber Hierarchical Level (2000B)."""
+
+    LOOP_ID = "2000B"
+    NAME = "Subscriber Hierarchical Level"
+    TRIGGER = "HL"
+    FIELDS = {
+        "HL": ("hl", False, HlSegment.read),
+        "SBR": ("sbr", False, SbrSegment.read),
+        "PAT": ("pat", False, PatSegment.read),
+    }
+    hl: HlSegment
+    sbr: SbrSegment | None
+    pat: PatSegment | None
+    subscriber_name: list[Loop2010BA]
+    payer_name: list[Loop2010BB]
+    claims: list[ClaimLoop]
+    patients: list[PatientLevel]
+
+
+class BillingProviderLevel(Loop):
+    """Billing Provider Hierarchical Level (2000A)."""
+
+    LOOP_ID = "2000A"
+    NAME = "Billing Provider Hierarchical Level"
+    TRIGGER = "HL"
+    FIELDS = {
+        "HL": ("hl", False, HlSegment.read),
+        "PRV": ("prv", False, PrvSegment.read),
+        "CUR": ("cur", False, None),
+    }
+    hl: HlSegment
+    prv: PrvSegment | None
+    billing_provider_name: list[Loop2010AA]
+    pay_to_address: list[Loop2010AB]
+    pay_to_plan: list[Loop2010AC]
+    subscribers: list[SubscriberLevel]
+
+
+def claim_levels(
+    claim: type[ClaimLoop],
+) -> tuple[type[BillingProviderLevel], type[SubscriberLevel], type[PatientLevel]]:
+    """The guide's 2000A, 2000B and 2000C classes, each holding its `claim` (2300) loops."""
+    patient = type(
+        "Loop2000C",
+        (PatientLevel,),
+        {
+            "CHILDREN": {
+                "NM1": [(1, frozenset({"QC"}), Loop2010CA, "patient_name")],
+                "CLM": [(0, None, claim, "claims")],
+            }
+        },
+    )
+    subscriber = type(
+        "Loop2000B",
+        (SubscriberLevel,),
+        {
+            "CHILDREN": {
+                "NM1": [
+                    (1, frozenset({"IL"}), Loop2010BA, "subscriber_name"),
+                    (1, frozenset({"PR"}), Loop2010BB, "payer_name"),
+                ],
+                "CLM": [(0, None, claim, "claims")],
+                "HL": [(3, frozenset({"23"}), patient, "patients")],
+            }
+        },
+    )
+    billing = type(
+        "Loop2000A",
+        (BillingProviderLevel,),
+        {
+            "CHILDREN": {
+                "NM1": [
+                    (1, frozenset({"85"}), Loop2010AA, "billing_provider_name"),
+                    (1, frozenset({"87"}), Loop2010AB, "pay_to_address"),
+                    (1, frozenset({"PE"}), Loop2010AC, "pay_to_plan"),
+                ],
+                "HL": [(3, frozenset({"22"}), subscriber, "subscribers")],
+            }
+        },
+    )
+    return billing, subscriber, patient
+
+
+@dataclass(slots=True)
+class ClaimInContext:
+    """A claim (2300) with the billing provider, subscriber and patient levels above it."""
+
+    billing_provider: BillingProviderLevel | None
+    subscriber: SubscriberLevel | None
+    patient: PatientLevel | None
+    claim: ClaimLoop
+
+
+class ClaimTransaction(Loop):
+    """Header of one 837 (ST..SE): submitter, receiver, billing provider levels."""
+
+    LOOP_ID = "HEADER"
+    TRIGGER = "ST"
+    FIELDS = {
+        "ST": ("st", False, None),
+        "BHT": ("bht", False, BhtSegment.read),
+        "REF": ("references", True, RefSegment.read),
+        "SE": ("se", False, None),
+    }
+    st: Segment
+    bht: BhtSegment | None
+    se: Segment | None
+    submitter: list[Loop1000A]
+    receiver: list[Loop1000B]
+    billing_providers: list[BillingProviderLevel]
+
+    @staticmethod
+    def child_loops(billing: type[BillingProviderLevel]) -> Any:
+        """CHILDREN of the header: submitter (1000A), receiver (1000B), the guide's 2000A."""
+        return {
+            "NM1": [
+                (1, frozenset({"41"}), Loop1000A, "submitter"),
+                (1, frozenset({"40"}), Loop1000B, "receiver"),
+            ],
+            "HL": [(3, frozenset({"20"}), billing, "billing_providers")],
+        }
+
+    def claims(self) -> Iterator[ClaimInContext]:
+        """Every claim in file order, with its billing provider, subscriber and patient."""
+        for billing in self.billing_providers:
+            for sub in billing.subscribers:
+                for claim in sub.claims:
+                    yield ClaimInContext(billing, sub, None, claim)
+                for pat in sub.patients:
+                    for claim in pat.claims:
+                        yield ClaimInContext(billing, sub, pat, claim)
+
+
+__all__ = [name for name in dir() if not name.startswith("_")] + [
+    "BHT02",
+    "BHT06",
+    "BhtSegment",
+    "CAS01",
+    "CasSegment",
+    "ProcedureCode",
+]

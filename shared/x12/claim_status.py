@@ -6,15 +6,16 @@ loops whose segments are the same in all three guides inherit them from a base h
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any, NamedTuple
 
-from shared.x12.claim837 import BhtSegment
 from shared.x12.common import (
     AmtSegment,
+    BhtSegment,
     DmgSegment,
     DtpSegment,
     HlSegment,
@@ -22,13 +23,13 @@ from shared.x12.common import (
     N4Segment,
     Nm1Segment,
     PerSegment,
+    ProcedureCode,
     QtySegment,
     RefSegment,
     TrnSegment,
 )
 from shared.x12.loops import Loop, LoopContext, code, component, components, to_date, to_decimal
 from shared.x12.segments import Segment
-from shared.x12.x12_835_005010X221A1.models import ProcedureCode
 
 
 class STC01_1(StrEnum):
@@ -253,3 +254,60 @@ class StatusTransaction(Loop):
         for loop in self.walk():
             if loop.LOOP_ID.startswith("2200"):
                 yield loop
+
+
+class LevelSpec(NamedTuple):
+    """One hierarchical level of a claim status guide, as the guide names it."""
+
+    letter: str  # A..E: 2000A, 2100A, 2200A...
+    hl03: str  # HL03 level code (20, 21, 19, 22, 23, PT)
+    level: str  # 2000x name
+    name: str  # 2100x name
+    claim: str | None  # 2200x name, None where the level holds no claim loop
+    services: bool = False  # True where the claim loop holds service lines
+
+
+def status_hierarchy(
+    levels: Sequence[LevelSpec],
+    claim: type[InquiryClaimLoop],
+    service: type[InquiryServiceLoop],
+    service_loop: str,
+) -> dict[str, type[Loop]]:
+    """Every 2000x/2100x/2200x/22x0x loop class of one guide, named as the guide names them.
+
+    Levels nest in order (A holds B, B holds C...); each level holds its name loop and, where
+    the guide has one, its claim loop (with service lines `service_loop` + letter).
+    """
+    loops: dict[str, type[Loop]] = {}
+    below: tuple[str, type[Loop]] | None = None
+    for spec in reversed(levels):
+        x = spec.letter
+        name = _named(StatusNameLoop, "2100" + x, spec.name)
+        children: dict[str, list[tuple[int, frozenset[str] | None, type[Loop], str]]] = {
+            "NM1": [(0, None, name, "names")]
+        }
+        loops[name.LOOP_ID] = name
+        if spec.claim is not None:
+            claim_children = {}
+            if spec.services:
+                line = _named(service, service_loop + x, "Service Line Information")
+                loops[line.LOOP_ID] = line
+                claim_children = {"SVC": [(0, None, line, "service_lines")]}
+            claim_loop = _named(claim, "2200" + x, spec.claim, claim_children)
+            loops[claim_loop.LOOP_ID] = claim_loop
+            children["TRN"] = [(0, None, claim_loop, "claims")]
+        if below is not None:
+            children["HL"] = [(3, frozenset([below[0]]), below[1], "children_levels")]
+        level = _named(StatusLevelLoop, "2000" + x, spec.level, children)
+        loops[level.LOOP_ID] = level
+        below = (spec.hl03, level)
+    return dict(sorted(loops.items()))
+
+
+def _named(
+    base: type[Loop], loop_id: str, name: str, children: dict[str, Any] | None = None
+) -> type[Loop]:
+    attrs: dict[str, Any] = {"LOOP_ID": loop_id, "NAME": name, "__doc__": name + "."}
+    if children is not None:
+        attrs["CHILDREN"] = children
+    return type("Loop" + loop_id, (base,), attrs)

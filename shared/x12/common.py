@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
-from shared.x12.loops import LoopContext, components, to_date, to_decimal
+from shared.x12.loops import LoopContext, code, components, to_date, to_decimal
 from shared.x12.segments import Segment
 
 # Padding appended to a segment's elements so readers can index without bounds checks.
@@ -20,6 +20,14 @@ def padded(s: Segment) -> list[str]:
 
 
 __all__ = [
+    "CAS01",
+    "Adjustment",
+    "BHT02",
+    "BHT06",
+    "BhtSegment",
+    "CasSegment",
+    "ClaimAdjustmentGroupCode",
+    "ProcedureCode",
     "PAD",
     "padded",
     "AmtSegment",
@@ -320,3 +328,114 @@ def first(items: list[Nm1Segment], *qualifiers: str) -> Nm1Segment | None:
         if item.entity_identifier in qualifiers:
             return item
     return None
+
+
+class CAS01(StrEnum):
+    """Claim Adjustment Group Code."""
+
+    CONTRACTUAL_OBLIGATIONS = "CO"
+    OTHER_ADJUSTMENTS = "OA"
+    PAYOR_INITIATED_REDUCTIONS = "PI"
+    PATIENT_RESPONSIBILITY = "PR"
+
+
+ClaimAdjustmentGroupCode = CAS01
+
+
+@dataclass(slots=True)
+class Adjustment:
+    """One reason/amount/quantity triple of a CAS segment."""
+
+    reason: str  # CARC
+    amount: Decimal | None
+    quantity: Decimal | None
+
+
+@dataclass(slots=True)
+class CasSegment:
+    """Claims Adjustment (up to six reason triples under one group code).
+
+    Example:
+        CAS*CO*45*73348.57~
+    """
+
+    group: CAS01 | str  # CAS01
+    adjustments: list[Adjustment]
+    position: int
+
+    @classmethod
+    def read(cls, s: Segment, ctx: LoopContext) -> CasSegment:
+        e: list[str] = s.elements  # type: ignore[assignment]  # read segments hold str
+        adj = []
+        for i in range(1, min(len(e), 19), 3):
+            reason = e[i]
+            if reason:
+                adj.append(
+                    Adjustment(
+                        reason,
+                        to_decimal(e[i + 1]) if i + 1 < len(e) else None,
+                        to_decimal(e[i + 2]) if i + 2 < len(e) else None,
+                    )
+                )
+        return cls(code(CAS01, s.get(1)), adj, s.position)
+
+    @property
+    def total(self) -> Decimal:
+        return sum((a.amount for a in self.adjustments if a.amount is not None), Decimal("0"))
+
+
+@dataclass(slots=True)
+class ProcedureCode:
+    """A composite medical procedure identifier (SVC01, SV101, SV202...): HC:99213:25."""
+
+    qualifier: str
+    code: str
+    modifiers: list[str]
+    description: str
+
+    @classmethod
+    def of(cls, value: str, ctx: LoopContext) -> ProcedureCode:
+        parts = value.split(ctx.component) + PAD if value else PAD
+        return cls(parts[0], parts[1], [m for m in parts[2:6] if m], parts[6])
+
+
+class BHT02(StrEnum):
+    """Transaction Set Purpose Code."""
+
+    ORIGINAL = "00"
+    REISSUE = "18"
+
+
+class BHT06(StrEnum):
+    """Claim or Encounter Identifier."""
+
+    SUBROGATION_DEMAND = "31"
+    CHARGEABLE = "CH"
+    REPORTING = "RP"
+
+
+@dataclass(slots=True)
+class BhtSegment:
+    """Beginning of Hierarchical Transaction.
+
+    Example:
+        BHT*0019*00*244579*20061015*1023*CH~
+    """
+
+    structure: str
+    purpose: BHT02 | str
+    reference: str
+    date: date | None
+    time: str
+    transaction_type: BHT06 | str
+
+    @classmethod
+    def read(cls, s: Segment, ctx: LoopContext) -> BhtSegment:
+        return cls(
+            s.get(1),
+            code(BHT02, s.get(2)),
+            s.get(3),
+            to_date(s.get(4)),
+            s.get(5),
+            code(BHT06, s.get(6)),
+        )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import cast
 
 from shared.x12.errors import Issue, Severity, X12EnvelopeError
 from shared.x12.loops import gc_paused, is_digits
@@ -34,6 +35,8 @@ class TransactionSet:
     group: FunctionalGroup
     st: Segment
     se: Segment | None = None
+    # Streamed sets keep only ST and SE in `segments`; `count` is their ST..SE length.
+    count: int = 0
 
     @property
     def id(self) -> str:
@@ -176,11 +179,36 @@ def _err(
     )
 
 
+# GS01 functional identifier each transaction set belongs in (X12 005010 code list 479).
+FUNCTIONAL_ID = {
+    "835": "HP",
+    "837": "HC",
+    "270": "HS",
+    "271": "HB",
+    "276": "HR",
+    "277": "HN",
+    "278": "HI",
+    "820": "RA",
+    "834": "BE",
+    "997": "FA",
+    "999": "FA",
+}
+
+
 class _EnvelopeReader:
-    """One pass over the segments: builds envelopes and records envelope issues."""
+    """One pass over the segments: builds envelopes and records envelope issues.
+
+    SNIP 1 (EDI syntax integrity) lives here: trailers, counts and control numbers, and
+    their uniqueness (ISA13 in the file, GS06 in the interchange, ST02 in the group, so a
+    remittance repeated under one control number is never posted twice), and the versions
+    and functional ids that must agree (ISA12/GS08, GS01/ST01, GS08/ST03).
+    """
 
     def __init__(self, issues: list[Issue]) -> None:
         self.issues = issues
+        self.isa_controls: set[str] = set()
+        self.gs_controls: set[str] = set()
+        self.st_controls: set[str] = set()
         self.interchanges: list[Interchange] = []
         self.stray: list[Segment] = []
         self.ic: Interchange | None = None
@@ -189,12 +217,27 @@ class _EnvelopeReader:
         self.last_position = 0
 
     def run(self, segments: Iterator[Segment]) -> Iterator[TransactionSet]:
+        """Transaction sets as each one ends, every segment in `segments`."""
+        return cast(Iterator[TransactionSet], self._run(segments, stream=False))
+
+    def stream(self, segments: Iterator[Segment]) -> Iterator[TransactionSet | Segment]:
+        """Each transaction set as it starts, then its body segments one by one (SE last);
+        only ST and SE stay on the set, with the ST..SE count, so memory stays flat."""
+        return self._run(segments, stream=True)
+
+    def _run(
+        self, segments: Iterator[Segment], *, stream: bool
+    ) -> Iterator[TransactionSet | Segment]:
         for seg in segments:
             self.last_position = seg.position
             sid = seg.id
             ts = self.ts
             if ts is not None and sid not in ("SE", "ST", "GE", "GS", "IEA", "ISA"):
-                ts.segments.append(seg)
+                if stream:
+                    ts.count += 1
+                    yield seg
+                else:
+                    ts.segments.append(seg)
                 continue
             if sid == "SE":
                 if ts is None:
@@ -202,9 +245,12 @@ class _EnvelopeReader:
                     continue
                 ts.segments.append(seg)
                 ts.se = seg
+                if stream:
+                    ts.count += 1
                 self._check_se(ts, seg)
                 self.ts = None
-                yield ts
+                # In a stream, SE itself marks the set's end.
+                yield seg if stream else ts
             elif sid == "ST":
                 if ts is not None:
                     self.issues.append(
@@ -228,9 +274,12 @@ class _EnvelopeReader:
                         self.issues.append(
                             _err("missing_gs", "ST outside a functional group (no GS)", seg)
                         )
-                ts = TransactionSet([seg], group, seg)
+                ts = TransactionSet([seg], group, seg, count=1)
                 group.transactions.append(ts)
                 self.ts = ts
+                self._check_st(seg, group)
+                if stream:
+                    yield ts
                 if len(seg.elements) < 2 or not seg.get(1) or not seg.get(2):
                     self.issues.append(
                         _err(
@@ -250,6 +299,7 @@ class _EnvelopeReader:
                     self.interchanges.append(self.ic)
                 self.group = FunctionalGroup(seg, self.ic)
                 self.ic.groups.append(self.group)
+                self._check_gs(seg, self.ic)
                 if not seg.get(6):
                     self.issues.append(
                         _err("gs_elements", "GS06 group control number is missing", seg, 6)
@@ -354,7 +404,65 @@ class _EnvelopeReader:
 
     # -- checks ---------------------------------------------------------------------------
 
+    def _duplicate(self, seen: set[str], value: str, seg: Segment, index: int, scope: str) -> None:
+        if not value:
+            return
+        if value in seen:
+            self.issues.append(
+                _err(
+                    "duplicate_control",
+                    f"{seg.id}{index:02d} control number {value[:12]!r} is used twice {scope}",
+                    seg,
+                    index,
+                )
+            )
+        else:
+            seen.add(value)
+
+    def _check_gs(self, gs: Segment, ic: Interchange) -> None:
+        self.st_controls = set()
+        self._duplicate(self.gs_controls, gs.get(6), gs, 6, "in this interchange")
+        version = gs.get(8)
+        isa12 = ic.version
+        if isa12 and version and version[:5] != isa12:
+            self.issues.append(
+                _err(
+                    "version_mismatch",
+                    f"GS08 {version[:12]!r} does not agree with ISA12 {isa12!r}",
+                    gs,
+                    8,
+                )
+            )
+
+    def _check_st(self, st: Segment, group: FunctionalGroup) -> None:
+        self._duplicate(self.st_controls, st.get(2), st, 2, "in this functional group")
+        if group.gs is None:
+            return
+        expected = FUNCTIONAL_ID.get(st.get(1))
+        if expected is not None and group.functional_id and group.functional_id != expected:
+            self.issues.append(
+                _err(
+                    "functional_group_mismatch",
+                    f"a {st.get(1)} belongs in a {expected} functional group, "
+                    f"not GS01 {group.functional_id[:4]!r}",
+                    st,
+                    1,
+                )
+            )
+        st03 = st.get(3)
+        if st03 and group.version and st03 != group.version:
+            self.issues.append(
+                _err(
+                    "version_mismatch",
+                    f"ST03 {st03[:12]!r} does not agree with GS08 {group.version[:12]!r}",
+                    st,
+                    3,
+                )
+            )
+
     def _check_isa(self, isa: Segment) -> None:
+        self.gs_controls = set()
+        self._duplicate(self.isa_controls, isa.get(13), isa, 13, "in this file")
         if len(isa.elements) != 16:
             self.issues.append(
                 _err(
@@ -448,11 +556,12 @@ class _EnvelopeReader:
                     2,
                 )
             )
-        if _int(se.get(1)) != len(ts.segments):
+        found = max(ts.count, len(ts.segments))
+        if _int(se.get(1)) != found:
             self.issues.append(
                 _err(
                     "count_mismatch",
-                    f"SE01 says {se.get(1)!r} segments, found {len(ts.segments)} (ST to SE)",
+                    f"SE01 says {se.get(1)!r} segments, found {found} (ST to SE)",
                     se,
                     1,
                 )

@@ -58,6 +58,19 @@ class Issue:
     def __str__(self) -> str:
         return f"{self.severity.value}: {self.where()}: {self.message} [{self.code}]"
 
+    def to_plain(self) -> dict[str, object]:
+        """The JSON form every command prints (`validate --json`, `parse --json`...)."""
+        return {
+            "severity": self.severity.value,
+            "code": self.code,
+            "message": self.message,
+            "position": self.position,
+            "segment_id": self.segment_id,
+            "element": self.element,
+            "component": self.component,
+            "loop": self.loop,
+        }
+
 
 class X12Error(Exception):
     """Base of every error the X12 toolkit raises; carries where the problem is."""

@@ -18,7 +18,7 @@ reading never stops on structure: validation decides.
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import fields, is_dataclass
 from datetime import date, time
@@ -46,14 +46,26 @@ E = TypeVar("E", bound=Enum)
 
 
 class LoopContext:
-    """What converters need besides the segment: separators, and a place for issues."""
+    """What converters need besides the segment: separators, and a place for issues.
 
-    __slots__ = ("component", "repetition", "issues")
+    `typed=False` files raw segments under the typed attributes (validation reads the
+    elements itself and has no use for Decimals and dates it would throw away).
+    """
 
-    def __init__(self, component: str, repetition: str, issues: list[Issue] | None = None) -> None:
+    __slots__ = ("component", "repetition", "issues", "typed")
+
+    def __init__(
+        self,
+        component: str,
+        repetition: str,
+        issues: list[Issue] | None = None,
+        *,
+        typed: bool = True,
+    ) -> None:
         self.component = component
         self.repetition = repetition
         self.issues: list[Issue] = [] if issues is None else issues
+        self.typed = typed
 
 
 class Loop:
@@ -125,11 +137,26 @@ class Loop:
 L = TypeVar("L", bound=Loop)
 
 
-def build_loops(root: L, segments: list[Segment], ctx: LoopContext) -> L:
-    """Fill `root` (the transaction's header loop) from `segments` (ST..SE inclusive)."""
+OnClose = Callable[[Loop, list[Loop], str], bool]
+"""Called as a loop closes with its open ancestors (outermost first) and the attribute it
+hangs on in its parent; returning True detaches it from the parent (streaming readers
+drop a claim once it is checked or written, so memory stays flat)."""
+
+
+def build_loops(
+    root: L, segments: Iterable[Segment], ctx: LoopContext, on_close: OnClose | None = None
+) -> L:
+    """Fill `root` (the transaction's header loop) from `segments` (ST..SE inclusive).
+
+    With `on_close`, every loop is reported as it closes (children before parents, the
+    root last), which lets a caller check or write each claim while the file is read.
+    """
     stack: list[Loop] = [root]
-    # routes[i] is type(stack[i])._ROUTES, kept in step with the stack (hot loop).
+    # routes[i] is type(stack[i])._ROUTES, kept in step with the stack (hot loop);
+    # attrs[i] the attribute stack[i] hangs on in its parent (for on_close).
     routes: list[dict[str, tuple[Any, Any, bool]]] = [type(root)._ROUTES]
+    attrs: list[str] = [""]
+    typed = ctx.typed
     for seg in segments:
         sid = seg.id
         top = len(stack) - 1
@@ -145,13 +172,17 @@ def build_loops(root: L, segments: list[Segment], ctx: LoopContext) -> L:
                 for index, codes, child_cls, child_attr in triggers:
                     if codes is None or (index <= len(elements) and elements[index - 1] in codes):
                         if depth != top:
+                            if on_close is not None:
+                                _close(stack, attrs, depth + 1, on_close)
                             del stack[depth + 1 :]
                             del routes[depth + 1 :]
+                            del attrs[depth + 1 :]
                         child = child_cls()
                         loop.children.append(child)
                         loop.__dict__[child_attr].append(child)
                         stack.append(child)
                         routes.append(child_cls._ROUTES)
+                        attrs.append(child_attr)
                         _add(child, seg, ctx)
                         break
                 else:
@@ -165,10 +196,13 @@ def build_loops(root: L, segments: list[Segment], ctx: LoopContext) -> L:
                 d = loop.__dict__
                 if many or d[attr] is None:
                     if depth != top:
+                        if on_close is not None:
+                            _close(stack, attrs, depth + 1, on_close)
                         del stack[depth + 1 :]
                         del routes[depth + 1 :]
+                        del attrs[depth + 1 :]
                     loop.segments.append(seg)
-                    value = conv(seg, ctx) if conv is not None else seg
+                    value = conv(seg, ctx) if conv is not None and typed else seg
                     if many:
                         d[attr].append(value)
                     else:
@@ -186,7 +220,20 @@ def build_loops(root: L, segments: list[Segment], ctx: LoopContext) -> L:
                     loop=inner.LOOP_ID or None,
                 )
             )
+    if on_close is not None:
+        _close(stack, attrs, 0, on_close)
     return root
+
+
+def _close(stack: list[Loop], attrs: list[str], start: int, on_close: OnClose) -> None:
+    """Report stack[start:] closed, innermost first; detach those the callback asks to."""
+    for depth in range(len(stack) - 1, start - 1, -1):
+        loop = stack[depth]
+        ancestors = stack[:depth]
+        if on_close(loop, ancestors, attrs[depth]) and depth > 0:
+            parent = stack[depth - 1]
+            parent.children.pop()  # a closing loop is always its parent's newest child
+            parent.__dict__[attrs[depth]].pop()
 
 
 def _add(loop: Loop, seg: Segment, ctx: LoopContext) -> None:
@@ -195,7 +242,7 @@ def _add(loop: Loop, seg: Segment, ctx: LoopContext) -> None:
     if spec is None:
         return
     attr, many, conv = spec
-    value = conv(seg, ctx) if conv is not None else seg
+    value = conv(seg, ctx) if conv is not None and ctx.typed else seg
     if many:
         loop.__dict__[attr].append(value)
     else:
@@ -301,45 +348,83 @@ def component(parts: list[str], index: int) -> str:
 
 def to_plain(obj: Any) -> Any:
     """JSON-ready view of a typed model: Decimals as strings, dates ISO, enums as codes."""
-    if obj is None or isinstance(obj, (bool, int, str)):
-        return obj.value if isinstance(obj, Enum) else obj
-    if isinstance(obj, Enum):
-        return obj.value
-    if isinstance(obj, Decimal):
-        return str(obj)
-    if isinstance(obj, (date, time)):
-        return obj.isoformat()
-    if isinstance(obj, (list, tuple)):
+    # One dict probe by exact type: the JSON writers call this for every value of a file.
+    kind = _KINDS.get(type(obj))
+    if kind is None:
+        kind = _kind_of(obj)
+    if kind == _SCALAR:
+        return obj
+    if kind == _LOOP:
+        return _loop_plain(obj)
+    if kind == _RECORD:
+        plain: dict[str, Any] = {}
+        for name in _FIELD_NAMES[type(obj)]:
+            value = getattr(obj, name)
+            if value is not None and value != "" and value != [] and value != ():
+                plain[name] = to_plain(value)
+        return plain
+    if kind == _LIST:
         return [to_plain(v) for v in obj]
-    if isinstance(obj, dict):
+    if kind == _TEXT:
+        return str(obj)
+    if kind == _ISO:
+        return obj.isoformat()
+    if kind == _CODE:
+        return obj.value
+    if kind == _DICT:
         return {k: to_plain(v) for k, v in obj.items()}
-    if isinstance(obj, Segment):
+    if kind == _SEGMENT:
         return {
             "id": obj.id,
             "position": obj.position,
             "elements": [to_plain(e) for e in obj.elements],
         }
-    if isinstance(obj, Loop):
-        out: dict[str, Any] = {"loop": obj.LOOP_ID}
-        if obj.NAME:
-            out["name"] = obj.NAME
-        if obj.segments:
-            out["position"] = obj.segments[0].position
-        for attr, value in obj.__dict__.items():
-            # Raw segments and the untyped child list duplicate the typed attributes.
-            if (
-                attr in ("segments", "children")
-                or attr.startswith("_")
-                or value is None
-                or value == []
-            ):
-                continue
-            out[attr] = to_plain(value)
-        return out
-    if is_dataclass(obj):
-        return {
-            f.name: to_plain(getattr(obj, f.name))
-            for f in fields(obj)
-            if getattr(obj, f.name) not in (None, "", [], ())
-        }
     return str(obj)
+
+
+def _loop_plain(obj: Loop) -> dict[str, Any]:
+    out: dict[str, Any] = {"loop": obj.LOOP_ID}
+    if obj.NAME:
+        out["name"] = obj.NAME
+    if obj.segments:
+        out["position"] = obj.segments[0].position
+    for attr, value in obj.__dict__.items():
+        # Raw segments and the untyped child list duplicate the typed attributes.
+        if attr in ("segments", "children") or attr.startswith("_") or value is None or value == []:
+            continue
+        out[attr] = to_plain(value)
+    return out
+
+
+_SCALAR, _CODE, _TEXT, _ISO, _LIST, _DICT, _SEGMENT, _LOOP, _RECORD, _OTHER = range(10)
+_KINDS: dict[type, int] = {type(None): _SCALAR, bool: _SCALAR, int: _SCALAR, str: _SCALAR}
+# Field names per typed segment class (dataclasses.fields() is slow in the JSON hot path).
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _kind_of(obj: Any) -> int:
+    """How `to_plain` renders values of this exact type (decided once per type)."""
+    cls = type(obj)
+    if isinstance(obj, Enum):
+        kind = _CODE
+    elif isinstance(obj, (bool, int, str)):
+        kind = _SCALAR
+    elif isinstance(obj, Decimal):
+        kind = _TEXT
+    elif isinstance(obj, (date, time)):
+        kind = _ISO
+    elif isinstance(obj, (list, tuple)):
+        kind = _LIST
+    elif isinstance(obj, dict):
+        kind = _DICT
+    elif isinstance(obj, Segment):
+        kind = _SEGMENT
+    elif isinstance(obj, Loop):
+        kind = _LOOP
+    elif is_dataclass(obj):
+        _FIELD_NAMES[cls] = tuple(f.name for f in fields(obj))
+        kind = _RECORD
+    else:
+        kind = _OTHER
+    _KINDS[cls] = kind
+    return kind

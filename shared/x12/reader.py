@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib import import_module
+from itertools import chain
 from typing import Any
 
 from shared.x12.envelope import Interchange, TransactionSet, X12Document, read_document
 from shared.x12.errors import Issue, Severity, X12ValidationError
-from shared.x12.loops import Loop, LoopContext, build_loops, gc_paused, to_plain
+from shared.x12.loops import Loop, LoopContext, OnClose, build_loops, gc_paused, to_plain
+from shared.x12.segments import Segment
 from shared.x12.tokenizer import Source
 
 __all__ = [
+    "stream_transactions",
     "ParsedTransaction",
     "ParseResult",
     "iter_parse",
@@ -46,6 +49,8 @@ _EXPECTED_VERSION = {
 }
 # Segment ids whose first composite shows which component separator the body really uses.
 _COMPOSITE_PROBES = {"SVC": 1, "SV1": 1, "SV2": 2, "CLM": 5, "HI": 1, "STC": 1, "SVD": 3, "EQ": 1}
+_837_SNIFF = frozenset({"SV1", "SV2"})
+_READ_AHEAD = 500  # segments read ahead of the loop builder, at most, when streaming
 
 
 @dataclass(slots=True)
@@ -55,6 +60,7 @@ class ParsedTransaction:
     envelope: TransactionSet
     kind: str
     model: Loop | None
+    component: str = ":"  # the separator the body's composites use
 
     @property
     def expected_version(self) -> str:
@@ -96,17 +102,7 @@ class ParseResult:
                 }
                 for t in self.transactions
             ],
-            "issues": [
-                {
-                    "severity": i.severity.value,
-                    "code": i.code,
-                    "message": i.message,
-                    "position": i.position,
-                    "segment_id": i.segment_id,
-                    "element": i.element,
-                }
-                for i in self.issues
-            ],
+            "issues": [i.to_plain() for i in self.issues],
         }
 
 
@@ -128,8 +124,9 @@ def _interchange_plain(ic: Interchange) -> dict[str, Any]:
     }
 
 
-def kind_of(ts: TransactionSet) -> str | None:
-    """Which reader fits: by ST01, then the guide id (ST03/GS08), then the content."""
+def kind_of(ts: TransactionSet, body: Iterable[Segment] | None = None) -> str | None:
+    """Which reader fits: by ST01, then the guide id (ST03/GS08), then the content
+    (`body`: the set's segments read so far, when it is streamed)."""
     st01 = ts.id
     version = ts.implementation
     if st01 == "837":
@@ -138,7 +135,7 @@ def kind_of(ts: TransactionSet) -> str | None:
         if "X223" in version:
             return "837I"
         # Unknown guide id (e.g. masked): institutional claims carry SV2/CL1, professional SV1.
-        ids = {s.id for s in ts.segments}
+        ids = {s.id for s in (ts.segments if body is None else body)}
         return "837I" if ("SV2" in ids or "CL1" in ids) else "837P"
     if st01 == "277":
         if "X214" in version:
@@ -156,14 +153,16 @@ def _root_class(kind: str) -> type[Loop]:
     return cls
 
 
-def _body_component(ts: TransactionSet, declared: str, element: str, issues: list[Issue]) -> str:
+def _body_component(
+    segments: Iterable[Segment], declared: str, element: str, issues: list[Issue]
+) -> str:
     """The component separator the body really uses.
 
     Some published examples declare ISA16 ':' but write composites with '>' (as the TR3
     examples do). Reading follows the body, and the mismatch is reported as an error so
     strict validation fails on it (pyx12 fails those loops too).
     """
-    for seg in ts.segments:
+    for seg in segments:
         index = _COMPOSITE_PROBES.get(seg.id)
         if index is None:
             continue
@@ -191,10 +190,33 @@ def _body_component(ts: TransactionSet, declared: str, element: str, issues: lis
 
 
 def parse_transaction(
-    ts: TransactionSet, document: X12Document, issues: list[Issue]
+    ts: TransactionSet,
+    document: X12Document,
+    issues: list[Issue],
+    body: Iterable[Segment] | None = None,
+    *,
+    typed: bool = True,
+    on_close: Callable[[ParsedTransaction], OnClose | None] | None = None,
 ) -> ParsedTransaction:
-    """Typed model of one transaction set (None when the transaction is not supported)."""
-    kind = kind_of(ts)
+    """Typed model of one transaction set (None when the transaction is not supported).
+
+    Streaming (`body` given: the set's segments as they are read, SE last): the loops are
+    built while the segments arrive and `on_close(parsed)` may give a callback that sees
+    each loop as it closes (and may drop it); `typed=False` keeps raw segments.
+    """
+    prefix: list[Segment] = []
+    rest: Iterator[Segment] = iter(())
+    if body is not None:
+        # Read ahead to the first composite (which separator the body uses) and, for an
+        # 837 without a guide id, to the first service line (professional or institutional).
+        rest = iter(body)
+        for seg in rest:
+            prefix.append(seg)
+            if seg.id in _COMPOSITE_PROBES and (ts.id != "837" or seg.id in _837_SNIFF):
+                break
+            if len(prefix) >= _READ_AHEAD:
+                break
+    kind = kind_of(ts, prefix if body is not None else None)
     if kind is None:
         issues.append(
             Issue(
@@ -205,6 +227,8 @@ def parse_transaction(
                 1,
             )
         )
+        for _ in rest:
+            pass  # a set we cannot read is skipped whole, its SE still counted
         return ParsedTransaction(ts, ts.id, None)
     expected = _EXPECTED_VERSION[kind]
     if ts.implementation != expected:
@@ -219,11 +243,17 @@ def parse_transaction(
             )
         )
     d = document.delimiters
-    comp = _body_component(ts, d.component, d.element, issues)
-    ctx = LoopContext(comp, d.repetition, issues)
+    segments = ts.segments if body is None else prefix
+    comp = _body_component(segments, d.component, d.element, issues)
+    ctx = LoopContext(comp, d.repetition, issues, typed=typed)
     root = _root_class(kind)()
-    build_loops(root, ts.segments, ctx)
-    return ParsedTransaction(ts, kind, root)
+    parsed = ParsedTransaction(ts, kind, root, comp)
+    callback = on_close(parsed) if on_close is not None else None
+    if body is None:
+        build_loops(root, ts.segments, ctx, callback)
+    else:
+        build_loops(root, chain([ts.st], prefix, rest), ctx, callback)
+    return parsed
 
 
 def parse(source: Source, *, strict: bool = False) -> ParseResult:
@@ -267,6 +297,71 @@ def iter_parse(source: Source, issues: list[Issue] | None = None) -> Iterator[Pa
         ts.segments = [ts.st] if ts.se is None else [ts.st, ts.se]
         yield parse_transaction(view, document, issues)
     issues[:0] = tok.warnings
+
+
+def stream_transactions(
+    source: Source,
+    issues: list[Issue],
+    *,
+    typed: bool = True,
+    on_close: Callable[[ParsedTransaction], OnClose | None] | None = None,
+    documents: list[X12Document] | None = None,
+) -> Iterator[tuple[ParsedTransaction, X12Document]]:
+    """Read a file one transaction set at a time, each set's loops built as its segments
+    arrive: nothing but the open loops (and what `on_close` keeps) is in memory, however
+    large the set. Yields each set when it ends, with the document read so far."""
+    from shared.x12.envelope import _EnvelopeReader
+    from shared.x12.tokenizer import Tokenizer
+
+    tok = Tokenizer(source)
+    reader = _EnvelopeReader(issues)
+    document = X12Document(tok.delimiters, reader.interchanges, issues, reader.stray)
+    if documents is not None:
+        documents.append(document)  # the caller's view of the envelopes, even with no set
+    events = reader.stream(iter(tok))
+    start: TransactionSet | Segment | None = next(events, None)
+    document.delimiters = tok.delimiters
+    while start is not None:
+        if not isinstance(start, TransactionSet):
+            start = next(events, None)  # pragma: no cover - bodies are consumed below
+            continue
+        document.delimiters = tok.delimiters  # known once the first segment was read
+        body = _Body(events, start)
+        yield (
+            parse_transaction(start, document, issues, body, typed=typed, on_close=on_close),
+            document,
+        )
+        for _ in body:
+            pass  # whatever the builder left (it reads to SE)
+        start = body.next_start if body.next_start is not None else next(events, None)
+    issues[:0] = tok.warnings
+
+
+class _Body:
+    """The body segments of one streamed set, SE last; stops at the set's end."""
+
+    __slots__ = ("events", "ts", "next_start", "done")
+
+    def __init__(self, events: Iterator[TransactionSet | Segment], ts: TransactionSet) -> None:
+        self.events = events
+        self.ts = ts
+        self.next_start: TransactionSet | None = None
+        self.done = False
+
+    def __iter__(self) -> Iterator[Segment]:
+        if self.done:
+            return
+        for event in self.events:
+            if isinstance(event, Segment):
+                yield event
+                if event.id == "SE":
+                    break
+            else:
+                # The same set again: it ended without SE; another set: it starts now.
+                if event is not self.ts:
+                    self.next_start = event
+                break
+        self.done = True
 
 
 def _read_ta1(seg: Any) -> Any:

@@ -187,6 +187,12 @@ class Tokenizer:
             )
         return self._segments(head, chunks, delimiters)
 
+    def _note(self, code: str, message: str, position: int, segment_id: str) -> None:
+        """A layout problem: a warning here; `validate --strict` makes it an error."""
+        self.warnings.append(
+            Issue(code, message, position, segment_id or None, severity=Severity.WARNING)
+        )
+
     def _segments(self, buf: str, chunks: Iterator[str], d: Delimiters) -> Iterator[Segment]:
         term = d.segment
         el = d.element
@@ -197,14 +203,36 @@ class Tokenizer:
             parts = buf.split(term)
             buf = parts.pop()
             for part in parts:
-                # Line breaks and indentation after a terminator belong to no segment.
+                # Line breaks and indentation after a terminator belong to no segment; line
+                # breaks are the usual way to lay a file out, indentation is reported.
                 if part and part[0] <= " ":
-                    part = part.lstrip()
+                    stripped = part.lstrip()
+                    lead = len(part) - len(stripped)
+                    # Fast path: the usual "\n" or "\r\n" after a terminator is layout.
+                    if (
+                        stripped
+                        and (lead > 2 or part[0] not in "\r\n" or part[lead - 1] not in "\r\n")
+                        and part[:lead].strip("\r\n")
+                    ):
+                        self._note(
+                            "leading_whitespace",
+                            "segment starts with spaces or tabs (ignored)",
+                            position + 1,
+                            stripped[:3].split(el)[0],
+                        )
+                    part = stripped
                 if part and part[-1] in "\r\n":
                     part = part.rstrip("\r\n")
                 if not part:
                     continue
                 position += 1
+                if part[-1] == el:
+                    self._note(
+                        "trailing_separator",
+                        "element separator after the last element (empty trailing element)",
+                        position,
+                        part[:3].split(el)[0],
+                    )
                 elements = part.split(el)
                 yield new(elements[0], elements[1:], position)  # type: ignore[arg-type]
             # Gather chunks until one holds a terminator: a long run without terminators

@@ -8,23 +8,25 @@ rules (required loops, 835 balancing, 837 claim totals) follow the typed models.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
-from shared.x12.errors import Issue, X12Error
-from shared.x12.loops import Loop, is_digits
-from shared.x12.reader import ParsedTransaction, ParseResult, parse
+from shared.x12.envelope import X12Document
+from shared.x12.errors import Issue, Severity, X12Error
+from shared.x12.guides import guide_table
+from shared.x12.loops import Loop, OnClose, gc_paused, is_digits
+from shared.x12.reader import ParsedTransaction, ParseResult, stream_transactions
+from shared.x12.rules import RuleContext, rules_for
 from shared.x12.segments import Segment
 from shared.x12.tokenizer import Source
 
-__all__ = ["ValidationReport", "validate", "validate_parsed"]
+__all__ = ["ValidationReport", "validate", "validate_parsed", "validate_stream"]
 
 # X12 numeric (R/N) value: optional minus, digits with at most one decimal point. ASCII
 # only: Python's \d also matches other scripts' digits, which Decimal() and int() accept.
-_NUMBER = re.compile(r"-?(\d+\.?\d*|\.\d+)\Z", re.ASCII)
+_NUMBER = re.compile(r"-?(?:\d+(?:\.\d*)?|\.\d+)\Z", re.ASCII)
 _DIGITS = re.compile(r"\d+\Z", re.ASCII)
 
 # Elements that must be present (1-based), by segment id.
@@ -211,19 +213,69 @@ class ValidationReport:
         return {i.segment_id for i in self.errors if i.segment_id}
 
 
-def validate(source: Source) -> ValidationReport:
-    """Validate a document strictly; never raises for bad input (a syntax error is an issue)."""
+# Layout the tokenizer forgives (a warning) and `validate --strict` does not (an error).
+STRICT_LAYOUT = frozenset({"leading_whitespace", "trailing_separator"})
+
+
+def validate(source: Source, *, strict: bool = False) -> ValidationReport:
+    """Validate a document; never raises for bad input (a syntax error is an issue).
+
+    Every WEDI SNIP 1-5 check is an error. Layout the guides tolerate in practice (spaces
+    before a segment, a separator after the last element) is a warning, and an error with
+    `strict=True`.
+    """
+    return validate_stream(source, strict=strict)
+
+
+def _strict(issue: Issue) -> Issue:
+    return replace(issue, severity=Severity.ERROR) if issue.code in STRICT_LAYOUT else issue
+
+
+def validate_stream(
+    source: Source, *, strict: bool = False, sink: Callable[[Issue], None] | None = None
+) -> ValidationReport:
+    """`validate`, reading the file once, one transaction set and one claim at a time.
+
+    Memory holds the open loops of the claim being read (plus the envelope), so a
+    200,000-claim 835 is checked in the same memory as a small one. Issues go to `sink` as
+    each set ends (when given) and are not kept; the report then holds none.
+    """
+    issues: list[Issue] = []
+    kept: list[Issue] = []
+    documents: list[X12Document] = []
+
+    def flush() -> None:
+        batch = [_strict(i) for i in issues] if strict else list(issues)
+        issues.clear()
+        batch.sort(key=lambda i: i.position if i.position is not None else 1 << 60)
+        for issue in _dedupe(batch):
+            if sink is not None:
+                sink(issue)
+            else:
+                kept.append(issue)
+
+    def checks(parsed: ParsedTransaction) -> OnClose | None:
+        if parsed.model is None:
+            return None
+        return TransactionChecks(parsed, issues, stream=True).on_close
+
     try:
-        result = parse(source)
+        with gc_paused():
+            for _ in stream_transactions(
+                source, issues, typed=False, on_close=checks, documents=documents
+            ):
+                flush()
     except X12Error as exc:
-        return ValidationReport([exc.issue], None)
-    return validate_parsed(result)
+        issues.append(exc.issue)
+    for document in documents:
+        _check_envelopes(document, issues)
+    flush()
+    return ValidationReport(kept, None)
 
 
-def validate_parsed(result: ParseResult) -> ValidationReport:
-    issues = list(result.issues)
-    comp_default = result.document.delimiters.component
-    for ic in result.document.interchanges:
+def _check_envelopes(document: X12Document, issues: list[Issue]) -> None:
+    comp_default = document.delimiters.component
+    for ic in document.interchanges:
         for group in ic.groups:
             if group.gs is not None:
                 _check_segment(group.gs, "", comp_default, issues)
@@ -239,8 +291,18 @@ def validate_parsed(result: ParseResult) -> ValidationReport:
                     )
         for ta1 in ic.ta1:
             _check_segment(ta1, "", comp_default, issues)
+
+
+def validate_parsed(result: ParseResult, *, strict: bool = False) -> ValidationReport:
+    issues = [_strict(i) for i in result.issues] if strict else list(result.issues)
+    _check_envelopes(result.document, issues)
+    comp_default = result.document.delimiters.component
     for t in result.transactions:
-        _check_transaction(t, comp_default, issues)
+        if t.model is None:
+            for seg in t.envelope.segments:
+                _check_segment(seg, t.kind, comp_default, issues)
+            continue
+        TransactionChecks(t, issues, stream=False).check_model(t.model)
     issues.sort(key=lambda i: i.position if i.position is not None else 1 << 60)
     return ValidationReport(_dedupe(issues), result)
 
@@ -249,7 +311,7 @@ def _dedupe(issues: list[Issue]) -> list[Issue]:
     seen: set[tuple[Any, ...]] = set()
     out = []
     for i in issues:
-        key = (i.code, i.position, i.element, i.component, i.message)
+        key = (i.code, i.position, i.element, i.component)
         if key not in seen:
             seen.add(key)
             out.append(i)
@@ -259,20 +321,12 @@ def _dedupe(issues: list[Issue]) -> list[Issue]:
 # -- segment-level checks -------------------------------------------------------------------
 
 
-def _component_separator(t: ParsedTransaction, default: str, issues: list[Issue]) -> str:
-    for i in issues:
-        if (
-            i.code == "component_separator"
-            and t.envelope.st.position <= (i.position or 0) <= t.envelope.segments[-1].position
-        ):
-            # The reader followed the body's separator; use it for component checks too.
-            for candidate in (">", ":", "^", "|", "\\"):
-                if f"uses {candidate!r}" in i.message:
-                    return candidate
-    return default
-
-
-def _check_segment(seg: Segment, kind: str, comp: str, issues: list[Issue]) -> None:
+def _check_segment(
+    seg: Segment, kind: str, comp: str, issues: list[Issue], *, hand_tables: bool = True
+) -> None:
+    """Checks of one segment on its own. `hand_tables=False` where a guide table judges the
+    segment (SNIP 2): only what the tables leave out (DTP03 against DTP02, DMG02, N4
+    state and ZIP) is checked here."""
     sid = seg.id
     pos = seg.position
     if not (2 <= len(sid) <= 3 and sid.isascii() and sid.isalnum() and sid.isupper()):
@@ -281,6 +335,10 @@ def _check_segment(seg: Segment, kind: str, comp: str, issues: list[Issue]) -> N
         )
         return
     get = seg.get
+    if not hand_tables:
+        if sid in ("DTP", "DMG", "N4"):
+            _check_situational_formats(seg, issues)
+        return
     required = REQUIRED_ELEMENTS_BY_KIND.get((kind, sid)) or REQUIRED_ELEMENTS.get(sid, ())
     for index in required:
         if not get(index).strip():
@@ -371,28 +429,9 @@ def _check_segment(seg: Segment, kind: str, comp: str, issues: list[Issue]) -> N
                         component=c,
                     )
                 )
-    if sid == "DTP":
-        _check_dtp(seg, issues)
-    elif sid == "DMG" and get(1) == "D8" and get(2) and not _valid_date(get(2)):
-        issues.append(Issue("invalid_date", "DMG02 is not a valid CCYYMMDD date", pos, sid, 2))
-    elif sid == "N4":
-        state = get(2)
-        if state and not get(4) and state not in _US_STATES:
-            issues.append(
-                Issue(
-                    "invalid_code",
-                    f"N402 {state[:10]!r} is not a state or province code",
-                    pos,
-                    sid,
-                    2,
-                )
-            )
-        postal = get(3)
-        if postal and not get(4) and not (_DIGITS.match(postal) and len(postal) in (5, 9)):
-            issues.append(
-                Issue("invalid_postal_code", "N403 US ZIP code must be 5 or 9 digits", pos, sid, 3)
-            )
-    elif sid == "STC":
+    if sid in ("DTP", "DMG", "N4"):
+        _check_situational_formats(seg, issues)
+    if sid == "STC":
         category = get(1).split(comp)[0]
         if category and not _STC_CATEGORY.match(category):
             issues.append(
@@ -443,6 +482,32 @@ def _check_segment(seg: Segment, kind: str, comp: str, issues: list[Issue]) -> N
                 3,
             )
         )
+
+
+def _check_situational_formats(seg: Segment, issues: list[Issue]) -> None:
+    """DTP03 in its DTP02 format, DMG02 a date, N4 state and US ZIP code."""
+    sid, get, pos = seg.id, seg.get, seg.position
+    if sid == "DTP":
+        _check_dtp(seg, issues)
+    elif sid == "DMG" and get(1) == "D8" and get(2) and not _valid_date(get(2)):
+        issues.append(Issue("invalid_date", "DMG02 is not a valid CCYYMMDD date", pos, sid, 2))
+    elif sid == "N4":
+        state = get(2)
+        if state and not get(4) and state not in _US_STATES:
+            issues.append(
+                Issue(
+                    "invalid_code",
+                    f"N402 {state[:10]!r} is not a state or province code",
+                    pos,
+                    sid,
+                    2,
+                )
+            )
+        postal = get(3)
+        if postal and not get(4) and not (_DIGITS.match(postal) and len(postal) in (5, 9)):
+            issues.append(
+                Issue("invalid_postal_code", "N403 US ZIP code must be 5 or 9 digits", pos, sid, 3)
+            )
 
 
 def _valid_time(text: str) -> bool:
@@ -499,49 +564,140 @@ def _check_dtp(seg: Segment, issues: list[Issue]) -> None:
 # -- transaction-level checks ---------------------------------------------------------------
 
 
-def _check_transaction(t: ParsedTransaction, default_comp: str, issues: list[Issue]) -> None:
-    comp = _component_separator(t, default_comp, issues)
-    for seg in t.envelope.segments:
-        _check_segment(seg, t.kind, comp, issues)
-    model = t.model
-    if model is None:
-        return
-    st = t.envelope.st
-    if t.kind == "835" and st.get(3):
-        issues.append(
-            Issue("not_used_element", "ST03 is not used in the 835 guide", st.position, "ST", 3)
-        )
-    if t.kind in HL03:
-        _check_hl(t.envelope.segments, issues)
-    _check_order(model, issues)
-    check = _TRANSACTION_CHECKS.get(t.kind)
-    if check is not None:
-        check(model, st, issues)
+# Loops a streaming validation drops once checked: the claim and the levels above it that
+# repeat per claim, so memory stays flat however many claims a set holds.
+UNITS: dict[str, frozenset[str]] = {
+    "835": frozenset({"2100"}),
+    "837P": frozenset({"2300", "2000C", "2000B"}),
+    "837I": frozenset({"2300", "2000C", "2000B"}),
+}
 
 
-def _check_order(model: Loop, issues: list[Issue]) -> None:
+class TransactionChecks:
+    """Every check of one transaction set, run loop by loop as each loop closes.
+
+    The same object serves a streamed read (`on_close` is the loop builder's callback, and
+    a checked claim is dropped) and a parsed model (`check_model` closes it children
+    first). Per loop: its segments (`_check_segment`), its segment order, the guide table
+    (SNIP 2) and the rules (SNIP 3-5); at the transaction's end, its HL numbering and, for
+    the guides without a table, the hand-written structure checks.
+    """
+
+    __slots__ = ("parsed", "issues", "closer", "hand_tables", "units", "levels", "comp")
+
+    def __init__(self, parsed: ParsedTransaction, issues: list[Issue], *, stream: bool) -> None:
+        self.parsed = parsed
+        self.issues = issues
+        self.comp = parsed.component
+        self.closer = LoopCloser(parsed.kind, parsed.expected_version, self.comp, issues)
+        self.hand_tables = self.closer.table is None
+        self.units = UNITS.get(parsed.kind, frozenset()) if stream else frozenset()
+        self.levels: list[Segment] = []
+
+    def on_close(self, loop: Loop, ancestors: list[Loop], attr: str) -> bool:
+        kind, comp, issues, hand = self.parsed.kind, self.comp, self.issues, self.hand_tables
+        if hand:
+            for seg in loop.segments:
+                _check_segment(seg, kind, comp, issues)
+        else:
+            for seg in loop.segments:
+                if seg.id in _SITUATIONAL_FORMATS:
+                    _check_segment(seg, kind, comp, issues, hand_tables=False)
+        if type(loop).ORDERED:
+            _check_loop_order(loop, issues)
+        if loop.segments and loop.segments[0].id == "HL":
+            self.levels.append(loop.segments[0])
+        self.closer.close(loop, ancestors)
+        if not ancestors:
+            self._finish(loop)
+        return loop.LOOP_ID in self.units
+
+    def check_model(self, root: Loop) -> None:
+        ancestors: list[Loop] = []
+
+        def visit(loop: Loop) -> None:
+            ancestors.append(loop)
+            for child in loop.children:
+                visit(child)
+            ancestors.pop()
+            self.on_close(loop, ancestors, "")
+
+        visit(root)
+
+    def _finish(self, root: Loop) -> None:
+        kind, issues = self.parsed.kind, self.issues
+        st = self.parsed.envelope.st
+        if kind == "835" and st.get(3):
+            issues.append(
+                Issue("not_used_element", "ST03 is not used in the 835 guide", st.position, "ST", 3)
+            )
+        if kind in HL03:
+            self.levels.sort(key=lambda seg: seg.position)
+            _check_hl(self.levels, issues)
+        if self.hand_tables:
+            check = _TRANSACTION_CHECKS.get(kind)
+            if check is not None:
+                check(root, st, issues)
+        elif not any(c.segments and c.segments[0].id == "HL" for c in root.children):
+            if kind in HL03:
+                _missing(issues, "loop 2000A (first hierarchical level)", st, "2000A", "HL")
+
+
+class LoopCloser:
+    """What runs as each loop of one transaction set closes: the guide table (SNIP 2) and
+    the rules (SNIP 3-5)."""
+
+    __slots__ = ("kind", "table", "context", "issues", "repetition", "counts")
+
+    def __init__(self, kind: str, guide: str, component: str, issues: list[Issue]) -> None:
+        self.kind = kind
+        self.table = guide_table(guide, kind)
+        self.context = RuleContext(kind, component)
+        self.issues = issues
+        self.repetition = ""  # composites only: the guides' repeating elements are few
+        # Child loops counted per open parent as they close (a streamed claim is dropped).
+        self.counts: dict[int, dict[str, int]] = {}
+
+    def close(self, loop: Loop, ancestors: Sequence[Loop]) -> None:
+        table = self.table
+        counts = self.counts.pop(id(loop), {})
+        if ancestors:
+            siblings = self.counts.setdefault(id(ancestors[-1]), {})
+            n = siblings[loop.LOOP_ID] = siblings.get(loop.LOOP_ID, 0) + 1
+            if table is not None:
+                table.check_repeat(loop, n, self.issues)
+        if table is not None:
+            table.check_loop(loop, self.context.component, self.repetition, counts, self.issues)
+        for rule in rules_for(self.kind, loop.LOOP_ID):
+            rule.check(loop, ancestors, self.context, self.issues)
+
+
+_SITUATIONAL_FORMATS = frozenset({"DTP", "DMG", "N4"})
+_RANKS: dict[type[Loop], dict[str, int]] = {}
+
+
+def _check_loop_order(loop: Loop, issues: list[Issue]) -> None:
     """Where FIELDS follow the guide order, no segment may come back after a later one."""
-    for loop in model.walk():
-        cls = type(loop)
-        if not cls.ORDERED:
+    cls = type(loop)
+    ranks = _RANKS.get(cls)
+    if ranks is None:
+        ranks = _RANKS[cls] = {sid: rank for rank, sid in enumerate(cls.FIELDS)}
+    highest = -1
+    for seg in loop.segments:
+        rank = ranks.get(seg.id)
+        if rank is None:
             continue
-        ranks = {sid: rank for rank, sid in enumerate(cls.FIELDS)}
-        highest = -1
-        for seg in loop.segments:
-            rank = ranks.get(seg.id)
-            if rank is None:
-                continue
-            if rank < highest:
-                issues.append(
-                    Issue(
-                        "segment_order",
-                        f"{seg.id} is out of order in loop {cls.LOOP_ID}",
-                        seg.position,
-                        seg.id,
-                        loop=cls.LOOP_ID,
-                    )
+        if rank < highest:
+            issues.append(
+                Issue(
+                    "segment_order",
+                    f"{seg.id} is out of order in loop {cls.LOOP_ID}",
+                    seg.position,
+                    seg.id,
+                    loop=cls.LOOP_ID,
                 )
-            highest = max(highest, rank)
+            )
+        highest = max(highest, rank)
 
 
 def _missing(
@@ -613,63 +769,6 @@ def _check_835(model: Any, st: Segment, issues: list[Issue]) -> None:
             )
     if model.payee is None:
         _missing(issues, "loop 1000B (payee identification)", st, "1000B")
-    zero = Decimal("0")
-    total_paid = zero
-    for claim in model.claims():
-        clp = claim.clp
-        if clp.payment is not None:
-            total_paid += clp.payment
-        if clp.total_charge is None or clp.payment is None:
-            continue
-        adjusted = sum((c.total for c in claim.adjustments), zero)
-        for line in claim.services:
-            line_adj = sum((c.total for c in line.adjustments), zero)
-            adjusted += line_adj
-            svc = line.svc
-            if (
-                svc.charge is not None
-                and svc.payment is not None
-                and svc.charge - svc.payment != line_adj
-            ):
-                issues.append(
-                    Issue(
-                        "unbalanced_service",
-                        f"service line does not balance: SVC02 {svc.charge} - SVC03 "
-                        f"{svc.payment} != adjustments {line_adj}",
-                        svc.position,
-                        "SVC",
-                        3,
-                        loop="2110",
-                    )
-                )
-        if clp.total_charge - clp.payment != adjusted:
-            issues.append(
-                Issue(
-                    "unbalanced_claim",
-                    f"claim does not balance: CLP03 {clp.total_charge} - CLP04 "
-                    f"{clp.payment} != adjustments {adjusted}",
-                    clp.position,
-                    "CLP",
-                    4,
-                    loop="2100",
-                )
-            )
-    plb_total = sum((p.total for p in model.provider_adjustments), zero)
-    bpr = model.bpr
-    if (
-        bpr is not None
-        and bpr.total_payment is not None
-        and bpr.total_payment != total_paid - plb_total
-    ):
-        issues.append(
-            Issue(
-                "unbalanced_payment",
-                f"BPR02 {bpr.total_payment} != sum of CLP04 {total_paid} - PLB {plb_total}",
-                model.segments[1].position if len(model.segments) > 1 else st.position,
-                "BPR",
-                2,
-            )
-        )
 
 
 def _check_837(model: Any, st: Segment, issues: list[Issue]) -> None:
@@ -695,26 +794,11 @@ def _check_837(model: Any, st: Segment, issues: list[Issue]) -> None:
                 _missing(issues, "loop 2010BB (payer name)", sub.segments[0], "2010BB", "NM1")
     for ctx in model.claims():
         claim = ctx.claim
-        clm = claim.clm
         if not claim.service_lines:
             _missing(issues, "loop 2400 (service line)", claim.segments[0], "2400", "LX")
             continue
         if not claim.health_care_codes:
             _missing(issues, "HI (diagnosis codes)", claim.segments[0], "2300", "HI")
-        charges = [line.charge for line in claim.service_lines]
-        if clm.total_charge is not None and all(c is not None for c in charges):
-            total = sum(charges, Decimal("0"))
-            if total != clm.total_charge:
-                issues.append(
-                    Issue(
-                        "unbalanced_claim",
-                        f"CLM02 {clm.total_charge} != sum of service line charges {total}",
-                        clm.position,
-                        "CLM",
-                        2,
-                        loop="2300",
-                    )
-                )
 
 
 def _check_hl_transaction(model: Any, st: Segment, issues: list[Issue]) -> None:

@@ -39,6 +39,7 @@ from shared.claim_model import (
     Sex,
     Subscriber,
 )
+from shared.money import MoneyError, to_money
 from shared.x12.errors import Issue, X12Error
 from shared.x12.loops import Loop, is_digits
 from shared.x12.segments import Segment
@@ -123,6 +124,23 @@ def _decimal(seg: Segment, index: int, what: str, *, required: bool = True) -> D
 def _money(seg: Segment, index: int, what: str) -> Decimal:
     value = _decimal(seg, index, what)
     assert value is not None
+    try:
+        # An amount Money cannot hold exactly (a fraction of a cent) is refused here, where
+        # its segment and element are known, never rounded and never a crash further on.
+        return to_money(value)
+    except MoneyError as exc:
+        raise _Problem(
+            f"{what} ({seg.id}{index:02d}) {seg.get(index)[:20]!r}: {exc}", seg, index
+        ) from None
+
+
+def _required(seg: Segment, index: int, what: str) -> str:
+    """A code the guide requires: absent is an error, never a default we make up."""
+    value = seg.get(index)
+    if not value:
+        raise _Problem(
+            f"{what} ({seg.id}{index:02d}) is missing: the guide requires it", seg, index
+        )
     return value
 
 
@@ -294,7 +312,7 @@ def _other_payer(loop: Loop, comp: str) -> OtherPayer:
         payer=Payer(
             payer_id=payer_nm1.get(9),
             name=payer_nm1.get(3),
-            claim_filing_indicator=sbr.get(9) or "CI",
+            claim_filing_indicator=_filing_indicator(sbr),
             address=_address(payer_loop),
         ),
         responsibility=sbr.get(1),
@@ -304,21 +322,33 @@ def _other_payer(loop: Loop, comp: str) -> OtherPayer:
             group_number=sbr.get(3) or None,
             group_name=sbr.get(4) or None,
         ),
-        relationship=_relationship(sbr, 2, default=Relationship.SELF),
+        relationship=_relationship(sbr, 2),
         paid_amount=_money(paid, 2, "prior payer paid amount") if paid is not None else None,
         adjudication_date=_period(paid_date)[0] if paid_date is not None else None,
         claim_adjustments=_adjustments(loop.segments),
     )
 
 
-def _relationship(seg: Segment, index: int, default: Relationship) -> Relationship:
-    code = seg.get(index)
-    if not code:
-        return default
+def _relationship(seg: Segment, index: int) -> Relationship:
+    """PAT01 (2000C) or SBR02 (2320): required there, so absent is an error, not a guess."""
+    code = _required(seg, index, "individual relationship code")
     try:
         return Relationship(code)
     except ValueError:
         raise _Problem(f"relationship code {code!r} is not supported", seg, index) from None
+
+
+def _filing_indicator(sbr: Segment) -> str:
+    """SBR09: situational in the guide (until a national plan id is mandated, which it has
+    not been), so in practice always sent; never replaced by a guessed 'CI'."""
+    return _required(sbr, 9, "claim filing indicator code")
+
+
+def _yes_no(seg: Segment, index: int, what: str) -> bool:
+    value = _required(seg, index, what)
+    if value not in ("Y", "N"):
+        raise _Problem(f"{what} ({seg.id}{index:02d}) {value[:5]!r} is not Y or N", seg, index)
+    return value == "Y"
 
 
 def _procedure(seg: Segment, index: int, comp: str) -> tuple[str | None, tuple[str, ...]]:
@@ -345,13 +375,16 @@ def _line(
             raise _Problem("professional service (SV1) is missing", lx)
         values["procedure_code"], values["modifiers"] = _procedure(sv, 1, comp)
         values["charge"] = _money(sv, 2, "line charge")
-        values["unit_type"] = sv.get(3) or "UN"
-        values["units"] = _decimal(sv, 4, "units", required=False) or Decimal("1")
+        values["unit_type"] = _required(sv, 3, "unit or basis for measurement code")
+        # Zero units stay zero (the scrubber's units edit holds the claim); absent is an
+        # error: SV104 is required and the guide gives it no default.
+        values["units"] = _decimal(sv, 4, "service unit count")
         values["place_of_service"] = sv.get(5) or None
         pointers = [p for p in _parts(sv, 7, comp) if p]
         if not all(is_digits(p) for p in pointers):
             raise _Problem("diagnosis pointers (SV107) must be numbers", sv, 7)
-        values["diagnosis_pointers"] = tuple(int(p) for p in pointers) or (1,)
+        # No pointer stays no pointer: the scrubber's pointer edit holds such a line.
+        values["diagnosis_pointers"] = tuple(int(p) for p in pointers)
     else:
         sv = _first(loop.segments, "SV2")
         if sv is None:
@@ -359,8 +392,8 @@ def _line(
         values["revenue_code"] = sv.get(1) or None
         values["procedure_code"], values["modifiers"] = _procedure(sv, 2, comp)
         values["charge"] = _money(sv, 3, "line charge")
-        values["unit_type"] = sv.get(4) or "UN"
-        values["units"] = _decimal(sv, 5, "units", required=False) or Decimal("1")
+        values["unit_type"] = _required(sv, 4, "unit or basis for measurement code")
+        values["units"] = _decimal(sv, 5, "service unit count")
         values["diagnosis_pointers"] = (1,)
     dtp = _first(loop.segments, "DTP", "472")
     if dtp is not None:
@@ -387,7 +420,7 @@ def _line(
                     line_number=number,
                     procedure_code=code or svd.get(4),
                     paid_amount=_money(svd, 2, "prior payer line paid amount"),
-                    paid_units=_decimal(svd, 5, "paid units", required=False) or Decimal("1"),
+                    paid_units=_decimal(svd, 5, "paid service unit count"),
                     adjudication_date=_period(when)[0],
                     adjustments=_adjustments(svd_loop.segments),
                 ),
@@ -436,7 +469,7 @@ def _claim(context: Any, kind: ClaimKind, declared_comp: str) -> Claim:
     values["payer"] = Payer(
         payer_id=payer_nm1.get(9),
         name=payer_nm1.get(3),
-        claim_filing_indicator=sbr.get(9) or "CI",
+        claim_filing_indicator=_filing_indicator(sbr),
         address=_address(payer_name),
     )
 
@@ -448,7 +481,7 @@ def _claim(context: Any, kind: ClaimKind, declared_comp: str) -> Claim:
             raise _Problem(
                 "patient level needs PAT and NM1*QC (2000C/2010CA)", patient_loop.segments[0]
             )
-        values["relationship"] = _relationship(pat, 1, default=Relationship.OTHER)
+        values["relationship"] = _relationship(pat, 1)
         values["patient"] = Person(**_person_fields(patient_name))
     else:
         values["relationship"] = Relationship.SELF
@@ -467,10 +500,13 @@ def _claim(context: Any, kind: ClaimKind, declared_comp: str) -> Claim:
         ) from None
     if kind is ClaimKind.PROFESSIONAL:
         values["place_of_service"] = clm05[0]
-        values["signature_on_file"] = clm.get(6) != "N"
+        values["signature_on_file"] = _yes_no(clm, 6, "provider signature indicator")
     else:
         values["type_of_bill"] = "0" + clm05[0]
-    values["accept_assignment"] = clm.get(7) in ("A", "B", "")
+    assignment = _required(clm, 7, "assignment or plan participation code")
+    if assignment not in ("A", "B", "C"):
+        raise _Problem(f"CLM07 {assignment[:5]!r} is not A, B or C", clm, 7)
+    values["accept_assignment"] = assignment in ("A", "B")
     for dtp in (s for s in claim_loop.segments if s.id == "DTP"):
         qualifier = dtp.get(1)
         if qualifier == "431":

@@ -9,11 +9,15 @@ checks its own hierarchy (`hierarchy_problems`) and the tests read the file back
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
-from shared.claim_model import Claim, Payer, Person, Provider, Relationship, Subscriber
+from shared.claim_model import Claim, Relationship
 from shared.x12.control_numbers import ControlNumberSource
+from shared.x12.eligibility_writing import (
+    EligibilityInquiry,
+    EligibilityWriteError,
+    source_and_receiver,
+)
 from shared.x12.envelope_writer import (
     DEFAULT_DELIMITERS,
     Party,
@@ -27,9 +31,7 @@ from shared.x12.writing import (
     checked_hierarchy,
     d8,
     demographics,
-    payer_name,
     person_name,
-    provider_nm1,
     reference_or_timestamp,
 )
 
@@ -44,25 +46,6 @@ __all__ = [
 ]
 
 IMPLEMENTATION = "005010X279A1"
-
-
-class EligibilityWriteError(ValueError):
-    """The inquiry (or response) cannot be written as a valid X279A1 transaction."""
-
-
-@dataclass(frozen=True, slots=True)
-class EligibilityInquiry:
-    """One member (and possibly dependent) asked about, for one date of service."""
-
-    trace_number: str  # TRN02: echoed back in the 271
-    payer: Payer
-    provider: Provider
-    subscriber: Subscriber
-    service_date: date
-    patient: Person | None = None  # a dependent; None when the subscriber is the patient
-    relationship: Relationship = Relationship.SELF
-    service_types: tuple[str, ...] = ("30",)  # EQ01: 30 health benefit plan coverage
-    originator_id: str = "9000000000"  # TRN03: '1' or '9' + 9-digit id of the asker
 
 
 def inquiry_for_claim(claim: Claim, trace_number: str) -> EligibilityInquiry:
@@ -83,16 +66,6 @@ def inquiry_for_claim(claim: Claim, trace_number: str) -> EligibilityInquiry:
         relationship=claim.relationship,
         originator_id="1" + provider.tax_id if provider.tax_id else "9000000000",
     )
-
-
-def source_and_receiver(payer: Payer, provider: Provider) -> list[Segment]:
-    """Loops 2000A/2100A (payer) and 2000B/2100B (provider): HL 1 and HL 2."""
-    return [
-        segment("HL", "1", None, "20", "1"),
-        payer_name(payer),
-        segment("HL", "2", "1", "21", "1"),
-        provider_nm1("1P", provider, "XX"),
-    ]
 
 
 def _inquiry_segments(inquiry: EligibilityInquiry) -> list[Segment]:

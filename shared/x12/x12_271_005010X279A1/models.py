@@ -13,18 +13,18 @@ from shared.x12.common import (
     N4Segment,
     Nm1Segment,
     PerSegment,
+    ProcedureCode,
     PrvSegment,
     RefSegment,
 )
-from shared.x12.loops import Loop, LoopContext, code, to_decimal
-from shared.x12.segments import Segment
-from shared.x12.x12_270_005010X279A1.models import (
+from shared.x12.eligibility import (
     EligibilityTransaction,
     LevelLoop,
     NameLoop,
     PersonLevelLoop,
 )
-from shared.x12.x12_835_005010X221A1.models import ProcedureCode
+from shared.x12.loops import Loop, LoopContext, code, to_decimal
+from shared.x12.segments import Segment
 
 TRANSACTION_SET_ID = "271"
 IMPLEMENTATION = "005010X279A1"

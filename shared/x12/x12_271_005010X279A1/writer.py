@@ -14,6 +14,11 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from shared.x12.control_numbers import ControlNumberSource
+from shared.x12.eligibility_writing import (
+    EligibilityInquiry,
+    EligibilityWriteError,
+    source_and_receiver,
+)
 from shared.x12.envelope_writer import (
     DEFAULT_DELIMITERS,
     Party,
@@ -30,11 +35,6 @@ from shared.x12.writing import (
     money,
     person_name,
     reference_or_timestamp,
-)
-from shared.x12.x12_270_005010X279A1.writer import (
-    EligibilityInquiry,
-    EligibilityWriteError,
-    source_and_receiver,
 )
 
 __all__ = [

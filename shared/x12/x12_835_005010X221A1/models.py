@@ -9,13 +9,17 @@ from decimal import Decimal
 from enum import StrEnum
 
 from shared.x12.common import (
-    PAD,
+    CAS01,
+    Adjustment,
     AmtSegment,
+    CasSegment,
+    ClaimAdjustmentGroupCode,
     DtmSegment,
     N3Segment,
     N4Segment,
     Nm1Segment,
     PerSegment,
+    ProcedureCode,
     QtySegment,
     RefSegment,
     TrnSegment,
@@ -24,6 +28,16 @@ from shared.x12.common import (
 )
 from shared.x12.loops import Loop, LoopContext, code, component, components, to_date, to_decimal
 from shared.x12.segments import Segment
+
+# CAS01, Adjustment, CasSegment and ProcedureCode live in shared.x12.common (the 837s use
+# them too); they are re-exported here under the names the 835 readers always had.
+__all__ = [
+    "CAS01",
+    "Adjustment",
+    "CasSegment",
+    "ClaimAdjustmentGroupCode",
+    "ProcedureCode",
+]
 
 TRANSACTION_SET_ID = "835"
 IMPLEMENTATION = "005010X221A1"
@@ -73,18 +87,6 @@ class CLP02(StrEnum):
 
 
 ClaimStatusCode = CLP02
-
-
-class CAS01(StrEnum):
-    """Claim Adjustment Group Code."""
-
-    CONTRACTUAL_OBLIGATIONS = "CO"
-    OTHER_ADJUSTMENTS = "OA"
-    PAYOR_INITIATED_REDUCTIONS = "PI"
-    PATIENT_RESPONSIBILITY = "PR"
-
-
-ClaimAdjustmentGroupCode = CAS01
 
 
 @dataclass(slots=True)
@@ -171,63 +173,6 @@ class ClpSegment:
             e[10],
             s.position,
         )
-
-
-@dataclass(slots=True)
-class Adjustment:
-    """One reason/amount/quantity triple of a CAS segment."""
-
-    reason: str  # CARC
-    amount: Decimal | None
-    quantity: Decimal | None
-
-
-@dataclass(slots=True)
-class CasSegment:
-    """Claims Adjustment (up to six reason triples under one group code).
-
-    Example:
-        CAS*CO*45*73348.57~
-    """
-
-    group: CAS01 | str  # CAS01
-    adjustments: list[Adjustment]
-    position: int
-
-    @classmethod
-    def read(cls, s: Segment, ctx: LoopContext) -> CasSegment:
-        e: list[str] = s.elements  # type: ignore[assignment]  # read segments hold str
-        adj = []
-        for i in range(1, min(len(e), 19), 3):
-            reason = e[i]
-            if reason:
-                adj.append(
-                    Adjustment(
-                        reason,
-                        to_decimal(e[i + 1]) if i + 1 < len(e) else None,
-                        to_decimal(e[i + 2]) if i + 2 < len(e) else None,
-                    )
-                )
-        return cls(code(CAS01, s.get(1)), adj, s.position)
-
-    @property
-    def total(self) -> Decimal:
-        return sum((a.amount for a in self.adjustments if a.amount is not None), Decimal("0"))
-
-
-@dataclass(slots=True)
-class ProcedureCode:
-    """A composite medical procedure identifier (SVC01, SV101, SV202...): HC:99213:25."""
-
-    qualifier: str
-    code: str
-    modifiers: list[str]
-    description: str
-
-    @classmethod
-    def of(cls, value: str, ctx: LoopContext) -> ProcedureCode:
-        parts = value.split(ctx.component) + PAD if value else PAD
-        return cls(parts[0], parts[1], [m for m in parts[2:6] if m], parts[6])
 
 
 @dataclass(slots=True)

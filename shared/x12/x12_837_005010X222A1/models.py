@@ -2,34 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
 from shared.x12.claim837 import (
-    BhtSegment,
-    ClmSegment,
-    HiSegment,
-    Loop1000A,
-    Loop1000B,
-    Loop2010AA,
-    Loop2010AB,
-    Loop2010AC,
-    Loop2010BA,
-    Loop2010BB,
-    Loop2010CA,
-    Loop2320,
-    Loop2410,
-    Loop2430,
-    Loop2440,
-    PatSegment,
-    SbrSegment,
-    line_provider_loop,
+    ClaimInContext,
+    ClaimLoop,
+    ClaimTransaction,
+    ServiceLineLoop,
+    claim_levels,
+    provider_loops,
+    segment_fields,
 )
-from shared.x12.common import AmtSegment, DtpSegment, HlSegment, PrvSegment, RefSegment, padded
-from shared.x12.loops import Loop, LoopContext, components, to_decimal
+from shared.x12.common import ProcedureCode, padded
+from shared.x12.loops import LoopContext, components, to_decimal
 from shared.x12.segments import Segment
-from shared.x12.x12_835_005010X221A1.models import ProcedureCode
 
 TRANSACTION_SET_ID = "837"
 IMPLEMENTATION = "005010X222A1"
@@ -67,245 +54,69 @@ class Sv1Segment:
         )
 
 
-Loop2420A = line_provider_loop("2420A", "Rendering Provider Name")
-Loop2420B = line_provider_loop("2420B", "Purchased Service Provider Name")
-Loop2420C = line_provider_loop("2420C", "Service Facility Location Name")
-Loop2420D = line_provider_loop("2420D", "Supervising Provider Name")
-Loop2420E = line_provider_loop("2420E", "Ordering Provider Name")
-Loop2420F = line_provider_loop("2420F", "Referring Provider Name")
-Loop2420G = line_provider_loop("2420G", "Ambulance Pick-up Location")
-Loop2420H = line_provider_loop("2420H", "Ambulance Drop-off Location")
-_LINE_PROVIDERS: list[tuple[int, frozenset[str] | None, type[Loop], str]] = [
-    (1, frozenset({"82"}), Loop2420A, "line_providers"),
-    (1, frozenset({"QB"}), Loop2420B, "line_providers"),
-    (1, frozenset({"77"}), Loop2420C, "line_providers"),
-    (1, frozenset({"DQ"}), Loop2420D, "line_providers"),
-    (1, frozenset({"DK"}), Loop2420E, "line_providers"),
-    (1, frozenset({"DN", "P3"}), Loop2420F, "line_providers"),
-    (1, frozenset({"PW"}), Loop2420G, "line_providers"),
-    (1, frozenset({"45"}), Loop2420H, "line_providers"),
-]
+_LINE_PROVIDERS = provider_loops(
+    "2420:ABCDEFGH",
+    (
+        "Rendering Provider Name",
+        "Purchased Service Provider Name",
+        "Service Facility Location Name",
+        "Supervising Provider Name",
+        "Ordering Provider Name",
+        "Referring Provider Name",
+        "Ambulance Pick-up Location",
+        "Ambulance Drop-off Location",
+    ),
+    ("82", "QB", "77", "DQ", "DK", "DN P3", "PW", "45"),
+    "line_providers",
+)
+_CLAIM_PROVIDERS = provider_loops(
+    "2310:ABCDEF",
+    (
+        "Referring Provider Name",
+        "Rendering Provider Name",
+        "Service Facility Location Name",
+        "Supervising Provider Name",
+        "Ambulance Pick-up Location",
+        "Ambulance Drop-off Location",
+    ),
+    ("DN P3", "82", "77", "DQ", "PW", "45"),
+    "claim_providers",
+)
 
 
-class Loop2400(Loop):
+class Loop2400(ServiceLineLoop):
     """Service Line Number."""
 
-    LOOP_ID = "2400"
-    NAME = "Service Line Number"
-    ORDERED = True
-    TRIGGER = "LX"
-    FIELDS = {
-        "LX": ("lx", False, None),
-        "SV1": ("sv1", False, Sv1Segment.read),
-        "PWK": ("paperwork", True, None),
-        "CR1": ("cr1", False, None),
-        "CR3": ("cr3", False, None),
-        "CRC": ("conditions", True, None),
-        "DTP": ("dates", True, DtpSegment.read),
-        "QTY": ("quantities", True, None),
-        "MEA": ("measurements", True, None),
-        "CN1": ("cn1", False, None),
-        "REF": ("references", True, RefSegment.read),
-        "AMT": ("amounts", True, AmtSegment.read),
-        "K3": ("k3", True, None),
-        "NTE": ("notes", True, None),
-        "PS1": ("ps1", False, None),
-        "HCP": ("hcp", False, None),
-    }
-    CHILDREN = {
-        "LIN": [(0, None, Loop2410, "drugs")],
-        "NM1": _LINE_PROVIDERS,
-        "SVD": [(0, None, Loop2430, "line_adjudications")],
-        "LQ": [(0, None, Loop2440, "forms")],
-    }
-    lx: Segment
+    FIELDS = segment_fields(
+        "LX", ("SV1", ("sv1", False, Sv1Segment.read)), "PWK", "CR1", "CR3", "CRC", "DTP",
+        "QTY", "MEA", "CN1", "REF", "AMT", "K3", "NTE", "PS1", "HCP",
+    )  # fmt: skip
+    CHILDREN = ServiceLineLoop.child_loops(_LINE_PROVIDERS)
     sv1: Sv1Segment
-    dates: list[DtpSegment]
-    references: list[RefSegment]
-    amounts: list[AmtSegment]
-    drugs: list[Loop2410]
-    line_providers: list[Loop]
-    line_adjudications: list[Loop2430]
 
     @property
     def charge(self) -> Decimal | None:
         return self.sv1.charge if self.sv1 is not None else None
 
 
-Loop2310A = line_provider_loop("2310A", "Referring Provider Name")
-Loop2310B = line_provider_loop("2310B", "Rendering Provider Name")
-Loop2310C = line_provider_loop("2310C", "Service Facility Location Name")
-Loop2310D = line_provider_loop("2310D", "Supervising Provider Name")
-Loop2310E = line_provider_loop("2310E", "Ambulance Pick-up Location")
-Loop2310F = line_provider_loop("2310F", "Ambulance Drop-off Location")
-_CLAIM_PROVIDERS: list[tuple[int, frozenset[str] | None, type[Loop], str]] = [
-    (1, frozenset({"DN", "P3"}), Loop2310A, "claim_providers"),
-    (1, frozenset({"82"}), Loop2310B, "claim_providers"),
-    (1, frozenset({"77"}), Loop2310C, "claim_providers"),
-    (1, frozenset({"DQ"}), Loop2310D, "claim_providers"),
-    (1, frozenset({"PW"}), Loop2310E, "claim_providers"),
-    (1, frozenset({"45"}), Loop2310F, "claim_providers"),
-]
-
-
-class Loop2300(Loop):
+class Loop2300(ClaimLoop):
     """Claim Information."""
 
-    LOOP_ID = "2300"
-    NAME = "Claim Information"
-    ORDERED = True
-    TRIGGER = "CLM"
-    FIELDS = {
-        "CLM": ("clm", False, ClmSegment.read),
-        "DTP": ("dates", True, DtpSegment.read),
-        "PWK": ("paperwork", True, None),
-        "CN1": ("cn1", False, None),
-        "AMT": ("amounts", True, AmtSegment.read),
-        "REF": ("references", True, RefSegment.read),
-        "K3": ("k3", True, None),
-        "NTE": ("notes", True, None),
-        "CR1": ("cr1", False, None),
-        "CR2": ("cr2", False, None),
-        "CRC": ("conditions", True, None),
-        "HI": ("health_care_codes", True, HiSegment.read),
-        "HCP": ("hcp", False, None),
-    }
-    CHILDREN = {
-        "NM1": _CLAIM_PROVIDERS,
-        "SBR": [(0, None, Loop2320, "other_subscribers")],
-        "LX": [(0, None, Loop2400, "service_lines")],
-    }
-    clm: ClmSegment
-    dates: list[DtpSegment]
-    amounts: list[AmtSegment]
-    references: list[RefSegment]
-    health_care_codes: list[HiSegment]
-    claim_providers: list[Loop]
-    other_subscribers: list[Loop2320]
-    service_lines: list[Loop2400]
-
-    def reference(self, qualifier: str) -> str | None:
-        """REF02 of the first REF with this qualifier (F8 = payer claim control number)."""
-        for ref in self.references:
-            if ref.qualifier == qualifier:
-                return ref.value
-        return None
+    FIELDS = segment_fields(
+        "CLM", "DTP", "PWK", "CN1", "AMT", "REF", "K3", "NTE", "CR1", "CR2", "CRC", "HI", "HCP"
+    )
+    CHILDREN = ClaimLoop.child_loops(_CLAIM_PROVIDERS, Loop2400)
+    service_lines: list[Loop2400]  # type: ignore[assignment]
 
 
-class Loop2000C(Loop):
-    """Patient Hierarchical Level (patient is not the subscriber)."""
-
-    LOOP_ID = "2000C"
-    NAME = "Patient Hierarchical Level"
-    TRIGGER = "HL"
-    FIELDS = {"HL": ("hl", False, HlSegment.read), "PAT": ("pat", False, PatSegment.read)}
-    CHILDREN = {
-        "NM1": [(1, frozenset({"QC"}), Loop2010CA, "patient_name")],
-        "CLM": [(0, None, Loop2300, "claims")],
-    }
-    hl: HlSegment
-    pat: PatSegment | None
-    patient_name: list[Loop2010CA]
-    claims: list[Loop2300]
+Loop2000A, Loop2000B, Loop2000C = claim_levels(Loop2300)
 
 
-class Loop2000B(Loop):
-    """Subscriber Hierarchical Level."""
-
-    LOOP_ID = "2000B"
-    NAME = "Subscriber Hierarchical Level"
-    TRIGGER = "HL"
-    FIELDS = {
-        "HL": ("hl", False, HlSegment.read),
-        "SBR": ("sbr", False, SbrSegment.read),
-        "PAT": ("pat", False, PatSegment.read),
-    }
-    CHILDREN = {
-        "NM1": [
-            (1, frozenset({"IL"}), Loop2010BA, "subscriber_name"),
-            (1, frozenset({"PR"}), Loop2010BB, "payer_name"),
-        ],
-        "CLM": [(0, None, Loop2300, "claims")],
-        "HL": [(3, frozenset({"23"}), Loop2000C, "patients")],
-    }
-    hl: HlSegment
-    sbr: SbrSegment | None
-    pat: PatSegment | None
-    subscriber_name: list[Loop2010BA]
-    payer_name: list[Loop2010BB]
-    claims: list[Loop2300]
-    patients: list[Loop2000C]
-
-
-class Loop2000A(Loop):
-    """Billing Provider Hierarchical Level."""
-
-    LOOP_ID = "2000A"
-    NAME = "Billing Provider Hierarchical Level"
-    TRIGGER = "HL"
-    FIELDS = {
-        "HL": ("hl", False, HlSegment.read),
-        "PRV": ("prv", False, PrvSegment.read),
-        "CUR": ("cur", False, None),
-    }
-    CHILDREN = {
-        "NM1": [
-            (1, frozenset({"85"}), Loop2010AA, "billing_provider_name"),
-            (1, frozenset({"87"}), Loop2010AB, "pay_to_address"),
-            (1, frozenset({"PE"}), Loop2010AC, "pay_to_plan"),
-        ],
-        "HL": [(3, frozenset({"22"}), Loop2000B, "subscribers")],
-    }
-    hl: HlSegment
-    prv: PrvSegment | None
-    billing_provider_name: list[Loop2010AA]
-    pay_to_address: list[Loop2010AB]
-    pay_to_plan: list[Loop2010AC]
-    subscribers: list[Loop2000B]
-
-
-@dataclass(slots=True)
-class ClaimInContext:
-    """A claim (2300) with the billing provider, subscriber and patient levels above it."""
-
-    billing_provider: Loop2000A | None
-    subscriber: Loop2000B | None
-    patient: Loop2000C | None
-    claim: Loop2300
-
-
-class Transaction837P(Loop):
+class Transaction837P(ClaimTransaction):
     """Header of one 837 Professional (ST..SE): submitter, receiver, billing provider levels."""
 
-    LOOP_ID = "HEADER"
     NAME = "Health Care Claim: Professional"
-    TRIGGER = "ST"
-    FIELDS = {
-        "ST": ("st", False, None),
-        "BHT": ("bht", False, BhtSegment.read),
-        "REF": ("references", True, RefSegment.read),
-        "SE": ("se", False, None),
-    }
-    CHILDREN = {
-        "NM1": [
-            (1, frozenset({"41"}), Loop1000A, "submitter"),
-            (1, frozenset({"40"}), Loop1000B, "receiver"),
-        ],
-        "HL": [(3, frozenset({"20"}), Loop2000A, "billing_providers")],
-    }
-    st: Segment
-    bht: BhtSegment | None
-    se: Segment | None
-    submitter: list[Loop1000A]
-    receiver: list[Loop1000B]
-    billing_providers: list[Loop2000A]
+    CHILDREN = ClaimTransaction.child_loops(Loop2000A)
 
-    def claims(self) -> Iterator[ClaimInContext]:
-        """Every claim in file order, with its billing provider, subscriber and patient."""
-        for billing in self.billing_providers:
-            for sub in billing.subscribers:
-                for claim in sub.claims:
-                    yield ClaimInContext(billing, sub, None, claim)
-                for pat in sub.patients:
-                    for claim in pat.claims:
-                        yield ClaimInContext(billing, sub, pat, claim)
+
+__all__ = ["ClaimInContext", "Loop2000A", "Loop2000B", "Loop2000C", "Loop2300", "Loop2400"]

@@ -30,6 +30,7 @@ __all__ = [
     "IK403_CODES",
     "IK502_CODES",
     "AK905_CODES",
+    "fit",
 ]
 
 IMPLEMENTATION = "005010X231A1"
@@ -199,6 +200,53 @@ def _loop_id(loop_id: str | None) -> str | None:
     return loop_id[:4]
 
 
+def _maximums() -> dict[str, list[tuple[int, int | tuple[int, ...]]]]:
+    """Element (and component) maximum lengths of the 999's own segments, from its guide table."""
+    from shared.x12.guides import guide_table
+
+    table = guide_table(IMPLEMENTATION)
+    assert table is not None, "the 999 guide table ships with the package"
+    out: dict[str, list[tuple[int, int | tuple[int, ...]]]] = {}
+    for loop in table.loops.values():
+        for sid, slots in loop.segments.items():
+            out.setdefault(
+                sid,
+                [
+                    (e.index, tuple(c.max_len for c in e.components) if e.components else e.max_len)
+                    for e in slots[0].elements
+                ],
+            )
+    return out
+
+
+_MAXIMUMS = _maximums()
+
+
+def fit(seg: Segment) -> Segment:
+    """`seg` with every element cut to the 999 guide's maximum length.
+
+    Values copied from the acknowledged file (AK102 group control number, AK202, AK203, the
+    CTX01-2 claim id, IK404 bad value...) may be longer than the 999 allows (a 38-character
+    CLM01 in a 35-character CTX01-2): they are cut, never left to make our 999 invalid.
+    """
+    limits = _MAXIMUMS.get(seg.id)
+    if not limits:
+        return seg
+    values = list(seg.elements)
+    for index, limit in limits:
+        if index > len(values):
+            break
+        value = values[index - 1]
+        if isinstance(limit, int):
+            if isinstance(value, str) and len(value) > limit:
+                values[index - 1] = value[:limit]
+        elif isinstance(value, tuple):
+            values[index - 1] = tuple(
+                part[: limit[i]] if i < len(limit) else part for i, part in enumerate(value)
+            )
+    return Segment(seg.id, values, seg.position)
+
+
 def _set_segments(ack: SetAcknowledgment) -> list[Segment]:
     out = [segment("AK2", ack.set_id, ack.control_number, ack.implementation)]
     for error in ack.segment_errors:
@@ -215,12 +263,12 @@ def _set_segments(ack: SetAcknowledgment) -> list[Segment]:
                 position.append(str(element.component))
             out.append(segment("IK4", position, None, element.code, element.bad_value))
     out.append(segment("IK5", ack.status, *ack.codes))
-    return out
+    return [fit(seg) for seg in out]
 
 
 def build_999_body(group: GroupAcknowledgment) -> list[Segment]:
     """The segments of one 999 transaction set between ST and SE."""
-    out = [segment("AK1", group.functional_id, group.control_number, group.version)]
+    out = [fit(segment("AK1", group.functional_id, group.control_number, group.version))]
     for ack in group.sets:
         out += _set_segments(ack)
     included = group.sets_included if group.sets_included is not None else len(group.sets)

@@ -98,7 +98,7 @@ def claim_837p(
         "HL*1**20*1~",
         "NM1*85*2*GOOD CLINIC*****XX*1234567893~",
         "N3*1 MAIN ST~",
-        "N4*KANSAS CITY*MO*64108~",
+        "N4*KANSAS CITY*MO*641081234~",
         "REF*EI*123456789~",
         "HL*2*1*22*0~",
         "SBR*P*18*GRP1******CI~",

@@ -93,3 +93,63 @@ def test_iter_parse_streams_typed_transactions_from_chunks() -> None:
     rest = list(parsed)
     assert [t.envelope.control_number for t in rest] == ["0002"]
     assert issues == []
+
+
+def _modules_loaded_by(args: list[str], tmp_path: Path) -> set[str]:
+    """Run `revcycle ARGS` in a fresh interpreter; the heavy modules it imported."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from revcycle.cli import app\n"
+        "try:\n"
+        f"    app({args!r})\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "heavy = ('fastapi', 'sqlalchemy', 'pydantic_settings', 'kafka', 'shared.x12.validation')\n"
+        "print('LOADED:' + ','.join(m for m in heavy if m in sys.modules))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    last = done.stdout.rsplit("LOADED:", 1)[1].strip()
+    return set(filter(None, last.split(",")))
+
+
+def test_help_lists_every_command_without_importing_any(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0
+    for name in ("demo", "events", "infra", "projections", "relay", "scrub", "serve", "x12"):
+        assert name in result.output
+    assert _modules_loaded_by(["--help"], tmp_path) == set()
+
+
+def test_x12_validate_loads_the_x12_toolkit_but_no_server_or_database(tmp_path: Path) -> None:
+    path = write(tmp_path, "ok.835", remittance_835())
+    loaded = _modules_loaded_by(["x12", "validate", str(path)], tmp_path)
+    assert loaded == {"shared.x12.validation"}
+
+
+def test_parse_summary_never_counts_a_missing_claim_charge_as_zero(tmp_path: Path) -> None:
+    path = write(tmp_path, "c.837", claim_837p(clm02=""))
+    result = runner.invoke(app, ["x12", "parse", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "total charge 0 (1 claim(s) without CLM02)" in result.output
+
+
+def test_validate_strict_fails_on_layout_the_default_only_warns(tmp_path: Path) -> None:
+    path = write(tmp_path, "r.835", remittance_835().replace("~TRN*", "~  TRN*"))
+    tolerant = runner.invoke(app, ["x12", "validate", str(path)])
+    strict = runner.invoke(app, ["x12", "validate", "--strict", str(path)])
+    assert tolerant.exit_code == 0 and "leading_whitespace" in tolerant.output
+    assert strict.exit_code == 1 and "error: segment" in strict.output
+
+
+def test_parse_jsonl_prints_one_claim_per_line(tmp_path: Path) -> None:
+    path = write(tmp_path, "r.835", remittance_835())
+    result = runner.invoke(app, ["x12", "parse", "--jsonl", str(path)])
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in result.output.splitlines()]
+    assert [r["record"] for r in records].count("claim") == 2

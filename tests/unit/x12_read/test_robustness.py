@@ -7,6 +7,7 @@ large ones included.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import random
@@ -18,8 +19,9 @@ from pathlib import Path
 import pytest
 
 from shared.x12.errors import X12Error
+from shared.x12.json_stream import write_json, write_jsonl
 from shared.x12.reader import parse
-from shared.x12.validation import validate
+from shared.x12.validation import validate, validate_parsed
 
 from .conftest import sample_files
 from .factories import claim_837p, remittance_835
@@ -142,7 +144,8 @@ MUTATORS: list[Callable[[random.Random, str], str]] = [
 
 
 def check_one(text: str) -> None:
-    """Parse, serialize to JSON and validate: only X12Error (with a position) may escape parse."""
+    """Parse, serialize to JSON (whole and streamed), validate (streamed and from the parsed
+    model): only X12Error (with a position) may escape a read."""
     with time_limit(PER_CASE_SECONDS):
         try:
             result = parse(text)
@@ -150,6 +153,12 @@ def check_one(text: str) -> None:
             assert exc.position is not None, f"{type(exc).__name__} without a position: {exc}"
         else:
             json.dumps(result.to_plain())
+            for issue in validate_parsed(result).errors:
+                assert issue.code and issue.message
+            for writer in (write_json, write_jsonl):
+                out = io.StringIO()
+                writer(text, out)
+                assert out.getvalue().strip()
         report = validate(text)  # never raises: a syntax error becomes an issue
         for issue in report.errors:
             assert issue.code and issue.message
@@ -199,3 +208,14 @@ def test_a_known_bad_input_gives_a_positioned_error_not_index_error(tmp_path: Pa
     with pytest.raises(X12Error) as info:
         parse("ISA*00*")
     assert info.value.position == 1 and info.value.segment_id == "ISA"
+
+
+def test_a_huge_almost_numeric_element_is_judged_at_once_not_backtracked() -> None:
+    """Found by the slow fuzz run: '9' * 100,000 + 'X' in a numeric element took 110 s
+    (a number pattern that backtracked); now the length is judged first."""
+    text = remittance_835().replace("CLP*PCN001*1*100.00*", "CLP*PCN001*1*" + "9" * 100_000 + "X*")
+    with time_limit(PER_CASE_SECONDS):
+        report = validate(text)
+    assert ("element_too_long", "CLP", 3) in {
+        (i.code, i.segment_id, i.element) for i in report.errors
+    }

@@ -1,0 +1,100 @@
+"""Benchmark the X12 commands as a user runs them, next to pyx12's `x12xml`, in one run.
+
+Run: .venv/bin/python bench/x12_commands_bench.py [--claims 20000 200000] [--seed 1]
+
+For each size it writes a generated 835 (the templates of bench/x12_parse_bench.py: 1-3
+service lines per claim with CAS, valid under our validator and pyx12) and runs, each in a
+fresh process, `revcycle x12 validate`, `revcycle x12 parse --json`, `revcycle x12 parse
+--jsonl` (output to /dev/null) and pyx12's `x12xml` (what a pyx12 user runs to read a file),
+measuring per process (os.wait4): wall time, CPU time (user + system) and peak resident
+memory. Ratios are pyx12's time over ours from the same run, so machine load cancels out
+as far as it can (the machine is shared: CPU time is the steadier basis).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+VENV = Path(sys.executable).parent
+GENERATE = (
+    f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r})\n"
+    "from x12_parse_bench import generate_835\n"
+    "text = generate_835(int(sys.argv[2]), int(sys.argv[3]))\n"
+    "open(sys.argv[1], 'w', encoding='ascii').write(text)\n"
+)
+
+
+def run(argv: list[str]) -> tuple[float, float, float, int]:
+    """(wall s, CPU s, peak RSS MB, exit status) of one command, output discarded."""
+    start = time.perf_counter()
+    with open(os.devnull, "w") as sink:
+        proc = subprocess.Popen(argv, stdout=sink, stderr=subprocess.PIPE)
+        _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    assert proc.stderr is not None
+    proc.stderr.close()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    cpu = usage.ru_utime + usage.ru_stime
+    return wall, cpu, usage.ru_maxrss / 1024, proc.returncode
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--claims", type=int, nargs="+", default=[20_000, 200_000])
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--skip-pyx12-above", type=int, default=10**9)
+    args = parser.parse_args()
+    revcycle = str(VENV / "revcycle")
+    rows: list[str] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for claims in args.claims:
+            path = Path(tmp) / f"bench-{claims}.835"
+            # Written by a child process: a child's peak memory (ru_maxrss) starts from what
+            # its parent held when it forked, so this process must never hold the file.
+            subprocess.run(
+                [sys.executable, "-c", GENERATE, str(path), str(claims), str(args.seed)],
+                check=True,
+            )
+            size = path.stat().st_size / 1e6
+            commands = {
+                "revcycle x12 validate": [revcycle, "x12", "validate", str(path)],
+                "revcycle x12 parse --json": [revcycle, "x12", "parse", "--json", str(path)],
+                "revcycle x12 parse --jsonl": [revcycle, "x12", "parse", "--jsonl", str(path)],
+            }
+            if claims <= args.skip_pyx12_above:
+                commands["pyx12 x12xml"] = [str(VENV / "x12xml"), str(path)]
+            results = {}
+            for label, argv in commands.items():
+                print(f"... {claims} claims: {label}", file=sys.stderr, flush=True)
+                results[label] = run(argv)
+                if label == "pyx12 x12xml" and results[label][3] != 0:
+                    print(
+                        "    (x12xml exits 1: its 999 writer fails after reading the whole "
+                        "file; x12valid calls the file OK)",
+                        file=sys.stderr,
+                    )
+            base = results.get("pyx12 x12xml")
+            for label, (wall, cpu, rss, code) in results.items():
+                ratio = ""
+                if base is not None and label != "pyx12 x12xml":
+                    ratio = f"{base[0] / wall:.1f}x wall, {base[1] / cpu:.1f}x CPU"
+                rows.append(
+                    f"| {claims:,} ({size:.1f} MB) | {label} | {wall:.2f} s | {cpu:.2f} s | "
+                    f"{rss:.0f} MB | {code} | {ratio} |"
+                )
+    print("| 835 claims (size) | command | wall | CPU | peak memory | exit | pyx12 / ours |")
+    print("|---|---|---|---|---|---|---|")
+    print("\n".join(rows))
+    floor = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"\nload average at the end: {os.getloadavg()}; this script's own peak {floor:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
