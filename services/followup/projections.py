@@ -18,21 +18,27 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
+from services.followup import claim_view
+from services.followup.claim_view import STATUS_AFTER, ClaimView
 from services.followup.tables import (
     accounts,
     balances_metadata,
     claim_lines,
+    claim_views,
     claims,
     followup_metadata,
+    views_metadata,
 )
 from shared.events.claims import ClaimCreated
 from shared.events.envelope import EventEnvelope
 from shared.events.registry import decode as decode_event
+from shared.events.registry import registry
 from shared.eventstore.schema import AwareDateTime
 from shared.messaging.projection import EventHandler, Projection
 
 CLAIMS_PROJECTION = "followup.claims"
 BALANCES_PROJECTION = "followup.account_balances"
+CLAIM_VIEWS_PROJECTION = "followup.claim_views"
 
 ZERO = Decimal("0.00")
 
@@ -202,19 +208,49 @@ def charge_account(conn: Connection, event: ClaimCreated, envelope: EventEnvelop
 
 CLAIM_HANDLERS: dict[str, EventHandler] = {
     "claim.created": add_claim,
+    # One list of statuses for the table and the claim view (claim_view.STATUS_AFTER).
     **{
-        f"claim.{status}": _status_setter(status)
-        for status in (
-            "scrub_failed",
-            "submitted",
-            "acknowledged",
-            "rejected",
-            "accepted",
-            "corrected",
-            "voided",
-            "closed",
-        )
+        event_type: _status_setter(status)
+        for event_type, status in STATUS_AFTER.items()
+        if event_type != "claim.created"
     },
+}
+
+
+# --- claim views (the whole story of one claim, as a JSON document) ---------------------------
+
+
+def update_claim_view(conn: Connection, event: Any, envelope: EventEnvelope) -> None:
+    """Fold one event into its claim's view (read, fold, write: one row per claim)."""
+    key = (claim_views.c.organization_id == envelope.organization_id) & (
+        claim_views.c.claim_id == envelope.stream_id
+    )
+    stored = conn.execute(sa.select(claim_views.c.view).where(key)).scalar_one_or_none()
+    before = ClaimView.model_validate(stored) if stored is not None else None
+    after = claim_view.fold(before, event, envelope)
+    document = after.model_dump(mode="json")
+    if before is None:
+        conn.execute(
+            claim_views.insert().values(
+                organization_id=envelope.organization_id,
+                claim_id=envelope.stream_id,
+                stream_version=envelope.stream_version,
+                view=document,
+            )
+        )
+    else:
+        conn.execute(
+            claim_views.update()
+            .where(key)
+            .values(stream_version=envelope.stream_version, view=document)
+        )
+
+
+VIEW_HANDLERS: dict[str, EventHandler] = {
+    # Every claim event adds to the timeline, including types registered after this module.
+    event_type: update_claim_view
+    for event_type in registry.event_types()
+    if event_type.startswith("claim.")
 }
 
 BALANCE_HANDLERS: dict[str, EventHandler] = {
@@ -222,9 +258,12 @@ BALANCE_HANDLERS: dict[str, EventHandler] = {
 }
 
 claims_projection = Projection(CLAIMS_PROJECTION, followup_metadata, CLAIM_HANDLERS)
+claim_views_projection = Projection(CLAIM_VIEWS_PROJECTION, views_metadata, VIEW_HANDLERS)
 balances_projection = Projection(BALANCES_PROJECTION, balances_metadata, BALANCE_HANDLERS)
 
-PROJECTIONS: dict[str, Projection] = {p.name: p for p in (claims_projection, balances_projection)}
+PROJECTIONS: dict[str, Projection] = {
+    p.name: p for p in (claims_projection, claim_views_projection, balances_projection)
+}
 
 decode_payload = decode_event
 """Typed event from an envelope (shared registry; old versions upcast)."""

@@ -4,12 +4,21 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 from pydantic import BaseModel
 from sqlalchemy.engine import Connection
 
-from services.followup.tables import accounts, claim_lines, claims
+from services.followup.claim_view import (
+    ClaimMoney,
+    ClaimView,
+    Finding,
+    RemittanceMoved,
+    Submission,
+    TimelineEntry,
+)
+from services.followup.tables import accounts, claim_lines, claim_views, claims
 
 
 class ClaimLinePublic(BaseModel):
@@ -28,6 +37,9 @@ class PayerPublic(BaseModel):
 
 
 class ClaimPublic(BaseModel):
+    """A claim: its content (lines, payer) and its story (status, money, submissions,
+    remittances, findings, timeline of every event), from the claim view."""
+
     claim_id: str
     account_id: str
     status: str
@@ -38,6 +50,12 @@ class ClaimPublic(BaseModel):
     total_charge: Decimal
     first_service_date: date | None
     lines: list[ClaimLinePublic]
+    payer_claim_number: str | None = None
+    money: ClaimMoney | None = None
+    findings: list[Finding] = []
+    submissions: list[Submission] = []
+    remittances: list[RemittanceMoved] = []
+    timeline: list[TimelineEntry] = []
     created_at: datetime
     updated_at: datetime
 
@@ -64,6 +82,7 @@ def get_claim(conn: Connection, organization_id: str, claim_id: str) -> ClaimPub
     if row is None:
         return None
     c = row._mapping
+    story = _story(conn, organization_id, claim_id)
     lines = conn.execute(
         sa.select(claim_lines)
         .where(claim_lines.c.organization_id == organization_id, claim_lines.c.claim_id == claim_id)
@@ -72,7 +91,7 @@ def get_claim(conn: Connection, organization_id: str, claim_id: str) -> ClaimPub
     return ClaimPublic(
         claim_id=c["claim_id"],
         account_id=c["account_id"],
-        status=c["status"],
+        status=story.pop("status", c["status"]),
         kind=c["kind"],
         patient_control_number=c["patient_control_number"],
         payer=PayerPublic(payer_id=c["payer_id"], name=c["payer_name"]),
@@ -92,8 +111,35 @@ def get_claim(conn: Connection, organization_id: str, claim_id: str) -> ClaimPub
             for m in (line._mapping for line in lines)
         ],
         created_at=c["created_at"],
-        updated_at=c["updated_at"],
+        updated_at=story.pop("updated_at", c["updated_at"]),
+        **story,
     )
+
+
+def get_claim_view(conn: Connection, organization_id: str, claim_id: str) -> ClaimView | None:
+    """The claim view document (None until the claim-views projection has seen the claim)."""
+    document = conn.execute(
+        sa.select(claim_views.c.view).where(
+            claim_views.c.organization_id == organization_id, claim_views.c.claim_id == claim_id
+        )
+    ).scalar_one_or_none()
+    return ClaimView.model_validate(document) if document is not None else None
+
+
+def _story(conn: Connection, organization_id: str, claim_id: str) -> dict[str, Any]:
+    view = get_claim_view(conn, organization_id, claim_id)
+    if view is None:
+        return {}
+    return {
+        "status": view.status,
+        "payer_claim_number": view.payer_claim_number,
+        "money": view.money,
+        "findings": view.findings,
+        "submissions": view.submissions,
+        "remittances": view.remittances,
+        "timeline": view.timeline,
+        "updated_at": view.updated_at,
+    }
 
 
 def get_account(conn: Connection, organization_id: str, account_id: str) -> AccountPublic | None:

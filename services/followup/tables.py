@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
@@ -108,6 +109,18 @@ claim_lines = sa.Table(
         ["followup_claims.organization_id", "followup_claims.claim_id"],
         ondelete="CASCADE",
     ),
+)
+
+views_metadata = sa.MetaData()
+
+claim_views = sa.Table(
+    # One JSON document per claim: services.followup.claim_view.ClaimView.
+    "followup_claim_views",
+    views_metadata,
+    sa.Column("organization_id", sa.String(100), primary_key=True),
+    sa.Column("claim_id", sa.String(64), primary_key=True),
+    sa.Column("stream_version", sa.Integer, nullable=False),
+    sa.Column("view", sa.JSON().with_variant(JSONB(), "postgresql"), nullable=False),
 )
 
 balances_metadata = sa.MetaData()

@@ -89,6 +89,25 @@ class ClaimScrubFailed(Event):
     findings: tuple[ScrubFinding, ...] = Field(min_length=1)
 
 
+class ClaimEligibilityRequested(Event):
+    """Intake asked for the patient's coverage to be verified (270) before the claim goes out.
+
+    Appended with `claim.created` (or `claim.amended`) when the payer's configuration
+    requires an eligibility check; the claim is not ready for submission until a
+    `claim.eligibility_verified` with active coverage follows.
+    """
+
+    event_type: ClassVar[str] = "claim.eligibility_requested"
+    event_version: ClassVar[int] = 1
+    owner: ClassVar[Service] = Service.INTAKE
+
+    claim_id: str
+    payer_id: str
+    member_id: str = Field(description="Subscriber's member id (NM109 of the 270's 2100C)")
+    service_date: date | None = Field(default=None, description="Date the coverage must cover")
+    reason: str = Field(default="payer requires eligibility verification")
+
+
 class ClaimEligibilityVerified(Event):
     """A 270/271 exchange confirmed (or refuted) the patient's coverage with the payer."""
 

@@ -101,6 +101,12 @@ def example_events() -> list[Event]:
                 ),
             ),
         ),
+        c.ClaimEligibilityRequested(
+            claim_id=claim_id,
+            payer_id=claim.payer.payer_id,
+            member_id=claim.subscriber.member_id,
+            service_date=date(2026, 3, 10),
+        ),
         c.ClaimEligibilityVerified(
             claim_id=claim_id,
             payer_id=claim.payer.payer_id,

@@ -121,8 +121,14 @@ _ADJUDICATION = frozenset(
     {"claim.paid", "claim.partially_paid", "claim.denied", "claim.reversed", "claim.underpaid"}
 )
 CONSUMES: dict[Service, frozenset[str] | None] = {
-    Service.INTAKE: frozenset({"claim.ready", "claim.submitted", "claim.voided"}),
-    Service.CLAIMS: _CLAIM_CONTENT | _ADJUDICATION | frozenset({"claim.scrub_failed"}),
+    Service.INTAKE: frozenset(
+        {"claim.ready", "claim.submitted", "claim.voided", "claim.eligibility_requested"}
+    ),
+    Service.CLAIMS: _CLAIM_CONTENT
+    | _ADJUDICATION
+    | frozenset(
+        {"claim.scrub_failed", "claim.eligibility_requested", "claim.eligibility_verified"}
+    ),
     Service.REMIT: _CLAIM_CONTENT
     | frozenset({"claim.submitted", "claim.accepted", "claim.voided", "claim.secondary_created"}),
     Service.FOLLOWUP: None,  # every type

@@ -124,6 +124,7 @@ for _model in (
     claims.ClaimCreatedV1,
     claims.ClaimCreated,
     claims.ClaimScrubFailed,
+    claims.ClaimEligibilityRequested,
     claims.ClaimEligibilityVerified,
     claims.ClaimAmended,
     claims.ClaimReady,

@@ -24,6 +24,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from shared.events.envelope import EventEnvelope
 from shared.eventstore.interface import EventStore
+from shared.logsafe import describe_error
 from shared.messaging import tracking
 from shared.messaging.subscription import (
     DEFAULT_GAP_TIMEOUT,
@@ -64,6 +65,9 @@ class EmbeddedRunner:
         self._gap_timeout = gap_timeout
         self._stop = threading.Event()
         self._tables_ready = False
+        # One catch-up at a time: the background thread of `revcycle serve` and a command
+        # settling its own writes (embedded mode) must not apply the same events at once.
+        self._catching_up = threading.Lock()
 
     @property
     def subscriptions(self) -> list[Subscription]:
@@ -81,6 +85,10 @@ class EmbeddedRunner:
 
     def run_until_caught_up(self) -> dict[str, BatchResult]:
         """Apply every committed event not yet applied; returns totals per subscription."""
+        with self._catching_up:
+            return self._catch_up()
+
+    def _catch_up(self) -> dict[str, BatchResult]:
         if not self._tables_ready:
             self.create_tables()
         totals = {s.name: BatchResult() for s in self._subscriptions}
@@ -108,8 +116,9 @@ class EmbeddedRunner:
         while not self._stop.is_set():
             try:
                 self.run_until_caught_up()
-            except Exception:  # noqa: BLE001 - keep the server's runner alive; retry later
-                log.exception("embedded runner pass failed; retrying")
+            except Exception as exc:  # noqa: BLE001 - keep the server's runner alive; retry later
+                # No traceback: a database error's text can quote a row (patient data).
+                log.error("embedded runner pass failed; retrying: %s", describe_error(exc))
             self._stop.wait(poll_interval)
 
     def stop(self) -> None:

@@ -26,7 +26,13 @@ from shared.events.registry import EventRegistry, registry
 # gives intake "corrected before submission" and claims "corrected": one type cannot have
 # two owners, so intake's is `claim.amended` and `claim.corrected` (frequency 7) is claims'.
 DESIGN_OWNERS = {
-    Service.INTAKE: {"created", "scrub_failed", "eligibility_verified", "amended"},
+    Service.INTAKE: {
+        "created",
+        "scrub_failed",
+        "eligibility_requested",
+        "eligibility_verified",
+        "amended",
+    },
     Service.CLAIMS: {
         "ready",
         "submitted",

@@ -15,7 +15,12 @@ from sqlalchemy.engine import Engine
 
 from services.followup import bootstrap as followup_bootstrap
 from services.followup import queries
-from services.followup.projections import BALANCES_PROJECTION, CLAIMS_PROJECTION, PROJECTIONS
+from services.followup.projections import (
+    BALANCES_PROJECTION,
+    CLAIM_VIEWS_PROJECTION,
+    CLAIMS_PROJECTION,
+    PROJECTIONS,
+)
 from services.followup.rebuild import rebuild_embedded
 from services.followup.tables import accounts, claim_lines, claims
 from services.intake import bootstrap as intake_bootstrap
@@ -87,6 +92,7 @@ def test_new_claims_enter_the_claims_read_model_and_account_balances(
     assert {n: t.applied for n, t in totals.items()} == {
         CLAIMS_PROJECTION: 3,
         BALANCES_PROJECTION: 3,
+        CLAIM_VIEWS_PROJECTION: 3,
     }
     institutional_total = institutional_claim().total_charge
     with engine.connect() as conn:
@@ -156,7 +162,11 @@ def test_an_event_for_an_unknown_claim_is_dead_lettered_and_later_claims_still_a
     assert totals[CLAIMS_PROJECTION].applied == 3
     with engine.connect() as conn:
         assert queries.get_claim(conn, ORG, ids[-1]) is not None
-        [error] = conn.execute(sa.select(tracking.dead_letters.c.error)).scalars()
+        [error] = conn.execute(
+            sa.select(tracking.dead_letters.c.error).where(
+                tracking.dead_letters.c.projection == CLAIMS_PROJECTION
+            )
+        ).scalars()
     assert "clm_never_created" in error
 
 

@@ -1,0 +1,235 @@
+"""The claim as people and programs read it: status, money, submissions, remittances, timeline.
+
+One pure fold over the claim's stream, `fold(view, event, envelope) -> view`, kept as a
+projection (`followup.claim_views`, one JSON document per claim, written in the same
+transaction as the projection's tracking row) and served by `GET /v1/claims/{id}` and
+`revcycle claims show`. Every event of the claim's stream adds a timeline entry; the
+event types that change more than the timeline have one function each in `VIEW_RULES`,
+registered at the bottom, next to the status they move the claim to (`STATUS_AFTER`).
+
+Each service that owns claim events adds its own rules here (claims: submissions,
+acknowledgements, payer claim number; remit: money and remittances; follow-up: appeals,
+write-offs), so the one document stays whole. A rule is pure: no I/O, no clock; money is
+`Decimal` and the invariant it keeps is
+`charge = paid + adjustments + patient_responsibility + insurance_balance` (patient
+payments and write-offs move `patient_balance`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared.events.claims import ClaimCreated, ClaimScrubFailed
+from shared.events.envelope import EventEnvelope
+from shared.money import ZERO, Money
+
+
+class _ViewPart(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ClaimMoney(_ViewPart):
+    """The claim's money, as Decimal strings in JSON."""
+
+    charge: Money = ZERO
+    paid: Money = ZERO
+    adjustments: Money = ZERO
+    patient_responsibility: Money = ZERO
+    insurance_balance: Money = ZERO
+    patient_balance: Money = ZERO
+    written_off: Money = ZERO
+
+
+class Finding(_ViewPart):
+    code: str
+    severity: str
+    field: str | None = None
+    message: str
+
+
+class Submission(_ViewPart):
+    """One time the claim left in an 837 (its file and control numbers)."""
+
+    batch_id: str
+    frequency: str
+    submitted_at: datetime
+    interchange_control_number: str | None = None
+    group_control_number: str | None = None
+    transaction_set_control_number: str | None = None
+    file: str | None = None
+
+
+class RemittanceMoved(_ViewPart):
+    """One 835 payment (or reversal) that moved the claim's money."""
+
+    remittance_id: str
+    event_type: str
+    at: datetime
+    trace_number: str | None = None
+    payer_id: str | None = None
+    paid: Money = ZERO
+
+
+class TimelineEntry(_ViewPart):
+    version: int
+    at: datetime
+    type: str
+    producer: str
+    summary: str
+
+
+class ClaimView(_ViewPart):
+    """The claim's whole story; built only by `fold`."""
+
+    claim_id: str
+    organization_id: str
+    account_id: str
+    status: str
+    kind: str
+    patient_control_number: str
+    payer_id: str
+    payer_name: str
+    frequency: str
+    payer_claim_number: str | None = None
+    money: ClaimMoney = Field(default_factory=ClaimMoney)
+    findings: list[Finding] = Field(default_factory=list)
+    submissions: list[Submission] = Field(default_factory=list)
+    remittances: list[RemittanceMoved] = Field(default_factory=list)
+    timeline: list[TimelineEntry] = Field(default_factory=list)
+    stream_version: int = 0
+    created_at: datetime
+    updated_at: datetime
+
+
+class ViewInconsistency(ValueError):
+    """An event for a claim whose stream did not begin with claim.created (dead-lettered)."""
+
+
+ViewRule = Callable[[ClaimView | None, Any, EventEnvelope], tuple[ClaimView, str]]
+"""rule(view, event, envelope) -> (new view, timeline summary). Pure."""
+
+VIEW_RULES: dict[str, ViewRule] = {}
+"""Event type -> how it changes the view beyond its timeline entry."""
+
+STATUS_AFTER: dict[str, str] = {}
+"""Event type -> the claim's status after it (types absent here leave the status as it is)."""
+
+
+def rule(event_type: str, *, status: str | None = None) -> Callable[[ViewRule], ViewRule]:
+    """Register a view rule (and optionally the status the event moves the claim to)."""
+
+    def register(function: ViewRule) -> ViewRule:
+        VIEW_RULES[event_type] = function
+        if status is not None:
+            STATUS_AFTER[event_type] = status
+        return function
+
+    return register
+
+
+def fold(view: ClaimView | None, event: Any, envelope: EventEnvelope) -> ClaimView:
+    """The view after one more event of the claim's stream (a redelivery is not folded twice:
+    the projection's tracking sees to that)."""
+    function = VIEW_RULES.get(envelope.type)
+    if function is not None:
+        view, summary = function(view, event, envelope)
+    elif view is None:
+        raise ViewInconsistency(
+            f"{envelope.type} for claim {envelope.stream_id}, whose claim.created is not known"
+        )
+    else:
+        summary = envelope.type.removeprefix("claim.").replace("_", " ")
+    status = STATUS_AFTER.get(envelope.type, view.status)
+    entry = TimelineEntry(
+        version=envelope.stream_version,
+        at=envelope.occurred_at,
+        type=envelope.type,
+        producer=envelope.producer,
+        summary=summary,
+    )
+    return view.model_copy(
+        update={
+            "status": status,
+            "stream_version": envelope.stream_version,
+            "updated_at": envelope.occurred_at,
+            "timeline": [*view.timeline, entry],
+        }
+    )
+
+
+def _existing(view: ClaimView | None, envelope: EventEnvelope) -> ClaimView:
+    if view is None:
+        raise ViewInconsistency(
+            f"{envelope.type} for claim {envelope.stream_id}, whose claim.created is not known"
+        )
+    return view
+
+
+# --- intake ------------------------------------------------------------------------------------
+
+
+@rule("claim.created", status="created")
+def _created(view: ClaimView | None, event: ClaimCreated, envelope: EventEnvelope) -> Any:
+    claim = event.claim
+    total: Decimal = claim.total_charge
+    created = ClaimView(
+        claim_id=event.claim_id,
+        organization_id=event.organization_id,
+        account_id=event.account_id,
+        status="created",
+        kind=claim.kind.value,
+        patient_control_number=claim.patient_control_number,
+        payer_id=claim.payer.payer_id,
+        payer_name=claim.payer.name,
+        frequency=claim.frequency.value,
+        money=ClaimMoney(charge=total, insurance_balance=total),
+        created_at=envelope.occurred_at,
+        updated_at=envelope.occurred_at,
+    )
+    return created, f"created from {event.source.value}: {len(claim.lines)} lines, {total}"
+
+
+@rule("claim.scrub_failed", status="held")
+def _scrub_failed(
+    view: ClaimView | None, event: ClaimScrubFailed, envelope: EventEnvelope
+) -> tuple[ClaimView, str]:
+    current = _existing(view, envelope)
+    findings = [
+        Finding(code=f.code, severity=f.severity, field=f.field, message=f.message)
+        for f in event.findings
+    ]
+    held = current.model_copy(update={"findings": findings})
+    return held, f"held by the scrubber: {', '.join(f.code for f in findings)}"
+
+
+@rule("claim.amended", status="amended")
+def _amended(view: ClaimView | None, event: Any, envelope: EventEnvelope) -> tuple[ClaimView, str]:
+    # The amended content is scrubbed again: earlier findings no longer stand.
+    return _existing(view, envelope).model_copy(update={"findings": []}), "amended"
+
+
+# --- the rest of the lifecycle ------------------------------------------------------------------
+# Statuses of events whose rules (money, submissions...) their owning services add above;
+# until then they move the status and add their timeline entry.
+
+STATUS_AFTER.update(
+    {
+        "claim.ready": "ready",
+        "claim.submitted": "submitted",
+        "claim.acknowledged": "acknowledged",
+        "claim.rejected": "rejected",
+        "claim.accepted": "accepted",
+        "claim.corrected": "corrected",
+        "claim.voided": "voided",
+        "claim.paid": "paid",
+        "claim.partially_paid": "partially_paid",
+        "claim.denied": "denied",
+        "claim.reversed": "reversed",
+        "claim.closed": "closed",
+    }
+)
