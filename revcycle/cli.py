@@ -31,6 +31,10 @@ _GROUPS: dict[str, tuple[tuple[str, ...], str]] = {
 # Top-level commands (revcycle demo, revcycle scrub...): name -> (module, help).
 _COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("revcycle.commands.demo", "Run the demo on the embedded default."),
+    "ingest": (
+        "revcycle.commands.ingest",
+        "Ingest X12 files, routed by transaction to their service.",
+    ),
     "scrub": ("revcycle.commands.scrub", "Scrub claims (JSON or an 837 batch) before submission."),
     "scrub-docs": ("revcycle.commands.scrub", "Write the scrubber's edit catalogue."),
     "serve": ("revcycle.commands.serve", "Serve the HTTP API (intake and follow-up)."),

@@ -83,12 +83,13 @@ def ingest(
             route = ROUTES.get(sniffed.name)
             function = _function(route) if route else None
             if route is None or function is None:
-                owner = f"the {route.service} service, which" if route else "no service: nobody"
-                err.print(
-                    f"{path.name}: transaction {sniffed.name} is routed to {owner} "
-                    "ingests such files yet",
-                    markup=False,
+                where = (
+                    f"is routed to the {route.service} service, which does not ingest such "
+                    "files yet"
+                    if route
+                    else "is not one this platform ingests"
                 )
+                err.print(f"{path.name}: transaction {sniffed.name} {where}", markup=False)
                 worst = max(worst, 2)
                 continue
             with Progress(
