@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
+from shared.events import appeals as ap
 from shared.events import claims as c
+from shared.events import followup_claims as fc
 from shared.events import patient_account as pa
 from shared.events import remittance as r
+from shared.events import work_items as wi
 from shared.events.base import Event
 from shared.events.claim_snapshot import ClaimSnapshotV1
 
@@ -237,6 +240,101 @@ def example_events() -> list[Event]:
             claim_count=7,
             provider_adjustments=(r.ProviderAdjustment(reason_code="L6", amount=Decimal("-1.25")),),
         ),
+        fc.ClaimPatientPaymentApplied(
+            claim_id=claim_id,
+            account_id=account,
+            payment_id="pay-0001",
+            amount=Decimal("20.00"),
+            received_on=date(2026, 3, 20),
+        ),
+        fc.ClaimFollowUpDue(
+            claim_id=claim_id,
+            reason=fc.FollowUpReason.NO_RESPONSE,
+            as_of=date(2026, 4, 15),
+            since=date(2026, 3, 2),
+            deadline=date(2027, 3, 10),
+            detail="no answer from the payer 44 days after submission (payer's limit 30)",
+        ),
+        wi.WorkItemOpened(
+            item_id="wi-0001",
+            claim_id=claim_id,
+            queue="denials.authorization",
+            account_id=account,
+            payer_id=claim.payer.payer_id,
+            amount_at_stake=claim.total_charge,
+            risk_of_loss=Decimal("0.60"),
+            priority=Decimal("87.00"),
+            age_from=date(2026, 3, 10),
+            deadline=date(2026, 6, 30),
+            reason="CO-197: Precertification/authorization absent",
+            opened_by_event="claim.denied",
+        ),
+        wi.WorkItemClaimed(
+            item_id="wi-0001",
+            claim_id=claim_id,
+            by="specialist-1",
+            expires_at=datetime(2026, 3, 11, 10, 30, tzinfo=UTC),
+        ),
+        wi.WorkItemAssigned(
+            item_id="wi-0001", claim_id=claim_id, assignee="specialist-2", by="supervisor-1"
+        ),
+        wi.WorkItemNoted(
+            item_id="wi-0001", claim_id=claim_id, by="specialist-2", note="Called payer: auth on file"
+        ),
+        wi.WorkItemSnoozed(
+            item_id="wi-0001", claim_id=claim_id, by="specialist-2", until=date(2026, 3, 20)
+        ),
+        wi.WorkItemResolved(
+            item_id="wi-0001",
+            claim_id=claim_id,
+            by="specialist-2",
+            outcome=wi.ResolutionOutcome.APPEALED,
+            note="Appeal filed with the authorization number",
+        ),
+        wi.WorkItemClosed(
+            item_id="wi-0002",
+            claim_id=claim_id,
+            closed_by_event="claim.paid",
+            reason="the payer paid the claim",
+        ),
+        ap.AppealFiled(
+            appeal_id="apl-0001",
+            claim_id=claim_id,
+            level=1,
+            reason="Authorization was obtained before the visit",
+            justification="Authorization 12345 was issued on 2026-03-01.",
+            amount_disputed=Decimal("145.00"),
+            filed_on=date(2026, 3, 20),
+            remittance_date=date(2026, 3, 2),
+            deadline=date(2026, 8, 29),
+            rule="default L1: 180 days from the remittance",
+            denied_codes=(
+                ap.DeniedCode(
+                    kind="CARC",
+                    group="CO",
+                    code="197",
+                    meaning="Precertification/authorization/notification/pre-treatment absent.",
+                ),
+            ),
+            filed_by="specialist-2",
+            template="appeal_letter.md",
+        ),
+        ap.AppealDecided(
+            appeal_id="apl-0001",
+            claim_id=claim_id,
+            outcome=c.AppealOutcome.OVERTURNED,
+            amount_awarded=Decimal("145.00"),
+            decided_on=date(2026, 4, 20),
+            recorded_by="specialist-2",
+        ),
+        pa.StatementIssuedV1(
+            account_id=account,
+            statement_id="stm-0000",
+            statement_date=date(2026, 2, 15),
+            due_date=date(2026, 3, 14),
+            balance_due=Decimal("20.00"),
+            claim_ids=(claim_id,),
+        ),
         pa.StatementIssued(
             account_id=account,
             statement_id="stm-0001",
@@ -244,7 +342,33 @@ def example_events() -> list[Event]:
             due_date=date(2026, 4, 14),
             balance_due=Decimal("20.00"),
             claim_ids=(claim_id,),
+            lines=(
+                pa.StatementLine(
+                    claim_id=claim_id,
+                    service_date=date(2026, 3, 10),
+                    description="Office visit (99213)",
+                    charges=Decimal("145.00"),
+                    insurance_paid=Decimal("100.00"),
+                    adjustments=Decimal("25.00"),
+                    patient_paid=Decimal("0.00"),
+                    patient_due=Decimal("20.00"),
+                ),
+            ),
+            cycle=2,
+            oldest_balance_days=5,
+            dunning_level=0,
+            dunning_message="",
+            statement_number=1,
         ),
+        pa.PaymentReceivedV1(
+            account_id=account,
+            payment_id="pay-0000",
+            amount=Decimal("20.00"),
+            method=pa.PaymentMethod.CARD,
+            received_on=date(2026, 3, 20),
+            claim_id=claim_id,
+        ),
+        # Last: tests take the final example as "a patient payment".
         pa.PaymentReceived(
             account_id=account,
             payment_id="pay-0001",
@@ -252,5 +376,8 @@ def example_events() -> list[Event]:
             method=pa.PaymentMethod.CARD,
             received_on=date(2026, 3, 20),
             claim_id=claim_id,
+            allocations=(pa.PaymentAllocation(claim_id=claim_id, amount=Decimal("20.00")),),
+            unapplied=Decimal("0.00"),
+            account_balance_after=Decimal("0.00"),
         ),
     ]

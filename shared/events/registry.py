@@ -9,7 +9,14 @@ from uuid import UUID, uuid4
 
 from pydantic import ValidationError
 
-from shared.events import claims, patient_account, remittance
+from shared.events import (
+    appeals,
+    claims,
+    followup_claims,
+    patient_account,
+    remittance,
+    work_items,
+)
 from shared.events.base import (
     Event,
     EventDataError,
@@ -145,11 +152,31 @@ for _model in (
     remittance.ClaimReversed,
     remittance.ClaimUnderpaid,
     remittance.RemittanceReceived,
+    patient_account.StatementIssuedV1,
     patient_account.StatementIssued,
+    patient_account.PaymentReceivedV1,
     patient_account.PaymentReceived,
+    # follow-up: claim stream additions, work items, appeals
+    followup_claims.ClaimPatientPaymentApplied,
+    followup_claims.ClaimFollowUpDue,
+    work_items.WorkItemOpened,
+    work_items.WorkItemClaimed,
+    work_items.WorkItemAssigned,
+    work_items.WorkItemNoted,
+    work_items.WorkItemSnoozed,
+    work_items.WorkItemResolved,
+    work_items.WorkItemClosed,
+    appeals.AppealFiled,
+    appeals.AppealDecided,
 ):
     registry.register(_model)
 registry.register_upcaster("claim.created", 1, claims.upcast_claim_created_v1_v2)
+registry.register_upcaster(
+    "patient_account.statement_issued", 1, patient_account.upcast_statement_issued_v1_v2
+)
+registry.register_upcaster(
+    "patient_account.payment_received", 1, patient_account.upcast_payment_received_v1_v2
+)
 
 
 def decode(envelope: EventEnvelope) -> Event:

@@ -89,6 +89,24 @@ REMITTANCE_EVENTS = Topic(
     description="Remittance-level events (remittance.*): 835 payments and PLB adjustments.",
     event_prefixes=("remittance.",),
 )
+WORK_QUEUE = Topic(
+    name="revcycle.work-queue.v1",
+    value_type=EventEnvelope,
+    key="work item id (the stream_id)",
+    description=(
+        "Follow-up work items (work_item.*): opened and closed by the queue rules, claimed, "
+        "assigned, noted, snoozed and resolved by people and outside vendors' programs "
+        "(who answer through POST /v1/work-items/{id}/...). docs/queues.md."
+    ),
+    event_prefixes=("work_item.",),
+)
+APPEAL_EVENTS = Topic(
+    name="revcycle.appeal-events.v1",
+    value_type=EventEnvelope,
+    key="appeal id (the stream_id)",
+    description="Appeals (appeal.*): filed with their deadline and letter template, decided.",
+    event_prefixes=("appeal.",),
+)
 REPORTING_EVENTS = Topic(
     name="revcycle.reporting-events.v1",
     value_type=EventEnvelope,
@@ -125,10 +143,18 @@ ALL_TOPICS: tuple[Topic, ...] = (
     CLAIM_EVENTS,
     PATIENT_ACCOUNT_EVENTS,
     REMITTANCE_EVENTS,
+    WORK_QUEUE,
+    APPEAL_EVENTS,
     REPORTING_EVENTS,
     DEAD_LETTER,
 )
-EVENT_TOPICS: tuple[Topic, ...] = (CLAIM_EVENTS, PATIENT_ACCOUNT_EVENTS, REMITTANCE_EVENTS)
+EVENT_TOPICS: tuple[Topic, ...] = (
+    CLAIM_EVENTS,
+    PATIENT_ACCOUNT_EVENTS,
+    REMITTANCE_EVENTS,
+    WORK_QUEUE,
+    APPEAL_EVENTS,
+)
 
 
 class NoTopicError(ValueError):

@@ -24,7 +24,8 @@ from shared.events import (
 from shared.events.claim_snapshot import claim_from_snapshot, snapshot_v1
 from shared.events.claims import ClaimCreated, ClaimCreatedV1, ClaimWrittenOff
 from shared.events.examples import ORG, example_events
-from shared.events.patient_account import PaymentReceived, patient_account_id
+from shared.events.patient_account import PaymentReceivedV1 as PaymentReceived
+from shared.events.patient_account import patient_account_id
 from shared.events.remittance import ClaimPaid
 from shared.events.topics import (
     ALL_TOPICS,

@@ -44,7 +44,14 @@ DESIGN_OWNERS = {
         "secondary_created",
     },
     Service.REMIT: {"paid", "partially_paid", "denied", "reversed", "underpaid"},
-    Service.FOLLOWUP: {"appealed", "appeal_decided", "written_off", "closed"},
+    Service.FOLLOWUP: {
+        "appealed",
+        "appeal_decided",
+        "written_off",
+        "closed",
+        "patient_payment_applied",
+        "follow_up_due",
+    },
 }
 # ... and of the other streams.
 DESIGN_STREAM_OWNERS = {
