@@ -84,7 +84,7 @@ def _subscriptions(store: SqlEventStore, clock: Clock) -> list[Subscription]:
     """Every service's subscriptions; processes before the projections that read their events."""
     return [
         *claims_bootstrap.subscriptions(store, clock),
-        *followup_bootstrap.subscriptions(),
+        *followup_bootstrap.subscriptions(store=store),
     ]
 
 

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from services.followup.config import FollowupSettings, get_followup_settings
+from services.followup.payer_rules import PayerRules, load_payer_rules
 from services.followup.projections import PROJECTIONS, decode_payload
+from services.followup.queue_process import QUEUE_PROCESS, queue_metadata, queue_process
 from services.followup.tables import OutdatedReadModel, outdated_tables
 from shared.db import create_db_engine
 from shared.eventstore.interface import EventStore
@@ -51,6 +53,7 @@ def prepare_database(engine: Engine, attempts: int = 3, *, audit: bool = True) -
         try:
             for projection in PROJECTIONS.values():
                 projection.create_tables(engine)
+            queue_metadata.create_all(engine, checkfirst=True)
             if audit:
                 from shared.auth import audit_metadata
 
@@ -76,16 +79,33 @@ def bootstrap(
     return FollowupDeps(engine=engine)
 
 
-def subscriptions(names: Sequence[str] | None = None) -> list[Subscription]:
-    """Follow-up's subscriptions (its projections), all or the ones named."""
-    return [projection_named(n) for n in names] if names else list(PROJECTIONS.values())
+def payer_rules_loader(settings: FollowupSettings | None = None) -> Callable[[], PayerRules]:
+    path = (settings or get_followup_settings()).followup_payer_rules or None
+    return lambda: load_payer_rules(path)
+
+
+def subscriptions(
+    names: Sequence[str] | None = None,
+    *,
+    store: EventStore | None = None,
+    settings: FollowupSettings | None = None,
+) -> list[Subscription]:
+    """Follow-up's subscriptions: the queue process (given a store to append work items to)
+    first, then its projections; all, or the ones named."""
+    everything: dict[str, Subscription] = {}
+    if store is not None:
+        everything[QUEUE_PROCESS] = queue_process(store, payer_rules_loader(settings))
+    everything.update(PROJECTIONS)
+    if names:
+        return [everything[n] if n in everything else projection_named(n) for n in names]
+    return list(everything.values())
 
 
 def embedded_runner(
     store: EventStore, engine: Engine, names: Sequence[str] | None = None
 ) -> EmbeddedRunner:
-    """Follow-up's projections on the event table (embedded mode, rebuilds)."""
-    return EmbeddedRunner(store, engine, subscriptions(names), decode_payload)
+    """Follow-up's projections (and queue process) on the event table (embedded, rebuilds)."""
+    return EmbeddedRunner(store, engine, subscriptions(names, store=store), decode_payload)
 
 
 def consumer_for(
@@ -106,13 +126,19 @@ def consumer_for(
     they are (tests, one-off runs).
     """
     settings = settings or get_followup_settings()
-    projection = projection_named(name)
+    projection: Subscription
+    if name == QUEUE_PROCESS:
+        from shared.eventstore.sql import SqlEventStore
+
+        projection = queue_process(SqlEventStore(engine), payer_rules_loader(settings))
+    else:
+        projection = projection_named(name)
     return subscription_consumer(
         projection,
         engine,
         settings,
         decode_payload,
-        topics=topics or [settings.kafka_name(settings.claims_topic)],
+        topics=topics or settings.followup_topics,
         group_id=group_id or settings.group_id(projection.name),
         dead_letter_topic=dead_letter_topic or settings.kafka_name(settings.dead_letter_topic),
         client_id=f"followup-{projection.name}",

@@ -1,32 +1,32 @@
-"""Follow-up projections: the claims read model and patient account balances, from claim events.
+"""Follow-up projections: claims, claim views, balances (ledger and journal), work queues.
 
 Handlers are plain functions `(conn, event, envelope)` registered at the bottom of the
 module; the runtime (Kafka consumer or embedded runner) calls them inside the transaction
-that also records what was applied. Balances change with SQL arithmetic in an upsert
-(`x = x + excluded.x`), so two consumers touching one account from different partitions
-never lose an update.
+that also records what was applied. Balances are kept per claim (one row, one stream, so
+one partition writes it) and summed per account when read, so two partitions touching one
+account never contend for a row.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
-from services.followup import claim_view
+from services.followup import claim_view, ledger
 from services.followup.claim_view import STATUS_AFTER, ClaimView
+from services.followup.queue_projection import work_queues_projection
 from services.followup.tables import (
-    accounts,
-    balances_metadata,
+    account_credits,
+    account_statements,
+    claim_balances,
     claim_lines,
     claim_views,
     claims,
     followup_metadata,
+    ledger_entries,
+    ledger_metadata,
     views_metadata,
 )
 from shared.events.claims import ClaimCreated
@@ -39,8 +39,6 @@ from shared.messaging.projection import EventHandler, Projection
 CLAIMS_PROJECTION = "followup.claims"
 BALANCES_PROJECTION = "followup.account_balances"
 CLAIM_VIEWS_PROJECTION = "followup.claim_views"
-
-ZERO = Decimal("0.00")
 
 
 class ProjectionInconsistency(RuntimeError):
@@ -66,31 +64,6 @@ _SET_STATUS = (
         updated_at=sa.bindparam("p_at", type_=AwareDateTime()),
     )
 )
-
-
-def _account_upsert(dialect_insert: Any) -> Any:
-    """INSERT ... ON CONFLICT DO UPDATE adding to the balances: one round trip, and no
-    race between two consumers opening the same account from different partitions."""
-    insert = dialect_insert(accounts)
-    excluded = insert.excluded
-    return insert.on_conflict_do_update(
-        index_elements=[accounts.c.organization_id, accounts.c.account_id],
-        set_={
-            "charges": accounts.c.charges + excluded.charges,
-            "insurance_ar": accounts.c.insurance_ar + excluded.insurance_ar,
-            "patient_ar": accounts.c.patient_ar + excluded.patient_ar,
-            "payments": accounts.c.payments + excluded.payments,
-            "adjustments": accounts.c.adjustments + excluded.adjustments,
-            "claim_count": accounts.c.claim_count + excluded.claim_count,
-            "updated_at": excluded.updated_at,
-        },
-    )
-
-
-_ACCOUNT_UPSERTS = {
-    "postgresql": _account_upsert(postgresql_insert),
-    "sqlite": _account_upsert(sqlite_insert),
-}
 
 
 def add_claim(conn: Connection, event: ClaimCreated, envelope: EventEnvelope) -> None:
@@ -158,49 +131,80 @@ def _status_setter(status: str) -> EventHandler:
     return set_status
 
 
-# --- account balances -------------------------------------------------------------------------
+# --- balances: each claim's ledger and the journal of its A/R ---------------------------------
 
 
-def _add_to_account(
-    conn: Connection,
-    *,
-    account_id: str,
-    organization_id: str,
-    at: datetime,
-    charges: Decimal = ZERO,
-    insurance_ar: Decimal = ZERO,
-    patient_ar: Decimal = ZERO,
-    payments: Decimal = ZERO,
-    adjustments: Decimal = ZERO,
-    claims_added: int = 0,
-) -> None:
+def post_to_ledger(conn: Connection, event: Any, envelope: EventEnvelope) -> None:
+    """Fold one claim event into the claim's ledger row and journal its A/R movements."""
+    org, claim_id = envelope.organization_id, envelope.stream_id
+    key = (claim_balances.c.organization_id == org) & (claim_balances.c.claim_id == claim_id)
+    stored = conn.execute(sa.select(claim_balances.c.facts).where(key)).scalar_one_or_none()
+    before = ledger.ClaimFacts.model_validate(stored) if stored is not None else None
+    facts, entries = ledger.fold(before, event, envelope)
+    values = {
+        "account_id": facts.account_id,
+        "payer_id": facts.payer_id,
+        "status": facts.status,
+        "charge": facts.charge,
+        "insurance_balance": facts.insurance_balance,
+        "patient_balance": facts.patient_balance,
+        "service_date": facts.service_date,
+        "last_billed_on": facts.last_billed_on,
+        "facts": facts.model_dump(mode="json"),
+    }
+    if before is None:
+        conn.execute(
+            claim_balances.insert().values(organization_id=org, claim_id=claim_id, **values)
+        )
+    else:
+        conn.execute(claim_balances.update().where(key).values(**values))
+    if entries:
+        conn.execute(
+            ledger_entries.insert(),
+            [
+                {
+                    "organization_id": org,
+                    "claim_id": claim_id,
+                    "stream_version": envelope.stream_version,
+                    "seq": seq,
+                    "account_id": facts.account_id,
+                    "payer_id": facts.payer_id,
+                    "bucket": entry.bucket,
+                    "kind": entry.kind,
+                    "amount": entry.amount,
+                    "posted_on": entry.posted_on,
+                }
+                for seq, entry in enumerate(entries, start=1)
+            ],
+        )
+
+
+def record_credit(conn: Connection, event: Any, envelope: EventEnvelope) -> None:
+    """A patient payment's unapplied part stays on the account as a credit."""
+    if event.unapplied > 0:
+        conn.execute(
+            account_credits.insert().values(
+                organization_id=envelope.organization_id,
+                account_id=event.account_id,
+                payment_id=event.payment_id,
+                amount=event.unapplied,
+                received_on=event.received_on,
+            )
+        )
+
+
+def record_statement(conn: Connection, event: Any, envelope: EventEnvelope) -> None:
     conn.execute(
-        _ACCOUNT_UPSERTS[conn.dialect.name],
-        {
-            "account_id": account_id,
-            "organization_id": organization_id,
-            "charges": charges,
-            "insurance_ar": insurance_ar,
-            "patient_ar": patient_ar,
-            "payments": payments,
-            "adjustments": adjustments,
-            "claim_count": claims_added,
-            "updated_at": at,
-        },
-    )
-
-
-def charge_account(conn: Connection, event: ClaimCreated, envelope: EventEnvelope) -> None:
-    """A new claim's charges are billed to insurance: they enter charges and insurance A/R."""
-    total = event.claim.total_charge
-    _add_to_account(
-        conn,
-        account_id=event.account_id,
-        organization_id=event.organization_id,
-        at=envelope.occurred_at,
-        charges=total,
-        insurance_ar=total,
-        claims_added=1,
+        account_statements.insert().values(
+            organization_id=envelope.organization_id,
+            account_id=event.account_id,
+            statement_id=event.statement_id,
+            statement_number=event.statement_number,
+            statement_date=event.statement_date,
+            balance_due=event.balance_due,
+            dunning_level=event.dunning_level,
+            event=event.model_dump(mode="json"),
+        )
     )
 
 
@@ -254,15 +258,24 @@ VIEW_HANDLERS: dict[str, EventHandler] = {
 }
 
 BALANCE_HANDLERS: dict[str, EventHandler] = {
-    "claim.created": charge_account,
+    # Every claim event: the ledger keeps the status and dates even when no money moves.
+    **{t: post_to_ledger for t in registry.event_types() if t.startswith("claim.")},
+    "patient_account.payment_received": record_credit,
+    "patient_account.statement_issued": record_statement,
 }
 
 claims_projection = Projection(CLAIMS_PROJECTION, followup_metadata, CLAIM_HANDLERS)
 claim_views_projection = Projection(CLAIM_VIEWS_PROJECTION, views_metadata, VIEW_HANDLERS)
-balances_projection = Projection(BALANCES_PROJECTION, balances_metadata, BALANCE_HANDLERS)
+balances_projection = Projection(BALANCES_PROJECTION, ledger_metadata, BALANCE_HANDLERS)
 
 PROJECTIONS: dict[str, Projection] = {
-    p.name: p for p in (claims_projection, claim_views_projection, balances_projection)
+    p.name: p
+    for p in (
+        claims_projection,
+        claim_views_projection,
+        balances_projection,
+        work_queues_projection,
+    )
 }
 
 decode_payload = decode_event

@@ -18,7 +18,8 @@ from services.followup.claim_view import (
     Submission,
     TimelineEntry,
 )
-from services.followup.tables import accounts, claim_lines, claim_views, claims
+from services.followup.reports import AccountBalancesPublic, account_balances
+from services.followup.tables import claim_balances, claim_lines, claim_views, claims
 
 
 class ClaimLinePublic(BaseModel):
@@ -60,17 +61,8 @@ class ClaimPublic(BaseModel):
     updated_at: datetime
 
 
-class AccountPublic(BaseModel):
-    account_id: str
-    charges: Decimal
-    insurance_ar: Decimal
-    patient_ar: Decimal
-    payments: Decimal
-    adjustments: Decimal
-    balance: Decimal
-    claim_count: int
-    claim_ids: list[str]
-    updated_at: datetime
+AccountPublic = AccountBalancesPublic
+"""A patient account: its balances and each claim's (services.followup.reports)."""
 
 
 def get_claim(conn: Connection, organization_id: str, claim_id: str) -> ClaimPublic | None:
@@ -143,31 +135,7 @@ def _story(conn: Connection, organization_id: str, claim_id: str) -> dict[str, A
 
 
 def get_account(conn: Connection, organization_id: str, account_id: str) -> AccountPublic | None:
-    row = conn.execute(
-        sa.select(accounts).where(
-            accounts.c.account_id == account_id, accounts.c.organization_id == organization_id
-        )
-    ).first()
-    if row is None:
-        return None
-    a = row._mapping
-    claim_ids = conn.execute(
-        sa.select(claims.c.claim_id)
-        .where(claims.c.account_id == account_id, claims.c.organization_id == organization_id)
-        .order_by(claims.c.created_at, claims.c.claim_id)
-    ).scalars()
-    return AccountPublic(
-        account_id=a["account_id"],
-        charges=a["charges"],
-        insurance_ar=a["insurance_ar"],
-        patient_ar=a["patient_ar"],
-        payments=a["payments"],
-        adjustments=a["adjustments"],
-        balance=a["insurance_ar"] + a["patient_ar"],
-        claim_count=a["claim_count"],
-        claim_ids=list(claim_ids),
-        updated_at=a["updated_at"],
-    )
+    return account_balances(conn, organization_id, account_id)
 
 
 def list_claims(conn: Connection, organization_id: str | None = None) -> list[ClaimPublic]:
@@ -181,10 +149,12 @@ def list_claims(conn: Connection, organization_id: str | None = None) -> list[Cl
 
 
 def list_accounts(conn: Connection, organization_id: str | None = None) -> list[AccountPublic]:
-    query = sa.select(accounts.c.account_id, accounts.c.organization_id).order_by(
-        accounts.c.account_id
+    query = (
+        sa.select(claim_balances.c.account_id, claim_balances.c.organization_id)
+        .distinct()
+        .order_by(claim_balances.c.account_id)
     )
     if organization_id is not None:
-        query = query.where(accounts.c.organization_id == organization_id)
+        query = query.where(claim_balances.c.organization_id == organization_id)
     found = [get_account(conn, org, aid) for aid, org in conn.execute(query)]
     return [a for a in found if a is not None]

@@ -1,4 +1,4 @@
-"""Follow-up read-model tables: claims (with lines) and patient account balances.
+"""Follow-up read-model tables: claims (with lines), claim views, balances, work queues.
 
 Every key starts with the organization, its own column: an account id is the organization
 and the patient control number joined by ':' (`shared.events.patient_account`), so
@@ -123,21 +123,7 @@ claim_views = sa.Table(
     sa.Column("view", sa.JSON().with_variant(JSONB(), "postgresql"), nullable=False),
 )
 
-balances_metadata = sa.MetaData()
-
-accounts = sa.Table(
-    "followup_account_balances",
-    balances_metadata,
-    sa.Column("organization_id", sa.String(100), primary_key=True),
-    sa.Column("account_id", sa.String(200), primary_key=True),
-    sa.Column("charges", MoneyColumn(ACCOUNT_PRECISION), nullable=False),
-    sa.Column("insurance_ar", MoneyColumn(ACCOUNT_PRECISION), nullable=False),
-    sa.Column("patient_ar", MoneyColumn(ACCOUNT_PRECISION), nullable=False),
-    sa.Column("payments", MoneyColumn(ACCOUNT_PRECISION), nullable=False),
-    sa.Column("adjustments", MoneyColumn(ACCOUNT_PRECISION), nullable=False),
-    sa.Column("claim_count", sa.Integer, nullable=False),
-    sa.Column("updated_at", AwareDateTime(), nullable=False),
-)
+RETIRED_ACCOUNTS_TABLE = "followup_account_balances"
 
 
 class OutdatedReadModel(RuntimeError):
@@ -145,9 +131,10 @@ class OutdatedReadModel(RuntimeError):
 
     def __init__(self, names: list[str]) -> None:
         super().__init__(
-            f"read-model tables {', '.join(names)} predate the organization-scoped keys: "
-            "drop them (DROP TABLE ... CASCADE), then run `revcycle projections rebuild "
-            "followup.claims` and `... followup.account_balances` (embedded demo: "
+            f"read-model tables {', '.join(names)} predate the organization-scoped keys or "
+            "the per-claim ledger: drop them (DROP TABLE ... CASCADE), then run `revcycle "
+            "projections rebuild followup.claims` and `... followup.account_balances` "
+            "(embedded demo: "
             "`revcycle demo --fresh`)"
         )
 
@@ -156,10 +143,127 @@ def outdated_tables(engine: sa.Engine) -> list[str]:
     """Existing follow-up tables whose primary key is not the one declared here."""
     inspector = sa.inspect(engine)
     outdated = []
-    for table in (claims, claim_lines, accounts):
+    # Balances were one summed row per account before the per-claim ledger: that table's
+    # projection tracking would say every event was applied to the new tables.
+    if inspector.has_table(RETIRED_ACCOUNTS_TABLE):
+        outdated.append(RETIRED_ACCOUNTS_TABLE)
+    for table in (claims, claim_lines):
         if not inspector.has_table(table.name):
             continue
         existing = inspector.get_pk_constraint(table.name)["constrained_columns"]
         if list(existing) != [column.name for column in table.primary_key.columns]:
             outdated.append(table.name)
     return outdated
+
+
+# --- balances: each claim's ledger and its journal of A/R movements ---------------------------
+
+ledger_metadata = sa.MetaData()
+
+claim_balances = sa.Table(
+    # One row per claim: services.followup.ledger.ClaimFacts, key amounts as columns.
+    "followup_claim_balances",
+    ledger_metadata,
+    sa.Column("organization_id", sa.String(100), primary_key=True),
+    sa.Column("claim_id", sa.String(64), primary_key=True),
+    sa.Column("account_id", sa.String(200), nullable=False),
+    sa.Column("payer_id", sa.String(80), nullable=False),
+    sa.Column("status", sa.String(40), nullable=False),
+    sa.Column("charge", MoneyColumn(), nullable=False),
+    sa.Column("insurance_balance", MoneyColumn(), nullable=False),
+    sa.Column("patient_balance", MoneyColumn(), nullable=False),
+    sa.Column("service_date", sa.Date, nullable=True),
+    sa.Column("last_billed_on", sa.Date, nullable=True),
+    sa.Column("facts", sa.JSON().with_variant(JSONB(), "postgresql"), nullable=False),
+    sa.Index("ix_followup_claim_balances_account", "organization_id", "account_id"),
+)
+
+ledger_entries = sa.Table(
+    # Every movement of a claim's insurance or patient A/R, with its posting day.
+    "followup_ledger_entries",
+    ledger_metadata,
+    sa.Column("organization_id", sa.String(100), primary_key=True),
+    sa.Column("claim_id", sa.String(64), primary_key=True),
+    sa.Column("stream_version", sa.Integer, primary_key=True),
+    sa.Column("seq", sa.Integer, primary_key=True),
+    sa.Column("account_id", sa.String(200), nullable=False),
+    sa.Column("payer_id", sa.String(80), nullable=False),
+    sa.Column("bucket", sa.String(10), nullable=False),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("amount", MoneyColumn(), nullable=False),
+    sa.Column("posted_on", sa.Date, nullable=False),
+    sa.Index("ix_followup_ledger_entries_posted", "organization_id", "posted_on"),
+)
+
+account_credits = sa.Table(
+    # Patient payments left unapplied (the account's credit), one row per payment.
+    "followup_account_credits",
+    ledger_metadata,
+    sa.Column("organization_id", sa.String(100), primary_key=True),
+    sa.Column("account_id", sa.String(200), primary_key=True),
+    sa.Column("payment_id", sa.String(64), primary_key=True),
+    sa.Column("amount", MoneyColumn(), nullable=False),
+    sa.Column("received_on", sa.Date, nullable=False),
+)
+
+account_statements = sa.Table(
+    # Statements issued per account (the newest drives the next dunning level).
+    "followup_account_statements",
+    ledger_metadata,
+    sa.Column("organization_id", sa.String(100), primary_key=True),
+    sa.Column("account_id", sa.String(200), primary_key=True),
+    sa.Column("statement_id", sa.String(64), primary_key=True),
+    sa.Column("statement_number", sa.Integer, nullable=False),
+    sa.Column("statement_date", sa.Date, nullable=False),
+    sa.Column("balance_due", MoneyColumn(), nullable=False),
+    sa.Column("dunning_level", sa.Integer, nullable=False),
+    sa.Column("event", sa.JSON().with_variant(JSONB(), "postgresql"), nullable=False),
+)
+
+# --- work queues --------------------------------------------------------------------------------
+
+queues_metadata = sa.MetaData()
+
+work_items = sa.Table(
+    "followup_work_items",
+    queues_metadata,
+    sa.Column("organization_id", sa.String(100), primary_key=True),
+    sa.Column("item_id", sa.String(64), primary_key=True),
+    sa.Column("queue", sa.String(80), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),  # open | resolved | closed
+    sa.Column("claim_id", sa.String(64), nullable=True),
+    sa.Column("account_id", sa.String(200), nullable=True),
+    sa.Column("payer_id", sa.String(80), nullable=True),
+    sa.Column("reference", sa.String(220), nullable=True),
+    sa.Column("amount_at_stake", MoneyColumn(), nullable=False),
+    sa.Column("risk_of_loss", sa.String(8), nullable=False),  # exact decimal text
+    sa.Column("priority", MoneyColumn(), nullable=False),
+    sa.Column("age_from", sa.Date, nullable=False),
+    sa.Column("deadline", sa.Date, nullable=True),
+    sa.Column("reason", sa.String(500), nullable=False),
+    sa.Column("claimed_by", sa.String(200), nullable=True),
+    sa.Column("claim_expires_at", AwareDateTime(), nullable=True),
+    sa.Column("assignee", sa.String(200), nullable=True),
+    sa.Column("snoozed_until", sa.Date, nullable=True),
+    sa.Column("outcome", sa.String(20), nullable=True),
+    sa.Column("opened_at", AwareDateTime(), nullable=False),
+    sa.Column("updated_at", AwareDateTime(), nullable=False),
+    sa.Column("stream_version", sa.Integer, nullable=False),
+    sa.Index("ix_followup_work_items_queue", "organization_id", "status", "queue", "priority"),
+    sa.Index("ix_followup_work_items_claim", "organization_id", "claim_id"),
+)
+
+work_item_history = sa.Table(
+    "followup_work_item_history",
+    queues_metadata,
+    sa.Column("organization_id", sa.String(100), primary_key=True),
+    sa.Column("item_id", sa.String(64), primary_key=True),
+    sa.Column("stream_version", sa.Integer, primary_key=True),
+    sa.Column("claim_id", sa.String(64), nullable=True),
+    sa.Column("account_id", sa.String(200), nullable=True),
+    sa.Column("type", sa.String(40), nullable=False),
+    sa.Column("at", AwareDateTime(), nullable=False),
+    sa.Column("by", sa.String(200), nullable=True),
+    sa.Column("summary", sa.String(4200), nullable=False),
+    sa.Index("ix_followup_work_item_history_claim", "organization_id", "claim_id"),
+)

@@ -279,7 +279,10 @@ def example_events() -> list[Event]:
             item_id="wi-0001", claim_id=claim_id, assignee="specialist-2", by="supervisor-1"
         ),
         wi.WorkItemNoted(
-            item_id="wi-0001", claim_id=claim_id, by="specialist-2", note="Called payer: auth on file"
+            item_id="wi-0001",
+            claim_id=claim_id,
+            by="specialist-2",
+            note="Called payer: auth on file",
         ),
         wi.WorkItemSnoozed(
             item_id="wi-0001", claim_id=claim_id, by="specialist-2", until=date(2026, 3, 20)

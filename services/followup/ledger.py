@@ -1,0 +1,475 @@
+"""A claim's money and dates as follow-up keeps them: one pure fold over the claim's stream.
+
+`fold(facts, event, envelope) -> (facts, entries)` is the single place where claim events
+become balances. The balances projection stores the facts (one row per claim) and the
+entries (a journal: every movement of insurance or patient A/R with its posting date, so
+any balance, aging bucket or KPI can be computed as of any day); the queue rules read the
+same facts. Pure: no I/O, no clock; money is `Decimal`.
+
+How an 835 posts (docs/kpis.md, "Posting"):
+- PR adjustments move from insurance A/R to patient A/R (the patient's responsibility);
+- contractual adjustments (CARCs in `CONTRACTUAL_CARCS`, and every non-PR adjustment of a
+  claim paid in full) come off insurance A/R;
+- any other adjustment of a denial or partial payment is a *denied* amount: it stays in
+  insurance A/R, to be appealed, corrected or written off by a person.
+So `insurance_balance = charge - payer_paid - contractual - patient_responsibility -
+insurance_written_off` and `patient_balance = patient_responsibility - patient_paid -
+patient_written_off`; a negative balance is a credit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared.events.envelope import EventEnvelope
+from shared.money import ZERO
+
+INSURANCE = "insurance"
+PATIENT = "patient"
+
+# CARCs that reduce what may be collected by contract or law (the allowance), not a denial.
+CONTRACTUAL_CARCS = frozenset({"45", "42", "59", "94", "131", "144", "172", "253"})
+
+# Write-off codes follow-up appends, and the balance each comes off.
+WRITE_OFF_BALANCE: dict[str, str] = {
+    "SMALL_BALANCE": PATIENT,
+    "BAD_DEBT": PATIENT,
+    "CHARITY": PATIENT,
+    "HARDSHIP": PATIENT,
+    "TIMELY_FILING": INSURANCE,
+    "DENIAL": INSURANCE,
+    "ADMINISTRATIVE": INSURANCE,
+}
+
+ADJUDICATIONS = ("claim.paid", "claim.partially_paid", "claim.denied")
+
+
+class Entry(BaseModel):
+    """One movement of a claim's A/R: which side, why, how much (signed), on which day."""
+
+    model_config = ConfigDict(frozen=True)
+
+    bucket: str  # insurance | patient
+    kind: (
+        str  # charge | payer_payment | contractual | transfer | patient_payment | write_off | void
+    )
+    amount: Decimal  # signed change of the bucket's balance
+    posted_on: date
+
+
+class DeniedCode(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    group: str
+    code: str
+    amount: Decimal = ZERO
+    line_number: int | None = None
+
+
+class ClaimFacts(BaseModel):
+    """What follow-up knows about one claim's money, dates and first-pass history."""
+
+    model_config = ConfigDict(frozen=True)
+
+    claim_id: str
+    organization_id: str
+    account_id: str
+    patient_control_number: str
+    payer_id: str
+    payer_name: str
+    filing_indicator: str
+    kind: str
+    status: str = "created"
+    charge: Decimal = ZERO
+    payer_paid: Decimal = ZERO
+    contractual: Decimal = ZERO
+    patient_responsibility: Decimal = ZERO
+    patient_paid: Decimal = ZERO
+    patient_written_off: Decimal = ZERO
+    insurance_written_off: Decimal = ZERO
+    denied_amount: Decimal = ZERO
+    service_date: date | None = None
+    created_on: date
+    first_submitted_on: date | None = None
+    last_billed_on: date | None = None
+    submissions: int = 0
+    scrub_failures: int = 0
+    amended: bool = False
+    rejections: int = 0
+    rejected_before_acceptance: bool = False
+    accepted: bool = False
+    corrections: int = 0
+    adjudications: int = 0
+    first_outcome: str | None = None  # paid | partially_paid | denied
+    first_adjudicated_on: date | None = None
+    first_paid_on: date | None = None
+    last_remittance_on: date | None = None
+    initial_denied_charge: Decimal = ZERO  # charges of the lines denied at first adjudication
+    denial_category: str | None = None
+    denial_queue: str | None = None
+    denied_codes: tuple[DeniedCode, ...] = ()
+    remark_codes: tuple[str, ...] = ()
+    overturned: bool = False  # paid after an initial denial
+    underpaid_shortfall: Decimal = ZERO
+    appeals: int = 0
+    open_appeal_id: str | None = None
+    appeal_outcome: str | None = None
+    voided: bool = False
+    lines: tuple[dict[str, Any], ...] = Field(default=())
+
+    @property
+    def insurance_balance(self) -> Decimal:
+        return (
+            self.charge
+            - self.payer_paid
+            - self.contractual
+            - self.patient_responsibility
+            - self.insurance_written_off
+        )
+
+    @property
+    def patient_balance(self) -> Decimal:
+        return self.patient_responsibility - self.patient_paid - self.patient_written_off
+
+    @property
+    def adjudicated(self) -> bool:
+        return self.adjudications > 0
+
+
+Rule = Callable[[ClaimFacts | None, Any, EventEnvelope], tuple[ClaimFacts, list[Entry]]]
+RULES: dict[str, Rule] = {}
+
+STATUS_AFTER: dict[str, str] = {
+    "claim.created": "created",
+    "claim.scrub_failed": "held",
+    "claim.amended": "amended",
+    "claim.ready": "ready",
+    "claim.submitted": "submitted",
+    "claim.acknowledged": "acknowledged",
+    "claim.rejected": "rejected",
+    "claim.accepted": "accepted",
+    "claim.corrected": "corrected",
+    "claim.voided": "voided",
+    "claim.paid": "paid",
+    "claim.partially_paid": "partially_paid",
+    "claim.denied": "denied",
+    "claim.reversed": "reversed",
+    "claim.appealed": "appealed",
+    "claim.closed": "closed",
+}
+
+
+class LedgerInconsistency(ValueError):
+    """An event for a claim whose claim.created was never seen (dead-lettered)."""
+
+
+def rule(event_type: str) -> Callable[[Rule], Rule]:
+    def register(function: Rule) -> Rule:
+        RULES[event_type] = function
+        return function
+
+    return register
+
+
+def fold(
+    facts: ClaimFacts | None, event: Any, envelope: EventEnvelope
+) -> tuple[ClaimFacts, list[Entry]]:
+    """The facts after one more event of the claim's stream, and the A/R it moved."""
+    function = RULES.get(envelope.type)
+    if function is not None:
+        facts, entries = function(facts, event, envelope)
+    elif facts is None:
+        raise LedgerInconsistency(f"{envelope.type} before claim.created for {envelope.stream_id}")
+    else:
+        entries = []
+    status = STATUS_AFTER.get(envelope.type)
+    if status is not None and facts.status != status:
+        facts = facts.model_copy(update={"status": status})
+    return facts, entries
+
+
+def _known(facts: ClaimFacts | None, envelope: EventEnvelope) -> ClaimFacts:
+    if facts is None:
+        raise LedgerInconsistency(f"{envelope.type} before claim.created for {envelope.stream_id}")
+    return facts
+
+
+def _day(envelope: EventEnvelope) -> date:
+    return envelope.occurred_at.date()
+
+
+def _lines(claim: Any) -> tuple[dict[str, Any], ...]:
+    return tuple(
+        {
+            "line_number": line.line_number,
+            "procedure_code": line.procedure_code,
+            "revenue_code": line.revenue_code,
+            "modifiers": list(line.modifiers),
+            "units": format(line.units, "f"),
+            "charge": format(line.charge, "f"),
+            "service_date": line.service_date.isoformat() if line.service_date else None,
+        }
+        for line in claim.lines
+    )
+
+
+@rule("claim.created")
+def _created(facts: ClaimFacts | None, event: Any, envelope: EventEnvelope) -> Any:
+    claim = event.claim
+    created = ClaimFacts(
+        claim_id=event.claim_id,
+        organization_id=event.organization_id,
+        account_id=event.account_id,
+        patient_control_number=claim.patient_control_number,
+        payer_id=claim.payer.payer_id,
+        payer_name=claim.payer.name,
+        filing_indicator=claim.payer.claim_filing_indicator,
+        kind=claim.kind.value,
+        charge=claim.total_charge,
+        service_date=claim.first_service_date,
+        created_on=_day(envelope),
+        lines=_lines(claim),
+    )
+    return created, [
+        Entry(bucket=INSURANCE, kind="charge", amount=claim.total_charge, posted_on=_day(envelope))
+    ]
+
+
+def _recharge(facts: ClaimFacts, claim: Any, envelope: EventEnvelope) -> list[Entry]:
+    delta = claim.total_charge - facts.charge
+    if not delta:
+        return []
+    return [Entry(bucket=INSURANCE, kind="charge", amount=delta, posted_on=_day(envelope))]
+
+
+@rule("claim.amended")
+def _amended(facts: ClaimFacts | None, event: Any, envelope: EventEnvelope) -> Any:
+    known = _known(facts, envelope)
+    claim = event.claim
+    entries = _recharge(known, claim, envelope)
+    return known.model_copy(
+        update={
+            "amended": True,
+            "charge": claim.total_charge,
+            "payer_id": claim.payer.payer_id,
+            "payer_name": claim.payer.name,
+            "filing_indicator": claim.payer.claim_filing_indicator,
+            "service_date": claim.first_service_date,
+            "lines": _lines(claim),
+        }
+    ), entries
+
+
+@rule("claim.corrected")
+def _corrected(facts: ClaimFacts | None, event: Any, envelope: EventEnvelope) -> Any:
+    known = _known(facts, envelope)
+    claim = event.corrected_claim
+    entries = _recharge(known, claim, envelope)
+    return known.model_copy(
+        update={
+            "corrections": known.corrections + 1,
+            "charge": claim.total_charge,
+            "service_date": claim.first_service_date,
+            "lines": _lines(claim),
+        }
+    ), entries
+
+
+@rule("claim.scrub_failed")
+def _scrub_failed(facts: ClaimFacts | None, event: Any, envelope: EventEnvelope) -> Any:
+    known = _known(facts, envelope)
+    return known.model_copy(update={"scrub_failures": known.scrub_failures + 1}), []
+
+
+@rule("claim.submitted")
+def _submitted(facts: ClaimFacts | None, event: Any, envelope: EventEnvelope) -> Any:
+    known = _known(facts, envelope)
+    day = _day(envelope)
+    return known.model_copy(
+        update={
+            "submissions": known.submissions + 1,
+            "first_submitted_on": known.first_submitted_on or day,
+            "last_billed_on": day,
+        }
+    ), []
+
+
+@rule("claim.rejected")
+def _rejected(facts: ClaimFacts | None, event: Any, envelope: EventEnvelope) -> Any:
+    known = _known(facts, envelope)
+    return known.model_copy(
+        update={
+            "rejections": known.rejections + 1,
+            "rejected_before_acceptance": known.rejected_before_acceptance or not known.accepted,
+        }
+    ), []
+
+
+@rule("claim.accepted")
+def _accepted(facts: ClaimFacts | None, event: Any, envelope: EventEnvelope) -> Any:
+    return _known(facts, envelope).model_copy(update={"accepted": True}), []
+
+
+def _posting(
+    known: ClaimFacts, event: Any, envelope: EventEnvelope, *, sign: int, paid_in_full: bool
+) -> tuple[dict[str, Any], list[Entry], Decimal]:
+    """Money of one claim payment (sign -1 reverses one): updates, entries, denied amount."""
+    adjustments = event.adjustments if sign > 0 else event.reversed_adjustments
+    contractual = ZERO
+    denied = ZERO
+    for adjustment in adjustments:
+        group = str(adjustment.group)
+        if group == "PR":
+            continue
+        if paid_in_full or adjustment.reason_code in CONTRACTUAL_CARCS:
+            contractual += adjustment.amount
+        else:
+            denied += adjustment.amount
+    if sign > 0:
+        paid, patient = event.paid_amount, event.patient_responsibility
+        posted_on = event.paid_on
+    else:
+        paid, patient = event.reversed_paid_amount, event.reversed_patient_responsibility
+        posted_on = event.reversed_on
+    paid, patient, contractual, denied = (sign * v for v in (paid, patient, contractual, denied))
+    entries = [
+        Entry(bucket=INSURANCE, kind="payer_payment", amount=-paid, posted_on=posted_on),
+        Entry(bucket=INSURANCE, kind="contractual", amount=-contractual, posted_on=posted_on),
+        Entry(bucket=INSURANCE, kind="transfer", amount=-patient, posted_on=posted_on),
+        Entry(bucket=PATIENT, kind="transfer", amount=patient, posted_on=posted_on),
+    ]
+    updates = {
+        "payer_paid": known.payer_paid + paid,
+        "contractual": known.contractual + contractual,
+        "patient_responsibility": known.patient_responsibility + patient,
+        "denied_amount": known.denied_amount + denied,
+        "last_remittance_on": posted_on,
+    }
+    return updates, [e for e in entries if e.amount], denied
+
+
+def _adjudicated(facts: ClaimFacts | None, event: Any, envelope: EventEnvelope) -> Any:
+    known = _known(facts, envelope)
+    outcome = envelope.type.removeprefix("claim.")
+    updates, entries, denied = _posting(
+        known, event, envelope, sign=1, paid_in_full=outcome == "paid"
+    )
+    first = known.adjudications == 0
+    updates["adjudications"] = known.adjudications + 1
+    if first:
+        updates["first_outcome"] = outcome
+        updates["first_adjudicated_on"] = event.paid_on
+        if outcome == "denied":
+            updates["initial_denied_charge"] = event.charge_amount
+        elif outcome == "partially_paid":
+            updates["initial_denied_charge"] = denied
+    if event.paid_amount > 0 and known.first_paid_on is None:
+        updates["first_paid_on"] = event.paid_on
+    if event.paid_amount > 0 and known.first_outcome in ("denied", "partially_paid") and not first:
+        updates["overturned"] = True
+    if outcome in ("denied", "partially_paid"):
+        updates["denial_category"] = getattr(event, "denial_category", None) or _category_of(event)
+        updates["denial_queue"] = getattr(event, "queue", None)
+        updates["denied_codes"] = tuple(
+            DeniedCode(
+                group=str(a.group),
+                code=a.reason_code,
+                amount=a.amount,
+                line_number=a.line_number,
+            )
+            for a in event.adjustments
+            if str(a.group) != "PR" and a.reason_code not in CONTRACTUAL_CARCS
+        )
+        updates["remark_codes"] = tuple(event.remark_codes)
+    return known.model_copy(update=updates), entries
+
+
+def _category_of(event: Any) -> str | None:
+    """A partial payment without a category of its own: the remit service names none yet."""
+    return None
+
+
+for _type in ADJUDICATIONS:
+    RULES[_type] = _adjudicated
+
+
+@rule("claim.reversed")
+def _reversed(facts: ClaimFacts | None, event: Any, envelope: EventEnvelope) -> Any:
+    known = _known(facts, envelope)
+    # A reversal takes back a payment in full: its adjustments were posted with it.
+    updates, entries, _ = _posting(known, event, envelope, sign=-1, paid_in_full=True)
+    return known.model_copy(update=updates), entries
+
+
+@rule("claim.underpaid")
+def _underpaid(facts: ClaimFacts | None, event: Any, envelope: EventEnvelope) -> Any:
+    known = _known(facts, envelope)
+    return known.model_copy(
+        update={"underpaid_shortfall": known.underpaid_shortfall + event.shortfall}
+    ), []
+
+
+@rule("claim.voided")
+def _voided(facts: ClaimFacts | None, event: Any, envelope: EventEnvelope) -> Any:
+    known = _known(facts, envelope)
+    balance = known.insurance_balance
+    entries = (
+        [Entry(bucket=INSURANCE, kind="void", amount=-balance, posted_on=_day(envelope))]
+        if balance
+        else []
+    )
+    # The voided amount leaves A/R as a write-off of the insurance balance.
+    return known.model_copy(
+        update={"voided": True, "insurance_written_off": known.insurance_written_off + balance}
+    ), entries
+
+
+@rule("claim.written_off")
+def _written_off(facts: ClaimFacts | None, event: Any, envelope: EventEnvelope) -> Any:
+    known = _known(facts, envelope)
+    bucket = WRITE_OFF_BALANCE.get(event.reason_code)
+    if bucket is None:
+        # A code follow-up does not write: the patient's balance first, as v1 write-offs were.
+        bucket = PATIENT if known.patient_balance >= event.amount else INSURANCE
+    field = "patient_written_off" if bucket == PATIENT else "insurance_written_off"
+    entry = Entry(bucket=bucket, kind="write_off", amount=-event.amount, posted_on=_day(envelope))
+    return known.model_copy(update={field: getattr(known, field) + event.amount}), [entry]
+
+
+@rule("claim.patient_payment_applied")
+def _patient_paid(facts: ClaimFacts | None, event: Any, envelope: EventEnvelope) -> Any:
+    known = _known(facts, envelope)
+    entry = Entry(
+        bucket=PATIENT, kind="patient_payment", amount=-event.amount, posted_on=event.received_on
+    )
+    return known.model_copy(update={"patient_paid": known.patient_paid + event.amount}), [entry]
+
+
+@rule("claim.appealed")
+def _appealed(facts: ClaimFacts | None, event: Any, envelope: EventEnvelope) -> Any:
+    known = _known(facts, envelope)
+    return known.model_copy(
+        update={"appeals": known.appeals + 1, "open_appeal_id": event.appeal_id}
+    ), []
+
+
+@rule("claim.appeal_decided")
+def _appeal_decided(facts: ClaimFacts | None, event: Any, envelope: EventEnvelope) -> Any:
+    known = _known(facts, envelope)
+    return known.model_copy(
+        update={"open_appeal_id": None, "appeal_outcome": str(event.outcome)}
+    ), []
+
+
+def denial_queue_of(facts: ClaimFacts) -> str:
+    """The denial's queue: the remit service's name when it gives one, else by category."""
+    if facts.denial_queue:
+        return facts.denial_queue
+    category = (facts.denial_category or "other").strip().lower().replace("_", "-")
+    category = "-".join(part for part in category.replace(" ", "-").split("-") if part)
+    return f"denials.{category or 'other'}"

@@ -1,0 +1,339 @@
+"""The queue process: applies the rule table to every event, opening and closing work items.
+
+A process (not a projection): what it decides is appended as `work_item.opened` /
+`work_item.closed` on each item's own stream, in the same transaction as its tracking row,
+so a redelivered event opens nothing twice, and the work-queue topic carries every item to
+outside vendors. Its own tables: each claim's facts (the ledger fold, so rules see the
+claim as of the event) and an index of open items per subject and queue (a hint: the item's
+stream decides, so an item a person resolved is not closed again, and a new one may open).
+
+Item ids are derived from the opening event (uuid5), so the same log opens the same items.
+Events appended here take the time of the event that caused them: replaying a month of
+events opens items dated in that month, not today.
+
+`sweep(...)` is the clock's part: claims that have waited too long for a payer, appeals
+whose deadline draws near. It appends `claim.follow_up_due` on the claim (once per
+submission or remittance), and the rule table opens the item from that event like any other.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Connection
+
+from services.followup import ledger
+from services.followup.claim_commands import FOLLOWUP_CLAIM, FlagFollowUp
+from services.followup.ledger import ClaimFacts
+from services.followup.payer_rules import PayerRules
+from services.followup.queue_rules import (
+    ACCOUNT,
+    CLAIM,
+    DENIALS,
+    RULES,
+    Context,
+    QueueRule,
+    reference_of,
+    rule_event_types,
+)
+from services.followup.tables import MoneyColumn
+from services.followup.work_items import OPEN, WORK_ITEM, Close, Open
+from shared.events.envelope import EventEnvelope
+from shared.events.followup_claims import FollowUpReason
+from shared.eventstore.interface import EventStore
+from shared.kernel import UnitOfWork
+from shared.messaging.process import Process
+
+QUEUE_PROCESS = "followup.queue_rules"
+PRODUCER = "followup"
+ITEM_NAMESPACE = uuid.UUID("6f1d2c62-3a47-4e0b-9a51-0c1f61c0e5a1")
+
+queue_metadata = sa.MetaData()
+
+queue_facts = sa.Table(
+    "followup_queue_facts",
+    queue_metadata,
+    sa.Column("organization_id", sa.String(100), primary_key=True),
+    sa.Column("claim_id", sa.String(64), primary_key=True),
+    sa.Column("account_id", sa.String(200), nullable=False),
+    sa.Column("status", sa.String(40), nullable=False),
+    sa.Column("patient_balance", MoneyColumn(), nullable=False),
+    sa.Column("facts", sa.JSON().with_variant(JSONB(), "postgresql"), nullable=False),
+    sa.Index("ix_followup_queue_facts_account", "organization_id", "account_id"),
+    sa.Index("ix_followup_queue_facts_status", "organization_id", "status"),
+)
+
+open_items = sa.Table(
+    "followup_queue_open",
+    queue_metadata,
+    sa.Column("organization_id", sa.String(100), primary_key=True),
+    sa.Column("subject", sa.String(220), primary_key=True),  # claim:<id>, account:<id>, ...
+    sa.Column("queue", sa.String(80), primary_key=True),
+    sa.Column("item_id", sa.String(64), nullable=False),
+)
+
+HANDLED_TYPES = frozenset({t for t in ledger.RULES} | set(ledger.STATUS_AFTER) | rule_event_types())
+
+
+def item_id_for(organization_id: str, queue: str, subject: str, cause: EventEnvelope) -> str:
+    """The item an event opens: the same log always opens the same ids."""
+    key = f"{organization_id}|{queue}|{subject}|{cause.event_id}"
+    return f"wi-{uuid.uuid5(ITEM_NAMESPACE, key).hex}"
+
+
+def load_facts(conn: Connection, organization_id: str, claim_id: str) -> ClaimFacts | None:
+    document = conn.execute(
+        sa.select(queue_facts.c.facts).where(
+            queue_facts.c.organization_id == organization_id, queue_facts.c.claim_id == claim_id
+        )
+    ).scalar_one_or_none()
+    return ClaimFacts.model_validate(document) if document is not None else None
+
+
+def _save_facts(conn: Connection, before: ClaimFacts | None, facts: ClaimFacts) -> None:
+    values = {
+        "account_id": facts.account_id,
+        "status": facts.status,
+        "patient_balance": facts.patient_balance,
+        "facts": facts.model_dump(mode="json"),
+    }
+    if before is None:
+        conn.execute(
+            queue_facts.insert().values(
+                organization_id=facts.organization_id, claim_id=facts.claim_id, **values
+            )
+        )
+    else:
+        conn.execute(
+            queue_facts.update()
+            .where(
+                queue_facts.c.organization_id == facts.organization_id,
+                queue_facts.c.claim_id == facts.claim_id,
+            )
+            .values(**values)
+        )
+
+
+@dataclass
+class QueueProcess:
+    """The process's handler, with the store and the payer rules it needs."""
+
+    store: EventStore
+    payer_rules: Callable[[], PayerRules]
+
+    def handle(self, conn: Connection, event: Any, envelope: EventEnvelope) -> None:
+        org = envelope.organization_id
+        facts: ClaimFacts | None = None
+        if envelope.type.startswith("claim."):
+            before = load_facts(conn, org, envelope.stream_id)
+            if before is None and envelope.type != "claim.created":
+                # Not ours to judge (a claim made before follow-up ran): the ledger says why.
+                raise ledger.LedgerInconsistency(
+                    f"{envelope.type} before claim.created for {envelope.stream_id}"
+                )
+            facts, _ = ledger.fold(before, event, envelope)
+            _save_facts(conn, before, facts)
+        payer = (
+            self.payer_rules().for_claim(facts.payer_id, facts.filing_indicator)
+            if facts is not None
+            else None
+        )
+        ctx = Context(event=event, envelope=envelope, facts=facts, payer=payer)
+        # The cause's time: replaying the log opens the same items with the same dates.
+        uow = UnitOfWork(self.store, producer=PRODUCER, clock=lambda: envelope.occurred_at)
+        bound = uow.bound(conn)
+        for rule in RULES:
+            if envelope.type in rule.closes_on and rule.close_when(ctx):
+                self._close(conn, bound, rule, ctx)
+        for rule in RULES:
+            if envelope.type in rule.opens_on and rule.when(ctx):
+                self._open(conn, bound, rule, ctx)
+
+    def _subject(self, rule: QueueRule, ctx: Context) -> tuple[str, str | None, str | None]:
+        """(subject key, claim id, account id) of the item a rule opens or closes."""
+        if rule.subject == CLAIM:
+            return f"claim:{ctx.claim.claim_id}", ctx.claim.claim_id, ctx.claim.account_id
+        if rule.subject == ACCOUNT:
+            account = str(ctx.event.account_id)
+            return f"account:{account}", None, account
+        return f"ref:{reference_of(ctx.event, ctx.envelope)}", None, None
+
+    def _open(self, conn: Connection, uow: UnitOfWork[Any], rule: QueueRule, ctx: Context) -> None:
+        org = ctx.envelope.organization_id
+        subject, claim_id, account_id = self._subject(rule, ctx)
+        queue = rule.name_for(ctx)
+        key = (
+            (open_items.c.organization_id == org)
+            & (open_items.c.subject == subject)
+            & (open_items.c.queue == queue)
+        )
+        existing = conn.execute(sa.select(open_items.c.item_id).where(key)).scalar_one_or_none()
+        if existing is not None:
+            if uow.load(WORK_ITEM, existing).state.status == OPEN:
+                return  # one open item per subject and queue
+            conn.execute(open_items.delete().where(key))
+        item_id = item_id_for(org, queue, subject, ctx.envelope)
+        amount = rule.amount(ctx)
+        uow.run(
+            WORK_ITEM,
+            item_id,
+            Open(
+                queue=queue,
+                claim_id=claim_id,
+                account_id=account_id,
+                payer_id=ctx.facts.payer_id
+                if ctx.facts is not None
+                else getattr(ctx.event, "payer_id", None),
+                reference=None if claim_id or account_id else subject.removeprefix("ref:"),
+                amount_at_stake=amount,
+                risk_of_loss=rule.risk_of_loss,
+                age_from=rule.age_from(ctx),
+                deadline=rule.deadline(ctx),
+                reason=rule.reason(ctx),
+                opened_by_event=ctx.envelope.type,
+            ),
+            organization_id=org,
+            cause=ctx.envelope,
+        )
+        conn.execute(
+            open_items.insert().values(
+                organization_id=org, subject=subject, queue=queue, item_id=item_id
+            )
+        )
+
+    def _close(self, conn: Connection, uow: UnitOfWork[Any], rule: QueueRule, ctx: Context) -> None:
+        org = ctx.envelope.organization_id
+        subject, _, _ = self._subject(rule, ctx)
+        where = (open_items.c.organization_id == org) & (open_items.c.subject == subject)
+        if rule.family:
+            where &= open_items.c.queue.startswith(rule.queue)
+        else:
+            where &= open_items.c.queue == rule.queue
+        for item_id, queue in conn.execute(
+            sa.select(open_items.c.item_id, open_items.c.queue).where(where)
+        ).all():
+            uow.run(
+                WORK_ITEM,
+                item_id,
+                Close(closed_by_event=ctx.envelope.type, reason=_closing_reason(ctx)),
+                cause=ctx.envelope,
+            )
+            conn.execute(
+                open_items.delete().where(
+                    (open_items.c.organization_id == org)
+                    & (open_items.c.subject == subject)
+                    & (open_items.c.queue == queue)
+                )
+            )
+
+
+def _closing_reason(ctx: Context) -> str:
+    return {
+        "claim.paid": "the payer paid the claim",
+        "claim.appealed": "an appeal was filed",
+        "claim.submitted": "the claim was submitted again",
+        "claim.corrected": "a corrected claim replaced it",
+        "claim.accepted": "the payer accepted the claim",
+        "claim.voided": "the claim was voided",
+        "claim.written_off": "the balance was written off",
+        "patient_account.payment_received": "the patient paid the balance",
+    }.get(ctx.envelope.type, ctx.envelope.type.replace("_", " "))
+
+
+def queue_process(store: EventStore, payer_rules: Callable[[], PayerRules]) -> Process:
+    process = QueueProcess(store, payer_rules)
+    return Process(
+        QUEUE_PROCESS, {t: process.handle for t in sorted(HANDLED_TYPES)}, metadata=queue_metadata
+    )
+
+
+# --- the sweep: what time alone makes due ------------------------------------------------------
+
+NO_RESPONSE_STATUSES = ("submitted", "acknowledged", "accepted")
+APPEAL_STATUSES = ("denied", "partially_paid", "paid")
+
+
+@dataclass
+class SweepResult:
+    no_response: int = 0
+    appeals_due: int = 0
+
+
+def sweep(
+    engine: sa.Engine,
+    store: EventStore,
+    payer_rules: PayerRules,
+    as_of: date,
+    *,
+    appeal_warning_days: int = 30,
+    organization_id: str | None = None,
+    clock: Callable[[], datetime] | None = None,
+) -> SweepResult:
+    """Append `claim.follow_up_due` for claims the payer left unanswered or whose appeal
+    deadline is within `appeal_warning_days` of `as_of` (each once per submission/remittance)."""
+    result = SweepResult()
+    query = sa.select(
+        queue_facts.c.organization_id, queue_facts.c.claim_id, queue_facts.c.facts
+    ).where(queue_facts.c.status.in_((*NO_RESPONSE_STATUSES, *APPEAL_STATUSES)))
+    if organization_id is not None:
+        query = query.where(queue_facts.c.organization_id == organization_id)
+    with engine.connect() as conn:
+        candidates = [
+            (org, cid, ClaimFacts.model_validate(doc)) for org, cid, doc in conn.execute(query)
+        ]
+    at = clock or (lambda: datetime.combine(as_of, datetime.min.time()).astimezone())
+    for org, claim_id, facts in candidates:
+        payer = payer_rules.for_claim(facts.payer_id, facts.filing_indicator)
+        command: FlagFollowUp | None = None
+        if facts.status in NO_RESPONSE_STATUSES and facts.last_billed_on is not None:
+            waited = (as_of - facts.last_billed_on).days
+            if waited >= payer.no_response_days:
+                command = FlagFollowUp(
+                    reason=FollowUpReason.NO_RESPONSE,
+                    as_of=as_of,
+                    since=facts.last_billed_on,
+                    deadline=payer.timely_filing_deadline(facts.service_date),
+                    detail=(
+                        f"no answer from {facts.payer_name} {waited} days after submission "
+                        f"(payer's limit {payer.no_response_days})"
+                    ),
+                )
+        elif (
+            facts.status in APPEAL_STATUSES
+            and facts.open_appeal_id is None
+            and facts.last_remittance_on is not None
+            and (
+                (facts.denied_amount > 0 and facts.insurance_balance > 0)
+                or (facts.underpaid_shortfall > 0 and facts.appeals == 0)
+            )
+        ):
+            level = min(facts.appeals + 1, 2)
+            deadline = payer.appeal_deadline(level, facts.last_remittance_on)
+            if deadline - timedelta(days=appeal_warning_days) <= as_of:
+                command = FlagFollowUp(
+                    reason=FollowUpReason.APPEAL_DEADLINE,
+                    as_of=as_of,
+                    since=facts.last_remittance_on,
+                    deadline=deadline,
+                    detail=f"{payer.describe_appeal(level)}: file by {deadline.isoformat()}",
+                )
+        if command is None:
+            continue
+        uow = UnitOfWork(store, producer=PRODUCER, clock=at)
+        with uow:
+            appended = uow.run(FOLLOWUP_CLAIM, claim_id, command, organization_id=org)
+        if appended.events:
+            if command.reason is FollowUpReason.NO_RESPONSE:
+                result.no_response += 1
+            else:
+                result.appeals_due += 1
+    return result
+
+
+__all__ = ["DENIALS", "QUEUE_PROCESS", "queue_process", "sweep"]

@@ -1,0 +1,1 @@
+"""Follow-up's editable rules: payer deadlines (payer_rules.yaml), letter templates."""
