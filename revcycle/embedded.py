@@ -103,7 +103,7 @@ def open_embedded(
         IntakeSettings.model_validate(raw), engine=engine, clock=clock
     )
     followup_deps = followup_bootstrap.bootstrap(
-        FollowupSettings.model_validate(raw), engine=engine
+        FollowupSettings.model_validate(raw), engine=engine, clock=clock
     )
     store = intake_deps.store
     runner = EmbeddedRunner(store, engine, _subscriptions(store, clock), decode_payload)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -68,15 +69,30 @@ def prepare_database(engine: Engine, attempts: int = 3, *, audit: bool = True) -
 
 
 def bootstrap(
-    settings: FollowupSettings | None = None, *, engine: Engine | None = None, prepare: bool = True
+    settings: FollowupSettings | None = None,
+    *,
+    engine: Engine | None = None,
+    prepare: bool = True,
+    clock: Callable[[], datetime] | None = None,
 ) -> FollowupDeps:
     from services.followup.api import FollowupDeps
+    from services.followup.handlers import CommandContext
+    from shared.eventstore.migrations import upgrade as upgrade_event_store
+    from shared.eventstore.sql import SqlEventStore
 
     settings = settings or get_followup_settings()
     engine = engine or create_db_engine(settings.effective_database_url)
     if prepare:
+        upgrade_event_store(engine)  # follow-up appends: work items, appeals, payments
         prepare_database(engine)
-    return FollowupDeps(engine=engine)
+    commands = CommandContext(
+        engine=engine,
+        store=SqlEventStore(engine),
+        clock=clock or (lambda: datetime.now(UTC)),
+        settings=settings,
+        payer_rules=payer_rules_loader(settings),
+    )
+    return FollowupDeps(engine=engine, commands=commands)
 
 
 def payer_rules_loader(settings: FollowupSettings | None = None) -> Callable[[], PayerRules]:
@@ -148,10 +164,15 @@ def consumer_for(
 
 
 def install(app: FastAPI, deps: FollowupDeps) -> None:
-    from services.followup.api import router
+    from services.followup.api import fhir_router, payments_router, router
+    from services.followup.web import install_page
 
     app.state.followup = deps
+    # Payments first: the account route's path parameter would otherwise take '/payments'.
+    app.include_router(payments_router)
     app.include_router(router)
+    app.include_router(fhir_router)
+    install_page(app)
 
 
 def create_app(

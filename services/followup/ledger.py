@@ -114,6 +114,7 @@ class ClaimFacts(BaseModel):
     denial_queue: str | None = None
     denied_codes: tuple[DeniedCode, ...] = ()
     remark_codes: tuple[str, ...] = ()
+    adjustments: tuple[DeniedCode, ...] = ()  # every CAS posted, net of reversals (signed)
     overturned: bool = False  # paid after an initial denial
     underpaid_shortfall: Decimal = ZERO
     appeals: int = 0
@@ -343,7 +344,17 @@ def _posting(
         Entry(bucket=INSURANCE, kind="transfer", amount=-patient, posted_on=posted_on),
         Entry(bucket=PATIENT, kind="transfer", amount=patient, posted_on=posted_on),
     ]
+    posted = tuple(
+        DeniedCode(
+            group=str(a.group),
+            code=a.reason_code,
+            amount=sign * a.amount,
+            line_number=a.line_number,
+        )
+        for a in adjustments
+    )
     updates = {
+        "adjustments": known.adjustments + posted,
         "payer_paid": known.payer_paid + paid,
         "contractual": known.contractual + contractual,
         "patient_responsibility": known.patient_responsibility + patient,

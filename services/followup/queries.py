@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -18,8 +18,28 @@ from services.followup.claim_view import (
     Submission,
     TimelineEntry,
 )
-from services.followup.reports import AccountBalancesPublic, account_balances
-from services.followup.tables import claim_balances, claim_lines, claim_views, claims
+from services.followup.queue_queries import (
+    HistoryEntry,
+    WorkItemPublic,
+    claim_work_history,
+    open_items_of_claim,
+)
+from services.followup.reports import (
+    AccountBalancesPublic,
+    ClaimBalancePublic,
+    account_balances,
+    claim_balance,
+    load_claim,
+)
+from services.followup.tables import (
+    account_statements,
+    claim_balances,
+    claim_lines,
+    claim_views,
+    claims,
+)
+from shared.codes.sets import load_code_list
+from shared.events.patient_account import StatementIssued
 
 
 class ClaimLinePublic(BaseModel):
@@ -35,6 +55,21 @@ class ClaimLinePublic(BaseModel):
 class PayerPublic(BaseModel):
     payer_id: str
     name: str
+
+
+class AdjustmentPublic(BaseModel):
+    """One CAS adjustment posted on the claim (net of reversals), with the CARC's meaning."""
+
+    group: str
+    code: str
+    meaning: str
+    amount: Decimal
+    line_number: int | None
+
+
+class CodeMeaning(BaseModel):
+    code: str
+    meaning: str
 
 
 class ClaimPublic(BaseModel):
@@ -59,13 +94,20 @@ class ClaimPublic(BaseModel):
     timeline: list[TimelineEntry] = []
     created_at: datetime
     updated_at: datetime
+    balance: ClaimBalancePublic | None = None
+    adjustments: list[AdjustmentPublic] = []
+    remarks: list[CodeMeaning] = []
+    work: list[HistoryEntry] = []
+    open_items: list[WorkItemPublic] = []
 
 
 AccountPublic = AccountBalancesPublic
 """A patient account: its balances and each claim's (services.followup.reports)."""
 
 
-def get_claim(conn: Connection, organization_id: str, claim_id: str) -> ClaimPublic | None:
+def get_claim(
+    conn: Connection, organization_id: str, claim_id: str, *, now: datetime | None = None
+) -> ClaimPublic | None:
     row = conn.execute(
         sa.select(claims).where(
             claims.c.claim_id == claim_id, claims.c.organization_id == organization_id
@@ -105,7 +147,53 @@ def get_claim(conn: Connection, organization_id: str, claim_id: str) -> ClaimPub
         created_at=c["created_at"],
         updated_at=story.pop("updated_at", c["updated_at"]),
         **story,
+        **_follow_up(conn, organization_id, claim_id, now or datetime.now(UTC)),
     )
+
+
+def _follow_up(
+    conn: Connection, organization_id: str, claim_id: str, now: datetime
+) -> dict[str, Any]:
+    """Balances, adjustments and remarks with their meanings, and the claim's work items."""
+    facts = load_claim(conn, organization_id, claim_id)
+    if facts is None:
+        return {}
+    carc, rarc = load_code_list("carc"), load_code_list("rarc")
+    net: dict[tuple[str, str, int | None], Decimal] = {}
+    for a in facts.adjustments:
+        key = (a.group, a.code, a.line_number)
+        net[key] = net.get(key, Decimal("0.00")) + a.amount
+    return {
+        "balance": claim_balance(facts),
+        "adjustments": [
+            AdjustmentPublic(
+                group=group,
+                code=code,
+                meaning=carc.get(code, "unknown CARC"),
+                amount=amount,
+                line_number=line,
+            )
+            for (group, code, line), amount in net.items()
+            if amount
+        ],
+        "remarks": [
+            CodeMeaning(code=r, meaning=rarc.get(r, "unknown RARC")) for r in facts.remark_codes
+        ],
+        "work": claim_work_history(conn, organization_id, claim_id),
+        "open_items": open_items_of_claim(conn, organization_id, claim_id, now),
+    }
+
+
+def get_statement(
+    conn: Connection, organization_id: str, statement_id: str
+) -> StatementIssued | None:
+    document = conn.execute(
+        sa.select(account_statements.c.event).where(
+            account_statements.c.organization_id == organization_id,
+            account_statements.c.statement_id == statement_id,
+        )
+    ).scalar_one_or_none()
+    return StatementIssued.model_validate(document) if document is not None else None
 
 
 def get_claim_view(conn: Connection, organization_id: str, claim_id: str) -> ClaimView | None:

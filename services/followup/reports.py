@@ -64,6 +64,16 @@ def load_claims(conn: Connection, organization_id: str) -> dict[str, ClaimFacts]
     return {cid: ClaimFacts.model_validate(doc) for cid, doc in rows}
 
 
+def load_claim(conn: Connection, organization_id: str, claim_id: str) -> ClaimFacts | None:
+    doc = conn.execute(
+        sa.select(claim_balances.c.facts).where(
+            claim_balances.c.organization_id == organization_id,
+            claim_balances.c.claim_id == claim_id,
+        )
+    ).scalar_one_or_none()
+    return ClaimFacts.model_validate(doc) if doc is not None else None
+
+
 def balances_as_of(
     conn: Connection, organization_id: str, as_of: date, account_id: str | None = None
 ) -> dict[tuple[str, str], Decimal]:

@@ -21,9 +21,9 @@ from services.followup.projections import (
     CLAIMS_PROJECTION,
     PROJECTIONS,
 )
-from services.followup.rebuild import rebuild_embedded
 from services.followup.queue_process import QUEUE_PROCESS
 from services.followup.queue_projection import WORK_QUEUES_PROJECTION
+from services.followup.rebuild import rebuild_embedded
 from services.followup.tables import claim_balances, claim_lines, claims, ledger_entries
 from services.intake import bootstrap as intake_bootstrap
 from services.intake.commands import SubmitClaim
