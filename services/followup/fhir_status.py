@@ -79,7 +79,7 @@ def _adjudications(facts: ClaimFacts) -> tuple[dict[int | None, list[dict[str, A
     return out, patient
 
 
-def _items(facts: ClaimFacts) -> list[dict[str, Any]]:
+def _items(facts: ClaimFacts, eob: bool = False) -> list[dict[str, Any]]:
     by_line, _ = _adjudications(facts)
     items = []
     for sequence, line in enumerate(facts.lines, start=1):
@@ -91,7 +91,24 @@ def _items(facts: ClaimFacts) -> list[dict[str, Any]]:
             },
             *by_line.get(number, []),
         ]
-        items.append({"itemSequence": sequence, "adjudication": adjudication})
+        if eob:
+            code = line.get("procedure_code") or line.get("revenue_code") or "unknown"
+            system = (
+                "http://www.ama-assn.org/go/cpt"
+                if line.get("procedure_code")
+                else ("https://www.nubc.org/CodeSystem/RevenueCodes")
+            )
+            items.append(
+                {
+                    "sequence": sequence,
+                    "productOrService": {"coding": [{"system": system, "code": code}]},
+                    **({"servicedDate": line["service_date"]} if line.get("service_date") else {}),
+                    "net": _money(Decimal(line["charge"])),
+                    "adjudication": adjudication,
+                }
+            )
+        else:
+            items.append({"itemSequence": sequence, "adjudication": adjudication})
     return items
 
 
@@ -115,7 +132,7 @@ def _totals(facts: ClaimFacts) -> list[dict[str, Any]]:
     ]
 
 
-def _common(facts: ClaimFacts, created: date) -> dict[str, Any]:
+def _common(facts: ClaimFacts, created: date, eob: bool = False) -> dict[str, Any]:
     claim_level, _ = _adjudications(facts)
     common: dict[str, Any] = {
         "id": facts.claim_id,
@@ -136,11 +153,19 @@ def _common(facts: ClaimFacts, created: date) -> dict[str, Any]:
         "created": created.isoformat(),
         "insurer": {"identifier": {"value": facts.payer_id}, "display": facts.payer_name},
         "outcome": outcome_of(facts),
-        "item": _items(facts),
+        "item": _items(facts, eob),
         "total": _totals(facts),
     }
     if facts.first_paid_on is not None or facts.payer_paid:
         common["payment"] = {
+            "type": {
+                "coding": [
+                    {
+                        "system": "http://terminology.hl7.org/CodeSystem/ex-paymenttype",
+                        "code": "complete" if facts.denied_amount == 0 else "partial",
+                    }
+                ]
+            },
             "amount": _money(facts.payer_paid),
             **({"date": facts.first_paid_on.isoformat()} if facts.first_paid_on else {}),
         }
@@ -169,7 +194,7 @@ def explanation_of_benefit(facts: ClaimFacts) -> dict[str, Any]:
     created = facts.first_adjudicated_on or facts.created_on
     data = {
         "resourceType": "ExplanationOfBenefit",
-        **_common(facts, created),
+        **_common(facts, created, eob=True),
         "claim": {"reference": f"Claim/{facts.claim_id}"},
         "provider": {"display": "billing provider of the claim"},
         "insurance": [

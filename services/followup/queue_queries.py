@@ -121,7 +121,7 @@ def queue_summaries(conn: Connection, organization_id: str, now: datetime) -> li
         sa.select(
             work_items.c.queue,
             sa.func.count(),
-            sa.func.coalesce(sa.func.sum(work_items.c.amount_at_stake), 0),
+            sa.func.sum(work_items.c.amount_at_stake),
             sa.func.sum(sa.case((work_items.c.deadline < today, 1), else_=0)),
             sa.func.sum(sa.case((work_items.c.snoozed_until > today, 1), else_=0)),
             sa.func.sum(sa.case((work_items.c.claim_expires_at > now, 1), else_=0)),
@@ -129,13 +129,12 @@ def queue_summaries(conn: Connection, organization_id: str, now: datetime) -> li
         .where(work_items.c.organization_id == organization_id, open_items)
         .group_by(work_items.c.queue)
     ).all()
-    dollars_type = work_items.c.amount_at_stake.type
     found = {
         queue: QueueSummary(
             name=queue,
             open=count,
-            # The SUM comes back raw (cents on SQLite): read it through the money column type.
-            dollars=dollars_type.process_result_value(total, conn.dialect) or ZERO,  # type: ignore[attr-defined]
+            # SUM keeps the money column's type: exact Decimal on both backends.
+            dollars=total if total is not None else ZERO,
             overdue=int(overdue or 0),
             snoozed=int(snoozed or 0),
             claimed=int(claimed or 0),
