@@ -464,7 +464,7 @@ def issue_statements(
     run = StatementRun(as_of=as_of, cycle=cycle)
     with ctx.engine.connect() as conn:
         claims = load_claims(conn, organization_id)
-        prior = dict(
+        prior: dict[str, int] = dict(
             conn.execute(
                 sa.select(account_statements.c.account_id, sa.func.count())
                 .where(account_statements.c.organization_id == organization_id)

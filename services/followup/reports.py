@@ -432,11 +432,11 @@ def kpis(conn: Connection, organization_id: str, period_from: date, period_to: d
             if posted_on <= end:
                 balances[(claim_id, bucket)] += amount
         for (claim_id, _bucket), amount in balances.items():
-            facts = claims.get(claim_id)
-            if facts is None or amount <= 0:
+            owner = claims.get(claim_id)
+            if owner is None or amount <= 0:
                 continue
-            old = (end - (facts.service_date or facts.created_on)).days > 90
-            for key in ((facts.payer_id, month), ("all", month)):
+            old = (end - (owner.service_date or owner.created_on)).days > 90
+            for key in ((owner.payer_id, month), ("all", month)):
                 counts = groups.data[key]
                 counts.ar_end += amount
                 counts.ar_over_90 += amount if old else ZERO
