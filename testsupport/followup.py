@@ -8,11 +8,11 @@ scenario needs (envelope `occurred_at`), so queues, balances and KPIs can be che
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from shared.claim_model import Claim
+from shared.claim_model import Claim, ServiceLine
 from shared.events.base import Event
 from shared.events.claim_snapshot import snapshot_v1
 from shared.events.claims import (
@@ -37,6 +37,7 @@ from shared.events.remittance import (
     ClaimUnderpaid,
 )
 from shared.eventstore.interface import EventStore
+from testsupport.claims import professional_claim
 
 
 def at(day: date, hour: int = 9) -> datetime:
@@ -211,3 +212,79 @@ class StandIns:
             ),
             day,
         )
+
+
+def _claim(today: date, pcn: str, charge: str = "145.00", dos: int = 70) -> Claim:
+    line = ServiceLine(
+        line_number=1,
+        procedure_code="99213",
+        charge=Decimal(charge),
+        service_date=today - timedelta(days=dos),
+    )
+    return professional_claim(
+        patient_control_number=pcn, total_charge=Decimal(charge), lines=(line,)
+    )
+
+
+def office_morning(events: StandIns, today: date) -> None:
+    """Six claims of a billing office's morning (the follow-up office-day tests and the page's
+    browser test): A paid with a copay, B rejected, C held by the scrubber, D denied for
+    authorization (same account as A), E underpaid, F submitted and never answered."""
+
+    def days_ago(n: int) -> date:
+        return today - timedelta(days=n)
+
+    def claim(pcn: str, charge: str = "145.00", dos: int = 70) -> Claim:
+        return _claim(today, pcn, charge, dos)
+
+    # A: paid with a copay owed by the patient.
+    events.created("clm-a", claim("PCN-A"), days_ago(65))
+    events.submitted("clm-a", "87726", Decimal("145.00"), days_ago(64))
+    events.accepted("clm-a", days_ago(63), "PAYER-A")
+    events.adjudicated(
+        "paid",
+        "clm-a",
+        payer_id="87726",
+        charge=Decimal("145.00"),
+        paid=Decimal("92.00"),
+        adjustments=[("CO", "45", Decimal("28.00"), 1), ("PR", "3", Decimal("25.00"), 1)],
+        paid_on=days_ago(40),
+    )
+    # B: rejected by the payer's front end.
+    events.created("clm-b", claim("PCN-B"), days_ago(40))
+    events.submitted("clm-b", "87726", Decimal("145.00"), days_ago(39))
+    events.rejected("clm-b", days_ago(38), "A7:21", "Subscriber id not on file")
+    # C: held by the scrubber.
+    events.created("clm-c", claim("PCN-C"), days_ago(5))
+    events.scrub_failed("clm-c", days_ago(5))
+    # D (same account as A): denied for authorization.
+    events.created("clm-d", claim("PCN-A", "300.00", dos=80), days_ago(75))
+    events.submitted("clm-d", "87726", Decimal("300.00"), days_ago(74))
+    events.adjudicated(
+        "denied",
+        "clm-d",
+        payer_id="87726",
+        charge=Decimal("300.00"),
+        paid=Decimal("0.00"),
+        adjustments=[("CO", "197", Decimal("300.00"), 1)],
+        remarks=["N54"],
+        paid_on=days_ago(30),
+        denial_category="authorization",
+        status="4",
+    )
+    # E: paid below contract.
+    events.created("clm-e", claim("PCN-E", "200.00"), days_ago(60))
+    events.submitted("clm-e", "87726", Decimal("200.00"), days_ago(59))
+    events.adjudicated(
+        "paid",
+        "clm-e",
+        payer_id="87726",
+        charge=Decimal("200.00"),
+        paid=Decimal("100.00"),
+        adjustments=[("CO", "45", Decimal("90.00")), ("PR", "2", Decimal("10.00"))],
+        paid_on=days_ago(35),
+    )
+    events.underpaid("clm-e", Decimal("120.00"), Decimal("100.00"), days_ago(35))
+    # F: submitted and never answered.
+    events.created("clm-f", claim("PCN-F", "80.00"), days_ago(50))
+    events.submitted("clm-f", "87726", Decimal("80.00"), days_ago(45))

@@ -20,10 +20,8 @@ from fastapi.testclient import TestClient
 
 from revcycle.embedded import EmbeddedApp, build_embedded_app
 from shared.auth import ROLE_ACCOUNTS_READ, ROLE_CLAIMS_READ, issue_token
-from shared.claim_model import ServiceLine
 from shared.config import DEV_JWT_SECRET, BaseServiceSettings
-from testsupport.claims import professional_claim
-from testsupport.followup import StandIns
+from testsupport.followup import StandIns, office_morning
 
 ORG = "org-riverbend"
 TODAY = datetime.now(UTC).date()
@@ -59,65 +57,8 @@ def office(tmp_path: Path) -> Iterator[tuple[EmbeddedApp, TestClient, StandIns]]
     built.embedded.close()
 
 
-def claim(pcn: str, charge: str = "145.00", dos: int = 70) -> Any:
-    line = ServiceLine(
-        line_number=1, procedure_code="99213", charge=D(charge), service_date=days_ago(dos)
-    )
-    return professional_claim(patient_control_number=pcn, total_charge=D(charge), lines=(line,))
-
-
 def morning(events: StandIns) -> None:
-    # A: paid with a copay owed by the patient.
-    events.created("clm-a", claim("PCN-A"), days_ago(65))
-    events.submitted("clm-a", "87726", D("145.00"), days_ago(64))
-    events.accepted("clm-a", days_ago(63), "PAYER-A")
-    events.adjudicated(
-        "paid",
-        "clm-a",
-        payer_id="87726",
-        charge=D("145.00"),
-        paid=D("92.00"),
-        adjustments=[("CO", "45", D("28.00"), 1), ("PR", "3", D("25.00"), 1)],
-        paid_on=days_ago(40),
-    )
-    # B: rejected by the payer's front end.
-    events.created("clm-b", claim("PCN-B"), days_ago(40))
-    events.submitted("clm-b", "87726", D("145.00"), days_ago(39))
-    events.rejected("clm-b", days_ago(38), "A7:21", "Subscriber id not on file")
-    # C: held by the scrubber.
-    events.created("clm-c", claim("PCN-C"), days_ago(5))
-    events.scrub_failed("clm-c", days_ago(5))
-    # D (same account as A): denied for authorization.
-    events.created("clm-d", claim("PCN-A", "300.00", dos=80), days_ago(75))
-    events.submitted("clm-d", "87726", D("300.00"), days_ago(74))
-    events.adjudicated(
-        "denied",
-        "clm-d",
-        payer_id="87726",
-        charge=D("300.00"),
-        paid=D("0.00"),
-        adjustments=[("CO", "197", D("300.00"), 1)],
-        remarks=["N54"],
-        paid_on=days_ago(30),
-        denial_category="authorization",
-        status="4",
-    )
-    # E: paid below contract.
-    events.created("clm-e", claim("PCN-E", "200.00"), days_ago(60))
-    events.submitted("clm-e", "87726", D("200.00"), days_ago(59))
-    events.adjudicated(
-        "paid",
-        "clm-e",
-        payer_id="87726",
-        charge=D("200.00"),
-        paid=D("100.00"),
-        adjustments=[("CO", "45", D("90.00")), ("PR", "2", D("10.00"))],
-        paid_on=days_ago(35),
-    )
-    events.underpaid("clm-e", D("120.00"), D("100.00"), days_ago(35))
-    # F: submitted and never answered.
-    events.created("clm-f", claim("PCN-F", "80.00"), days_ago(50))
-    events.submitted("clm-f", "87726", D("80.00"), days_ago(45))
+    office_morning(events, TODAY)
 
 
 def counts(client: TestClient) -> dict[str, tuple[int, str]]:
