@@ -9,18 +9,14 @@ the FHIR status.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 
-from revcycle.embedded import EmbeddedApp, build_embedded_app
 from shared.auth import ROLE_ACCOUNTS_READ, ROLE_CLAIMS_READ, issue_token
-from shared.config import DEV_JWT_SECRET, BaseServiceSettings
+from shared.config import DEV_JWT_SECRET
 from testsupport.followup import StandIns, office_morning
 
 ORG = "org-riverbend"
@@ -45,16 +41,6 @@ def token(subject: str, *roles: str) -> dict[str, str]:
 SPECIALIST = token("specialist-1", "followup:work")
 OTHER = token("specialist-2", "followup:work")
 SUPERVISOR = token("supervisor-1", "followup:supervise")
-
-
-@pytest.fixture
-def office(tmp_path: Path) -> Iterator[tuple[EmbeddedApp, TestClient, StandIns]]:
-    settings = BaseServiceSettings(data_dir=tmp_path, organization_id=ORG)
-    built = build_embedded_app(settings, run_subscriptions=False)
-    events = StandIns(built.store, ORG, settle=built.project)
-    with TestClient(built.app) as client:
-        yield built, client, events
-    built.embedded.close()
 
 
 def morning(events: StandIns) -> None:
