@@ -214,7 +214,7 @@ class StandIns:
         )
 
 
-def _claim(today: date, pcn: str, charge: str = "145.00", dos: int = 70) -> Claim:
+def office_claim(today: date, pcn: str, charge: str = "145.00", dos: int = 70) -> Claim:
     line = ServiceLine(
         line_number=1,
         procedure_code="99213",
@@ -235,7 +235,7 @@ def office_morning(events: StandIns, today: date) -> None:
         return today - timedelta(days=n)
 
     def claim(pcn: str, charge: str = "145.00", dos: int = 70) -> Claim:
-        return _claim(today, pcn, charge, dos)
+        return office_claim(today, pcn, charge, dos)
 
     # A: paid with a copay owed by the patient.
     events.created("clm-a", claim("PCN-A"), days_ago(65))

@@ -621,6 +621,35 @@ def statement_pdf(statement_id: ItemIdPath, principal: Worker, deps: FollowupDep
     return Response(text_to_pdf(text, f"Statement {statement_id}"), media_type="application/pdf")
 
 
+@router.get("/statements/vendor-file", responses=REFUSED)
+def statements_vendor_file(
+    principal: Supervisor,
+    deps: FollowupDepsDep,
+    statement_date: Annotated[date, Query(alias="date", description="Statements of this day")],
+) -> Response:
+    """The print vendor's data file (CSV, docs/reporting.md) of the statements issued on a day,
+    with each account's guarantor (the subscriber of its newest claim) to print and mail."""
+    from services.followup.documents import vendor_file
+
+    with deps.engine.begin() as conn:
+        issued = queries.statements_on(conn, principal.organization_id, statement_date)
+        for statement in issued:
+            _audit(conn, principal, "statement", statement.statement_id, True)
+    rows = [
+        (s, queries.guarantor_of(deps.context.store, s.claim_ids[-1] if s.claim_ids else None))
+        for s in issued
+    ]
+    return Response(
+        vendor_file(rows),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": (
+                f'attachment; filename="statements-{statement_date.isoformat()}.csv"'
+            )
+        },
+    )
+
+
 class StatementRunBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     as_of: date

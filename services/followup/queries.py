@@ -40,6 +40,7 @@ from services.followup.tables import (
 )
 from shared.codes.sets import load_code_list
 from shared.events.patient_account import StatementIssued
+from shared.eventstore.interface import EventStore
 
 
 class ClaimLinePublic(BaseModel):
@@ -194,6 +195,48 @@ def get_statement(
         )
     ).scalar_one_or_none()
     return StatementIssued.model_validate(document) if document is not None else None
+
+
+def statements_on(conn: Connection, organization_id: str, day: date) -> list[StatementIssued]:
+    """The statements issued on a day, by account."""
+    documents = conn.execute(
+        sa.select(account_statements.c.event)
+        .where(
+            account_statements.c.organization_id == organization_id,
+            account_statements.c.statement_date == day,
+        )
+        .order_by(account_statements.c.account_id, account_statements.c.statement_number)
+    ).scalars()
+    return [StatementIssued.model_validate(d) for d in documents]
+
+
+def guarantor_of(store: EventStore, claim_id: str | None) -> dict[str, str]:
+    """The print vendor's guarantor columns: the subscriber of the claim as intake recorded it
+    (its last claim.created or claim.amended); empty when the claim is unknown."""
+    from shared.events.claim_snapshot import claim_from_snapshot
+    from shared.events.registry import decode
+
+    if claim_id is None:
+        return {}
+    claim = None
+    for envelope in store.load(claim_id):
+        if envelope.type in ("claim.created", "claim.amended"):
+            snapshot = getattr(decode(envelope), "claim", None)
+            if snapshot is not None:
+                claim = claim_from_snapshot(snapshot)
+    if claim is None:
+        return {}
+    person = claim.subscriber
+    name = " ".join(p for p in (person.first_name, person.middle_name, person.last_name) if p)
+    address = person.address
+    return {
+        "guarantor_name": name,
+        "address_line1": address.line1 if address else "",
+        "address_line2": (address.line2 or "") if address else "",
+        "city": address.city if address else "",
+        "state": address.state if address else "",
+        "postal_code": address.postal_code if address else "",
+    }
 
 
 def get_claim_view(conn: Connection, organization_id: str, claim_id: str) -> ClaimView | None:
