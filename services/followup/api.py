@@ -697,7 +697,8 @@ class SweepBody(BaseModel):
 
 @router.post("/followup/sweep", responses=REFUSED)
 def run_sweep(body: SweepBody, principal: Supervisor, deps: FollowupDepsDep) -> dict[str, int]:
-    """Raise what time alone made due: no response after N days, appeal deadlines near."""
+    """Raise what time alone made due: no response after N days, appeal deadlines near,
+    timely-filing limits near."""
     from services.followup.queue_process import sweep
 
     ctx = deps.context
@@ -707,10 +708,15 @@ def run_sweep(body: SweepBody, principal: Supervisor, deps: FollowupDepsDep) -> 
         ctx.payer_rules(),
         body.as_of,
         appeal_warning_days=ctx.settings.followup_appeal_warning_days,
+        timely_filing_warning_days=ctx.settings.followup_timely_filing_warning_days,
         organization_id=principal.organization_id,
         clock=ctx.clock,
     )
-    return {"no_response": result.no_response, "appeals_due": result.appeals_due}
+    return {
+        "no_response": result.no_response,
+        "appeals_due": result.appeals_due,
+        "timely_filing": result.timely_filing,
+    }
 
 
 # --- routes under /v1/accounts that the path-typed account route would swallow --------------

@@ -19,6 +19,9 @@ class FollowupSettings(KafkaSettings):
     followup_claim_minutes: int = 30
     # Appeals due: an unappealed denial joins `appeals-due` this many days before its deadline.
     followup_appeal_warning_days: int = 30
+    # Timely filing: a claim the payer has not accepted joins `timely-filing` this many days
+    # before the payer's filing limit (from the date of service) runs out.
+    followup_timely_filing_warning_days: int = 30
     # Payer rules (timely filing, no-response days, appeal deadlines): a YAML file; empty
     # means the shipped services/followup/rules/payer_rules.yaml.
     followup_payer_rules: str = ""

@@ -256,6 +256,8 @@ def queue_process(store: EventStore, payer_rules: Callable[[], PayerRules]) -> P
 # --- the sweep: what time alone makes due ------------------------------------------------------
 
 NO_RESPONSE_STATUSES = ("submitted", "acknowledged", "accepted")
+# Not yet on file with the payer (never accepted, never adjudicated): the filing limit runs.
+UNFILED_STATUSES = ("created", "held", "amended", "ready", "submitted", "acknowledged", "rejected")
 APPEAL_STATUSES = ("denied", "partially_paid", "paid")
 
 
@@ -263,6 +265,7 @@ APPEAL_STATUSES = ("denied", "partially_paid", "paid")
 class SweepResult:
     no_response: int = 0
     appeals_due: int = 0
+    timely_filing: int = 0
 
 
 def sweep(
@@ -272,15 +275,22 @@ def sweep(
     as_of: date,
     *,
     appeal_warning_days: int = 30,
+    timely_filing_warning_days: int = 30,
     organization_id: str | None = None,
     clock: Callable[[], datetime] | None = None,
 ) -> SweepResult:
     """Append `claim.follow_up_due` for claims the payer left unanswered or whose appeal
-    deadline is within `appeal_warning_days` of `as_of` (each once per submission/remittance)."""
+    deadline is within `appeal_warning_days` of `as_of` (each once per submission/remittance),
+    or whose payer's filing limit is within `timely_filing_warning_days` with no claim
+    accepted (once per claim)."""
     result = SweepResult()
     query = sa.select(
         queue_facts.c.organization_id, queue_facts.c.claim_id, queue_facts.c.facts
-    ).where(queue_facts.c.status.in_((*NO_RESPONSE_STATUSES, *APPEAL_STATUSES)))
+    ).where(
+        queue_facts.c.status.in_(
+            set(NO_RESPONSE_STATUSES) | set(APPEAL_STATUSES) | set(UNFILED_STATUSES)
+        )
+    )
     if organization_id is not None:
         query = query.where(queue_facts.c.organization_id == organization_id)
     with engine.connect() as conn:
@@ -290,6 +300,26 @@ def sweep(
     at = clock or (lambda: datetime.combine(as_of, datetime.min.time()).astimezone())
     for org, claim_id, facts in candidates:
         payer = payer_rules.for_claim(facts.payer_id, facts.filing_indicator)
+        commands: list[FlagFollowUp] = []
+        filing_limit = payer.timely_filing_deadline(facts.service_date)
+        if (
+            facts.status in UNFILED_STATUSES
+            and filing_limit is not None
+            and filing_limit - timedelta(days=timely_filing_warning_days) <= as_of
+        ):
+            assert facts.service_date is not None
+            commands.append(
+                FlagFollowUp(
+                    reason=FollowUpReason.TIMELY_FILING,
+                    as_of=as_of,
+                    since=facts.service_date,
+                    deadline=filing_limit,
+                    detail=(
+                        f"{payer.name} accepts claims {payer.timely_filing_days} days from the "
+                        f"date of service: file by {filing_limit.isoformat()} (now {facts.status})"
+                    ),
+                )
+            )
         command: FlagFollowUp | None = None
         if facts.status in NO_RESPONSE_STATUSES and facts.last_billed_on is not None:
             waited = (as_of - facts.last_billed_on).days
@@ -323,16 +353,19 @@ def sweep(
                     deadline=deadline,
                     detail=f"{payer.describe_appeal(level)}: file by {deadline.isoformat()}",
                 )
-        if command is None:
-            continue
-        uow = UnitOfWork(store, producer=PRODUCER, clock=at)
-        with uow:
-            appended = uow.run(FOLLOWUP_CLAIM, claim_id, command, organization_id=org)
-        if appended.events:
-            if command.reason is FollowUpReason.NO_RESPONSE:
-                result.no_response += 1
-            else:
-                result.appeals_due += 1
+        if command is not None:
+            commands.append(command)
+        for flag in commands:
+            uow = UnitOfWork(store, producer=PRODUCER, clock=at)
+            with uow:
+                appended = uow.run(FOLLOWUP_CLAIM, claim_id, flag, organization_id=org)
+            if appended.events:
+                if flag.reason is FollowUpReason.NO_RESPONSE:
+                    result.no_response += 1
+                elif flag.reason is FollowUpReason.TIMELY_FILING:
+                    result.timely_filing += 1
+                else:
+                    result.appeals_due += 1
     return result
 
 

@@ -216,7 +216,10 @@ RULES: tuple[QueueRule, ...] = (
     QueueRule(
         queue="timely-filing",
         subject=CLAIM,
-        opens_on=frozenset({"claim.timely_filing_at_risk"}),
+        opens_on=frozenset({"claim.timely_filing_at_risk", "claim.follow_up_due"}),
+        when=lambda ctx: (
+            ctx.envelope.type != "claim.follow_up_due" or ctx.event.reason.value == "timely_filing"
+        ),
         closes_on=ADJUDICATED | frozenset({"claim.accepted", "claim.written_off"}) | SETTLED,
         risk_of_loss=Decimal("0.90"),
         amount=_insurance_balance,

@@ -35,10 +35,12 @@ class ClaimPatientPaymentApplied(Event):
 class FollowUpReason(StrEnum):
     NO_RESPONSE = "no_response"
     APPEAL_DEADLINE = "appeal_deadline"
+    TIMELY_FILING = "timely_filing"
 
 
 class ClaimFollowUpDue(Event):
-    """Time made the claim need a person: no answer from the payer, or an appeal deadline."""
+    """Time made the claim need a person: no answer from the payer, an appeal deadline near,
+    or the payer's timely-filing limit near with no accepted claim on file."""
 
     event_type: ClassVar[str] = "claim.follow_up_due"
     event_version: ClassVar[int] = 1

@@ -248,3 +248,36 @@ def test_an_item_from_another_organization_is_not_found(office: Any) -> None:
     assert client.get(f"/v1/work-items/{item['item_id']}", headers=stranger).status_code == 404
     refused = client.post(f"/v1/work-items/{item['item_id']}/claim", headers=stranger)
     assert refused.status_code == 404
+
+
+def test_a_claim_near_its_payers_filing_limit_joins_timely_filing_until_accepted(
+    office: Any,
+) -> None:
+    built, client, events = office
+    morning(events)  # C is held too, but 70 days after service: far from the limit
+    # H: seen 350 days after its date of service, held by the scrubber; the payer takes
+    # claims 365 days from service, so 15 days are left.
+    events.created("clm-h", claim("PCN-H", "260.00", dos=350), days_ago(3))
+    events.scrub_failed("clm-h", days_ago(3))
+    built.project()
+    far = client.post(
+        "/v1/followup/sweep",
+        json={"as_of": days_ago(30).isoformat()},
+        headers=SUPERVISOR,
+    )
+    assert far.json()["timely_filing"] == 0  # 45 days left then: more than the 30 warned
+    swept = client.post("/v1/followup/sweep", json={"as_of": TODAY.isoformat()}, headers=SUPERVISOR)
+    assert swept.json()["timely_filing"] == 1
+    built.project()
+    assert counts(client)["timely-filing"] == (1, "260.00")
+    [item] = client.get("/v1/queues/timely-filing/items", headers=SPECIALIST).json()["items"]
+    limit = days_ago(350) + timedelta(days=365)
+    assert (item["claim_id"], item["deadline"]) == ("clm-h", limit.isoformat())
+    assert Decimal(item["priority"]) == D("260.00") * D("0.90")
+    again = client.post("/v1/followup/sweep", json={"as_of": TODAY.isoformat()}, headers=SUPERVISOR)
+    assert again.json()["timely_filing"] == 0  # once per claim
+
+    events.submitted("clm-h", "87726", D("260.00"), TODAY)
+    events.accepted("clm-h", TODAY, "PAYER-H")
+    built.project()
+    assert counts(client)["timely-filing"] == (0, "0.00")
