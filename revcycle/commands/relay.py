@@ -7,7 +7,7 @@ import signal
 import threading
 from collections.abc import Callable
 from types import FrameType
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
@@ -26,6 +26,9 @@ class RelaySettings(KafkaSettings):
     relay_batch_size: int = 500
     relay_poll_interval_s: float = 0.2
     reporting_pseudonym_key: str = DEV_PSEUDONYM_KEY
+    # The reporting topic's de-identification: safe_harbor (default) or limited (a limited
+    # data set, for recipients under a data use agreement): docs/reporting.md.
+    reporting_mode: Literal["safe_harbor", "limited"] = "safe_harbor"
 
 
 def _require(value: str, name: str) -> str:
@@ -112,6 +115,7 @@ def run_relay(
                 poll_interval_s=settings.relay_poll_interval_s,
                 topic_names={t.name: topic_name(t, prefix) for t in ALL_TOPICS},
                 pseudonym_key=settings.reporting_pseudonym_key.encode(),
+                reporting_mode=settings.reporting_mode,
                 max_message_bytes=settings.kafka_max_message_bytes,
             ),
             reconnect=connect,

@@ -114,7 +114,9 @@ REPORTING_EVENTS = Topic(
     description=(
         "Every event, de-identified by shared.events.deidentify: no names, birth dates, member "
         "ids, addresses or account numbers. Data is the event's JSON minus those keys, so it "
-        "does not validate against the full event model."
+        "does not validate against the full event model. Safe Harbor by default (dates as "
+        "years with day offsets, ages over 89 grouped); a limited data set with "
+        "REPORTING_MODE=limited. Subscribers: docs/reporting.md."
     ),
     event_prefixes=(),
 )

@@ -89,6 +89,7 @@ class RelayConfig:
     topic_names: Mapping[str, str] = field(default_factory=dict)
     publish_reporting: bool = True
     pseudonym_key: bytes = DEV_PSEUDONYM_KEY.encode()
+    reporting_mode: str = "safe_harbor"  # or "limited" (shared.events.deidentify)
     # The largest record published (KAFKA_MAX_MESSAGE_BYTES): the producer's
     # max_request_size and the broker's and topics' limits are the same number.
     max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES
@@ -466,7 +467,9 @@ class Relay:
             )
         ]
         if self.config.publish_reporting:
-            public = deidentify(envelope, pseudonym_key=self.config.pseudonym_key)
+            public = deidentify(
+                envelope, pseudonym_key=self.config.pseudonym_key, mode=self.config.reporting_mode
+            )
             out.append(
                 (
                     self.config.resolve(REPORTING_EVENTS.name),

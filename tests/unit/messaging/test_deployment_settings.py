@@ -84,7 +84,10 @@ def test_revcycle_serve_and_relay_exit_2_naming_the_setting(
 def test_the_deployment_prefixes_topics_and_consumer_groups() -> None:
     settings = FollowupSettings(revcycle_deployment="staging", kafka_bootstrap_servers="k:9092")
     consumer = followup_bootstrap.consumer_for("followup.claims", engine=None, settings=settings)  # type: ignore[arg-type]
-    assert consumer.config.topics == ["staging.revcycle.claim-events.v1"]
+    # Follow-up reads every event topic it projects (claims, accounts, remittances, work
+    # items...): each with the deployment's prefix.
+    assert "staging.revcycle.claim-events.v1" in consumer.config.topics
+    assert all(t.startswith("staging.revcycle.") for t in consumer.config.topics)
     assert consumer.config.group_id == "staging.revcycle.followup.followup.claims"
     assert consumer.config.dead_letter_topic == "staging.revcycle.dead-letter.v1"
     plain = followup_bootstrap.consumer_for(
