@@ -241,6 +241,11 @@ def test_statements_aging_kpis_exports_and_fhir(office: Any) -> None:
     # A/R: insurance B 145 + C 145 + D 300 + F 80; patient A 25 + E 10 (all 61-90 days).
     assert total["61-90"] == "705.00"
     assert aging["total"]["total"] == "705.00"
+    # Per payer: insurance A/R under its payer, patient A/R under "patient".
+    by_payer = {
+        r["payer_id"]: (r["buckets"]["61-90"], r["total"], r["claims"]) for r in aging["rows"]
+    }
+    assert by_payer == {"87726": ("670.00", "670.00", 4), "patient": ("35.00", "35.00", 2)}
     by_bill = client.get(
         f"/v1/reports/aging?as_of={TODAY}&basis=last_bill", headers=SPECIALIST
     ).json()

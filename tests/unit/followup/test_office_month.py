@@ -281,3 +281,72 @@ def test_a_claim_near_its_payers_filing_limit_joins_timely_filing_until_accepted
     events.accepted("clm-h", TODAY, "PAYER-H")
     built.project()
     assert counts(client)["timely-filing"] == (0, "0.00")
+
+
+def _followup_tables(engine: Any) -> dict[str, list[tuple[Any, ...]]]:
+    import sqlalchemy as sa
+
+    names = sorted(n for n in sa.inspect(engine).get_table_names() if n.startswith("followup_"))
+    with engine.connect() as conn:
+        return {
+            name: sorted(
+                (
+                    tuple(str(v) for v in row)
+                    for row in conn.execute(sa.text(f'SELECT * FROM "{name}"'))
+                ),
+            )
+            for name in names
+        }
+
+
+def test_rebuilding_every_followup_projection_after_a_worked_day_gives_identical_tables(
+    office: Any,
+) -> None:
+    from services.followup.projections import PROJECTIONS
+    from services.followup.rebuild import rebuild_embedded
+
+    built, client, events = office
+    morning(events)
+    built.project()
+    client.post("/v1/followup/sweep", json={"as_of": TODAY.isoformat()}, headers=SUPERVISOR)
+    built.project()
+    [item] = client.get("/v1/queues/rejections/items", headers=SPECIALIST).json()["items"]
+    for step, body in (("claim", None), ("note", {"note": "fixed"})):
+        assert (
+            client.post(
+                f"/v1/work-items/{item['item_id']}/{step}", json=body, headers=SPECIALIST
+            ).status_code
+            == 200
+        )
+    client.post(
+        f"/v1/work-items/{item['item_id']}/resolve",
+        json={"outcome": "resubmitted", "note": None},
+        headers=SPECIALIST,
+    )
+    assert (
+        client.post(
+            "/v1/claims/clm-d/appeals",
+            json={"level": 1, "reason": "auth on file"},
+            headers=SPECIALIST,
+        ).status_code
+        == 201
+    )
+    client.post(
+        f"/v1/accounts/{ORG}:PCN-A/payments",
+        json={"amount": "30.00", "method": "card", "received_on": TODAY.isoformat()},
+        headers=SPECIALIST,
+    )
+    built.project()
+    client.post("/v1/statements/runs", json={"as_of": TODAY.isoformat()}, headers=SUPERVISOR)
+    built.project()
+    live = _followup_tables(built.engine)
+    assert sum(len(rows) for rows in live.values()) > 50
+    assert live["followup_work_items"]  # the day's items are in the tables compared
+
+    for name in sorted(PROJECTIONS):
+        result = rebuild_embedded(built.store, built.engine, name)
+        assert result.applied > 0, name
+        assert _followup_tables(built.engine) == live, name
+    # Applying again changes nothing (exactly once: every event is already tracked).
+    built.project()
+    assert _followup_tables(built.engine) == live
