@@ -20,6 +20,9 @@ def demo(
     data_dir: Annotated[
         Path | None, typer.Option(help="Folder of the SQLite file (default: DATA_DIR or var/).")
     ] = None,
+    serve: Annotated[
+        bool, typer.Option("--serve", help="Then serve the API and the follow-up page on it.")
+    ] = False,
 ) -> None:
     """Submit six sample claims through intake, project them, print claims and balances.
 
@@ -161,7 +164,24 @@ def demo(
             ),
         )
     console.print(balance_table)
+    # Follow-up: queues, aging and KPIs of the same database.
+    from datetime import UTC, datetime
+
+    from services.followup.summary import office_tables
+
+    engine = create_db_engine(f"sqlite:///{database}")
+    try:
+        for table in office_tables(engine, organization, datetime.now(UTC)):
+            console.print(table)
+    finally:
+        engine.dispose()
+    if serve:
+        from revcycle.commands.serve import serve as serve_command
+
+        console.print("Serving the result: the follow-up page is at http://127.0.0.1:8000/app/")
+        serve_command(host="127.0.0.1", port=8000)
+        return
     console.print(
         "Next: [bold]revcycle serve[/bold] serves these through the API "
-        "(GET /v1/claims/{id}, /v1/accounts/{id}; docs at /docs)."
+        "(GET /v1/claims/{id}, /v1/accounts/{id}; docs at /docs; the follow-up page at /app/)."
     )

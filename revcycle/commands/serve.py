@@ -25,6 +25,7 @@ def serve(
     import uvicorn
 
     from revcycle.embedded import build_embedded_app
+    from services.followup.api import ROLE_FOLLOWUP_SUPERVISE, ROLE_FOLLOWUP_WORK
     from shared.auth import ROLE_ACCOUNTS_READ, ROLE_CLAIMS_READ, ROLE_CLAIMS_WRITE, issue_token
     from shared.config import BaseServiceSettings, InsecureSettingsError, get_settings
     from shared.ids import ORGANIZATION_ID_MAX, is_organization_id
@@ -50,7 +51,13 @@ def serve(
         token = issue_token(
             subject="local-demo-user",
             organization_id=settings.organization_id,
-            roles=[ROLE_CLAIMS_WRITE, ROLE_CLAIMS_READ, ROLE_ACCOUNTS_READ],
+            roles=[
+                ROLE_CLAIMS_WRITE,
+                ROLE_CLAIMS_READ,
+                ROLE_ACCOUNTS_READ,
+                ROLE_FOLLOWUP_WORK,  # the follow-up page at /app/
+                ROLE_FOLLOWUP_SUPERVISE,
+            ],
             secret=settings.auth_jwt_secret,
             audience=settings.auth_jwt_audience,
             lifetime=timedelta(hours=8),

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from revcycle.cli import app
-from services.followup.tables import accounts
+from services.followup import queries
 from shared.auth import audit_log
 from shared.config import get_settings
 from shared.db import create_db_engine
@@ -23,12 +23,11 @@ def _state(database: Path) -> tuple[int, list[tuple[str, object]]]:
     try:
         events = len(SqlEventStore(engine).read_all())
         with engine.connect() as conn:
-            rows = conn.execute(
-                sa.select(accounts.c.account_id, accounts.c.charges).order_by(accounts.c.account_id)
-            ).all()
+            # Account balances are computed from each claim's balances (follow-up's ledger).
+            rows = [(a.account_id, a.charges) for a in queries.list_accounts(conn)]
     finally:
         engine.dispose()
-    return events, [tuple(r) for r in rows]
+    return events, rows
 
 
 def test_the_demo_creates_sample_claims_once_and_fresh_starts_over(tmp_path: Path) -> None:
