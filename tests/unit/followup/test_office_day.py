@@ -163,6 +163,9 @@ def test_an_appeal_closes_the_denial_item_and_its_letter_names_the_codes(office:
         headers=SPECIALIST,
     )
     assert decided.status_code == 200 and decided.json()["decision"]["outcome"] == "overturned"
+    built.project()
+    after = client.get("/v1/claims/clm-d", headers=SPECIALIST).json()["timeline"]
+    assert after[-1]["type"] == "claim.appeal_decided"
     twice = client.post(
         f"/v1/appeals/{appeal['appeal_id']}/decision",
         json={"outcome": "upheld", "amount_awarded": "0.00", "decided_on": TODAY.isoformat()},
