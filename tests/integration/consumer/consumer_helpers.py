@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from sqlalchemy.engine import Engine
 
-from services.followup.tables import accounts
+from services.followup.tables import claim_balances
 from services.intake.domain import create_claim
 from shared.claim_model import ServiceLine
 from shared.events.envelope import EventEnvelope
@@ -93,7 +93,14 @@ def read_topic(bootstrap: str, topic: str, expected: int, timeout_s: float = 30)
 
 def balances(engine: Engine) -> dict[str, Decimal]:
     with engine.connect() as conn:
-        return dict(conn.execute(sa.select(accounts.c.account_id, accounts.c.charges)).all())
+        # An account's charges: the sum of its claims' (the balances projection keeps claims).
+        return dict(
+            conn.execute(
+                sa.select(
+                    claim_balances.c.account_id, sa.func.sum(claim_balances.c.charge)
+                ).group_by(claim_balances.c.account_id)
+            ).all()
+        )
 
 
 WorkerFactory = Callable[..., subprocess.Popen[str]]

@@ -13,8 +13,9 @@ from sqlalchemy.engine import Engine
 from services.followup.bootstrap import consumer_for
 from services.followup.config import FollowupSettings
 from services.followup.projections import PROJECTIONS
+from services.followup.queue_projection import WORK_QUEUES_PROJECTION
 from services.followup.rebuild import rebuild_from_kafka
-from services.followup.tables import accounts, claim_lines, claims
+from services.followup.tables import claim_balances, claim_lines, claims
 from shared.messaging import tracking
 
 
@@ -22,7 +23,7 @@ def _snapshot(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
     with engine.connect() as conn:
         return {
             t.name: sorted(tuple(r) for r in conn.execute(sa.select(t)))
-            for t in (claims, claim_lines, accounts)
+            for t in (claims, claim_lines, claim_balances)
         }
 
 
@@ -52,14 +53,16 @@ def test_a_projection_rebuilt_from_the_topic_equals_the_live_one(
             ).run(idle_polls_before_exit=3)
     live = _snapshot(engine)
     assert len(live["followup_claims"]) == 40
+    # The work-queue projection reads work_item.* only: claims alone give it nothing to apply.
+    expected = 0 if name == WORK_QUEUES_PROJECTION else 40
     with engine.connect() as conn:
-        assert tracking.count_applied(conn, name) == 40
+        assert tracking.count_applied(conn, name) == expected
 
     stats = rebuild_from_kafka(
         engine, name, settings, topics=[topic], group_id=f"{group}.{name}", dead_letter_topic=dlq
     )
 
-    assert stats.applied == 40
+    assert stats.applied == expected
     assert _snapshot(engine) == live
     with engine.connect() as conn:
-        assert tracking.count_applied(conn, name) == 40
+        assert tracking.count_applied(conn, name) == expected

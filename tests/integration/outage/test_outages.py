@@ -26,7 +26,7 @@ from sqlalchemy.engine import Engine
 
 from devtools.private import PrivateServers
 from devtools.resolve import admin_conninfo, with_database
-from services.followup.tables import accounts, claims
+from services.followup.tables import claim_balances, claims
 from shared.config import REPO_ROOT
 from shared.db import create_db_engine
 from shared.eventstore.migrations import upgrade
@@ -171,7 +171,7 @@ def charged(engine: Engine) -> Decimal:
     """Charges on the patient accounts (the balances projection, a consumer of its own)."""
     try:
         with engine.connect() as conn:
-            total = conn.execute(sa.select(sa.func.sum(accounts.c.charges))).scalar_one()
+            total = conn.execute(sa.select(sa.func.sum(claim_balances.c.charge))).scalar_one()
     except sa.exc.DBAPIError:
         return Decimal(-1)
     return Decimal(total or 0)
