@@ -46,8 +46,11 @@ class FollowupSettings(KafkaSettings):
     @property
     def followup_topics(self) -> list[str]:
         """Every event topic follow-up reads (claims, accounts, remittances, work items,
-        appeals), with the deployment prefix."""
-        return [self.kafka_name(topic.name) for topic in EVENT_TOPICS]
+        appeals), with the deployment prefix; the claim events' topic is `claims_topic`."""
+        return [
+            self.kafka_name(self.claims_topic if topic is CLAIM_EVENTS else topic.name)
+            for topic in EVENT_TOPICS
+        ]
 
 
 @lru_cache
