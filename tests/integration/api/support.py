@@ -15,6 +15,7 @@ from revcycle.embedded import EmbeddedApp
 from services.followup import bootstrap as followup_bootstrap
 from services.followup.config import FollowupSettings
 from services.followup.projections import PROJECTIONS
+from services.followup.queue_projection import WORK_QUEUES_PROJECTION
 from shared.auth import issue_token
 from shared.events.topics import CLAIM_EVENTS, REPORTING_EVENTS
 from shared.messaging.kafka import make_producer
@@ -73,9 +74,12 @@ class Pipeline:
             producer.close()
 
     def project(self) -> dict[str, Any]:
-        """Run each follow-up projection's consumer until the topic is drained."""
+        """Run each follow-up projection that reads claim events until the topic is drained
+        (the work-queue projection reads work_item.* only: nothing here for it)."""
         stats = {}
         for name in PROJECTIONS:
+            if name == WORK_QUEUES_PROJECTION:
+                continue
             consumer = followup_bootstrap.consumer_for(
                 name,
                 self.embedded.engine,
