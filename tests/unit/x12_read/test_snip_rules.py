@@ -136,6 +136,7 @@ CASES = [
     ("837P", "*11:B:1*", "*00:B:1*", "unknown_place_of_service", "CLM", 5),
     ("835", "CAS*CO*45*20.00~", "CAS*CO*Q9Z*20.00~", "unknown_carc", "CAS", 2),
     ("277CA", "STC*A1:19*2026", "STC*9Z:19*2026", "unknown_status_category", "STC", 1),
+    ("277CA", "STC*A1:19*2026", "STC*A1:X9*2026", "unknown_status_code", "STC", 1),
     ("837P", "XX*1234567893~", "XX*1234567890~", "invalid_npi", "NM1", 9),
     ("837P", "PRV*BI*PXC*207Q00000X~", "PRV*BI*PXC*207Q0000~", "invalid_taxonomy", "PRV", 3),
 ]  # fmt: skip
@@ -180,6 +181,16 @@ def test_a_well_formed_code_missing_from_a_shipped_subset_list_is_a_warning() ->
     (warning,) = [w for w in report.warnings if w.code == "unknown_carc"]
     assert (warning.segment_id, warning.element) == ("CAS", 2)
     assert "subset" in warning.message
+
+
+def test_a_numeric_status_code_missing_from_the_dated_list_is_a_warning() -> None:
+    # STC01-2 (code source 508): 19 is in the list, 999 is not (X12 may add it later).
+    assert "STC*A1:19*2026" in _277ca()
+    report = validate(_277ca().replace("STC*A1:19*2026", "STC*A1:999*2026", 1))
+    assert report.ok, [str(e) for e in report.errors]
+    (warning,) = [w for w in report.warnings if w.code == "unknown_status_code"]
+    assert (warning.segment_id, warning.element, warning.component) == ("STC", 1, 2)
+    assert "dated copy" in warning.message
 
 
 def test_the_rule_table_in_the_docs_is_the_rule_table_in_the_code() -> None:
