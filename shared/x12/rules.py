@@ -413,7 +413,8 @@ def _billing_zip(loop: Loop, _: Sequence[Loop], ctx: RuleContext, issues: list[I
 _SHAPES = {
     "carc": re.compile(r"[A-Z]?[0-9]{1,3}\Z"),
     "rarc": re.compile(r"[A-Z]{1,2}[0-9]{1,4}\Z"),
-    "claim_status_categories": re.compile(r"[A-Z][0-9]{1,2}[A-Z]?\Z|DR0[1-8]\Z"),
+    # X12 also has RQ and X0 (pyx12 4.0.0 lists them): letters after the first are allowed.
+    "claim_status_categories": re.compile(r"[A-Z][0-9A-Z]{1,3}\Z"),
     "claim_status_codes": re.compile(r"[0-9]{1,4}\Z"),
 }
 _SUBSETS = frozenset({"carc", "rarc", "claim_status_categories"})
