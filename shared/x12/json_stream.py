@@ -36,8 +36,8 @@ STREAMED: dict[str, frozenset[str]] = {
 _HEAD_KEYS = ("loop", "name", "position")
 
 
-def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+# One encoder for the whole file (json.dumps with options builds a new one per call).
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def _attribute_of(parent: Loop, child: Loop) -> str:
