@@ -150,8 +150,15 @@ CASES = [
 def test_a_file_breaking_one_rule_gets_that_rules_errors_only(
     base: str, old: str, new: str, rule: str, segment: str, element: int | None
 ) -> None:
-    text = BASES[base]()
-    assert old in text, f"{old!r} is not in the {base} base file"
+    assert_breaks_one_rule(BASES[base](), old, new, rule, segment, element)
+
+
+def assert_breaks_one_rule(
+    text: str, old: str, new: str, rule: str, segment: str, element: int | None
+) -> list[Issue]:
+    """`text` with `old` replaced by `new` gets exactly that rule's error, naming the
+    segment (by its position) and element."""
+    assert old in text, f"{old!r} is not in the base file"
     broken = _recount(text.replace(old, new, 1))
     errors: list[Issue] = validate(broken).errors
     assert {(e.code, e.segment_id, e.element) for e in errors} == {(rule, segment, element)}, [
@@ -161,6 +168,7 @@ def test_a_file_breaking_one_rule_gets_that_rules_errors_only(
     for error in errors:
         assert error.position is not None
         assert segments[error.position - 1].split("*")[0] == segment
+    return errors
 
 
 def test_the_second_pwk_definition_of_loop_2400_is_judged_by_its_own_codes() -> None:
