@@ -9,7 +9,7 @@ from uuid import UUID, uuid4
 
 from pydantic import ValidationError
 
-from shared.events import claims, patient_account, remittance
+from shared.events import claims, patient_account, remittance, visits
 from shared.events.base import (
     Event,
     EventDataError,
@@ -147,6 +147,11 @@ for _model in (
     remittance.RemittanceReceived,
     patient_account.StatementIssued,
     patient_account.PaymentReceived,
+    visits.VisitUpdated,
+    visits.VisitChargePosted,
+    visits.VisitChargeReversed,
+    visits.VisitDischarged,
+    visits.VisitBilled,
 ):
     registry.register(_model)
 registry.register_upcaster("claim.created", 1, claims.upcast_claim_created_v1_v2)

@@ -54,6 +54,7 @@ DESIGN_STREAM_OWNERS = {
     "patient account": Service.FOLLOWUP,
     "work item": Service.FOLLOWUP,
     "appeal": Service.FOLLOWUP,
+    "visit": Service.INTAKE,  # HL7 v2 visits (issue 11 point 4)
 }
 
 
