@@ -16,9 +16,10 @@ from services.intake.handlers import IntakeDeps
 def prepare_channel_tables(engine: Engine) -> None:
     """The channels' own tables and the audit log their reads write to (created if missing)."""
     from services.intake.fhir.store import fhir_metadata
+    from services.intake.hl7.tables import hl7_metadata
     from shared.auth import audit_metadata
 
-    for metadata in (fhir_metadata, audit_metadata):
+    for metadata in (fhir_metadata, hl7_metadata, audit_metadata):
         metadata.create_all(engine, checkfirst=True)
 
 

@@ -98,8 +98,9 @@ async def create_fhir_claim(request: Request) -> Response:
         principal = _principal(request, ROLE_CLAIMS_WRITE)
         _check_media_type(request)
         body = await request.body()
-        return await run_in_threadpool(_create_one, _deps(request), principal, body,
-                                       _idempotency_key(request))  # fmt: skip
+        return await run_in_threadpool(
+            _create_one, _deps(request), principal, body, _idempotency_key(request)
+        )
     except FhirProblem as problem:
         return _outcome(problem.status_code, list(problem.issues))
 
@@ -114,8 +115,9 @@ async def transaction(request: Request) -> Response:
         principal = _principal(request, ROLE_CLAIMS_WRITE)
         _check_media_type(request)
         body = await request.body()
-        return await run_in_threadpool(_transaction, _deps(request), principal, body,
-                                       _idempotency_key(request))  # fmt: skip
+        return await run_in_threadpool(
+            _transaction, _deps(request), principal, body, _idempotency_key(request)
+        )
     except FhirProblem as problem:
         return _outcome(problem.status_code, list(problem.issues))
 
@@ -219,9 +221,12 @@ def _transaction(deps: IntakeDeps, principal: Principal, body: bytes, key: str |
         method = ((data["entry"][index].get("request") or {}).get("method")) or ""
         if method != "POST":
             problems.append(
-                Issue("not-supported", "a Claim is created with POST",
-                      f"Bundle.entry[{index}].request.method")
-            )  # fmt: skip
+                Issue(
+                    "not-supported",
+                    "a Claim is created with POST",
+                    f"Bundle.entry[{index}].request.method",
+                )
+            )
             continue
         try:
             claim = claim_from_fhir(resource, path, References.of_claim(resource, path, references))
@@ -246,9 +251,14 @@ def _transaction(deps: IntakeDeps, principal: Principal, body: bytes, key: str |
         if index in created:
             claim_id = created[index].claim_id
             response_entries.append(
-                {"response": {"status": "201 Created", "location": f"Claim/{claim_id}",
-                              "etag": 'W/"1"'}}
-            )  # fmt: skip
+                {
+                    "response": {
+                        "status": "201 Created",
+                        "location": f"Claim/{claim_id}",
+                        "etag": 'W/"1"',
+                    }
+                }
+            )
         else:
             claim_ids = ", ".join(f"Claim/{c.claim_id}" for c in created.values())
             response_entries.append(
@@ -263,7 +273,7 @@ def _transaction(deps: IntakeDeps, principal: Principal, body: bytes, key: str |
                                     severity="information",
                                 )
                             ]
-                        ),  # fmt: skip
+                        ),
                     }
                 }
             )
@@ -310,8 +320,11 @@ def _create(
 
 def _stored(resource: dict[str, Any], claim_id: str) -> dict[str, Any]:
     """The received resource under the id the server assigned (FHIR create ignores the client's)."""
-    return {"resourceType": resource["resourceType"], "id": claim_id,
-            **{k: v for k, v in resource.items() if k not in ("resourceType", "id")}}  # fmt: skip
+    return {
+        "resourceType": resource["resourceType"],
+        "id": claim_id,
+        **{k: v for k, v in resource.items() if k not in ("resourceType", "id")},
+    }
 
 
 def _http_date(at: datetime) -> str:

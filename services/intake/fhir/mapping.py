@@ -266,9 +266,12 @@ class _Mapper:
         self.issues.append(Issue(code, message, expression))
 
     def build(
-        self, model: Callable[..., Any], values: dict[str, Any], path: str,
+        self,
+        model: Callable[..., Any],
+        values: dict[str, Any],
+        path: str,
         ignore: frozenset[str] | set[str] = frozenset(),
-    ) -> Any:  # fmt: skip
+    ) -> Any:
         """`model(**values)`, its validation errors reported at the FHIR element they came from.
 
         Errors under the fields in `ignore` (stand-ins for parts already reported) are not.
@@ -340,10 +343,13 @@ class _Mapper:
                 code="not-supported",
             )
         pcn = next(
-            (str(i["value"]) for i in resource.get("identifier") or ()
-             if isinstance(i, dict) and i.get("value")),
+            (
+                str(i["value"])
+                for i in resource.get("identifier") or ()
+                if isinstance(i, dict) and i.get("value")
+            ),
             None,
-        )  # fmt: skip
+        )
         if pcn is None:
             self.problem(
                 f"{path}.identifier",
@@ -455,9 +461,12 @@ class _Mapper:
         return code
 
     def lines(
-        self, resource: Mapping[str, Any], path: str, kind: ClaimKind | None,
+        self,
+        resource: Mapping[str, Any],
+        path: str,
+        kind: ClaimKind | None,
         positions: dict[int, int],
-    ) -> list[ServiceLine] | None:  # fmt: skip
+    ) -> list[ServiceLine] | None:
         items = resource.get("item") or ()
         if not items:
             self.problem(f"{path}.item", "a claim needs at least one item (service line)")
@@ -476,9 +485,12 @@ class _Mapper:
         return lines if len(lines) == len(items) else None
 
     def line(
-        self, item: Mapping[str, Any], at: str, kind: ClaimKind | None,
+        self,
+        item: Mapping[str, Any],
+        at: str,
+        kind: ClaimKind | None,
         positions: dict[int, int],
-    ) -> ServiceLine | None:  # fmt: skip
+    ) -> ServiceLine | None:
         procedure = _code(item.get("productOrService"), PROCEDURE_SYSTEMS, only=True)
         revenue = _code(item.get("revenue"), REVENUE_SYSTEMS)
         if kind is ClaimKind.INSTITUTIONAL and revenue is None:
@@ -705,9 +717,12 @@ class _Mapper:
         return payer, subscriber, patient, relationship, others, prior_auth
 
     def insured(
-        self, insurance: Mapping[str, Any], at: str, kind: ClaimKind | None,
+        self,
+        insurance: Mapping[str, Any],
+        at: str,
+        kind: ClaimKind | None,
         patient_ref: Located | None,
-    ) -> tuple[Payer, Subscriber, Person | None, Relationship] | None:  # fmt: skip
+    ) -> tuple[Payer, Subscriber, Person | None, Relationship] | None:
         located = self.resolve(insurance.get("coverage"), f"{at}.coverage", ("Coverage",))
         if located is None:
             return None
@@ -760,10 +775,13 @@ class _Mapper:
     ) -> Payer | None:
         organization = located.resource
         payer_id = next(
-            (str(i["value"]) for i in organization.get("identifier") or ()
-             if isinstance(i, dict) and i.get("value") and i.get("system") != TIN_SYSTEM),
+            (
+                str(i["value"])
+                for i in organization.get("identifier") or ()
+                if isinstance(i, dict) and i.get("value") and i.get("system") != TIN_SYSTEM
+            ),
             None,
-        )  # fmt: skip
+        )
         if payer_id is None:
             self.problem(
                 f"{located.path}.identifier", "the payer id (an identifier's value) is required"

@@ -160,9 +160,13 @@ def _element_type(annotation: Any) -> str | None:
 
 
 def _walk(
-    cls: type[BaseModel], data: dict[str, Any], root: str, loc: tuple[str | int, ...],
-    issues: list[Issue], unknown: list[tuple[str | int, ...]],
-) -> None:  # fmt: skip
+    cls: type[BaseModel],
+    data: dict[str, Any],
+    root: str,
+    loc: tuple[str | int, ...],
+    issues: list[Issue],
+    unknown: list[tuple[str | int, ...]],
+) -> None:
     if len(issues) >= MAX_ISSUES or len(loc) > 64:
         return
     choices: dict[str, list[str]] = {}
@@ -180,9 +184,12 @@ def _walk(
         enum = extra.get("enum_values")
         if isinstance(enum, list) and isinstance(value, str) and value not in enum:
             issues.append(
-                Issue("code-invalid", f"must be one of: {', '.join(map(str, enum))}",
-                      fhirpath(root, here))
-            )  # fmt: skip
+                Issue(
+                    "code-invalid",
+                    f"must be one of: {', '.join(map(str, enum))}",
+                    fhirpath(root, here),
+                )
+            )
         group = extra.get("one_of_many")
         if isinstance(group, str):
             choices.setdefault(group, [])
@@ -207,29 +214,41 @@ def _walk(
     for group, given in choices.items():
         if len(given) > 1:
             issues.append(
-                Issue("structure", f"only one of {', '.join(given)} may be given",
-                      fhirpath(root, (*loc, given[1])))
-            )  # fmt: skip
+                Issue(
+                    "structure",
+                    f"only one of {', '.join(given)} may be given",
+                    fhirpath(root, (*loc, given[1])),
+                )
+            )
         elif not given and group in required_choices:
             issues.append(
-                Issue("required", f"{group}[x] is required (e.g. {group}CodeableConcept)",
-                      fhirpath(root, (*loc, group)))
-            )  # fmt: skip
+                Issue(
+                    "required",
+                    f"{group}[x] is required (e.g. {group}CodeableConcept)",
+                    fhirpath(root, (*loc, group)),
+                )
+            )
 
 
 def _walk_resource(
-    item: Any, root: str, loc: tuple[str | int, ...], issues: list[Issue],
+    item: Any,
+    root: str,
+    loc: tuple[str | int, ...],
+    issues: list[Issue],
     unknown: list[tuple[str | int, ...]],
-) -> None:  # fmt: skip
+) -> None:
     if not isinstance(item, dict):
         return  # the model names a non-object
     resource_type = item.get("resourceType")
     cls = model_class(resource_type) if isinstance(resource_type, str) else None
     if cls is None or not _is_resource(cls):
         issues.append(
-            Issue("structure", "resourceType must name an R4 resource type",
-                  fhirpath(root, (*loc, "resourceType")))
-        )  # fmt: skip
+            Issue(
+                "structure",
+                "resourceType must name an R4 resource type",
+                fhirpath(root, (*loc, "resourceType")),
+            )
+        )
         unknown.append(loc)
         return
     _walk(cls, item, root, loc, issues, unknown)

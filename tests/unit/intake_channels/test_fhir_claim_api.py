@@ -33,8 +33,9 @@ def _expressions(response: Any) -> set[str]:
 def test_a_professional_r4_claim_is_created_and_read_back_as_received(
     client: TestClient, embedded: EmbeddedApp
 ) -> None:
-    response = client.post("/fhir/Claim", content=fhir_text("claim-professional.json"),
-                           headers={**bearer(), **FHIR})  # fmt: skip
+    response = client.post(
+        "/fhir/Claim", content=fhir_text("claim-professional.json"), headers={**bearer(), **FHIR}
+    )
     assert response.status_code == 201, response.text
     assert response.headers["content-type"].startswith("application/fhir+json")
     [created] = _created(embedded)
@@ -75,8 +76,9 @@ def test_a_professional_r4_claim_is_created_and_read_back_as_received(
 def test_an_institutional_r4_claim_maps_its_hospital_fields(
     client: TestClient, embedded: EmbeddedApp
 ) -> None:
-    response = client.post("/fhir/Claim", content=fhir_text("claim-institutional.json"),
-                           headers={**bearer(), **FHIR})  # fmt: skip
+    response = client.post(
+        "/fhir/Claim", content=fhir_text("claim-institutional.json"), headers={**bearer(), **FHIR}
+    )
     assert response.status_code == 201, response.text
     [created] = _created(embedded)
     claim = claim_from_snapshot(created.claim)
@@ -102,8 +104,10 @@ def _bundle() -> dict[str, Any]:
     contained = {r["id"]: r for r in claim.pop("contained")}
     for resource in contained.values():
         resource.pop("id")
-    urls = {name: f"urn:uuid:00000000-0000-4000-8000-00000000000{i}" for i, name in
-            enumerate(["patient", "payer", "coverage", "billing", "rendering"], 1)}  # fmt: skip
+    urls = {
+        name: f"urn:uuid:00000000-0000-4000-8000-00000000000{i}"
+        for i, name in enumerate(["patient", "payer", "coverage", "billing", "rendering"], 1)
+    }
     text = json.dumps(claim, default=str)
     for name, url in urls.items():
         text = text.replace(f'"#{name}"', f'"{url}"')
@@ -112,10 +116,13 @@ def _bundle() -> dict[str, Any]:
         coverage = coverage.replace(f'"#{name}"', f'"{url}"')
     contained["coverage"] = json.loads(coverage)
     entries = [
-        {"fullUrl": urls[name], "resource": contained[name],
-         "request": {"method": "POST", "url": contained[name]["resourceType"]}}
+        {
+            "fullUrl": urls[name],
+            "resource": contained[name],
+            "request": {"method": "POST", "url": contained[name]["resourceType"]},
+        }
         for name in urls
-    ]  # fmt: skip
+    ]
     entries.append(
         {
             "fullUrl": "urn:uuid:00000000-0000-4000-8000-0000000000ff",
@@ -255,8 +262,9 @@ def test_auth_and_media_type_failures_are_operation_outcomes(client: TestClient)
 def test_another_organization_gets_404_and_every_read_is_audited(
     client: TestClient, embedded: EmbeddedApp
 ) -> None:
-    response = client.post("/fhir/Claim", content=fhir_text("claim-professional.json"),
-                           headers={**bearer(), **FHIR})  # fmt: skip
+    response = client.post(
+        "/fhir/Claim", content=fhir_text("claim-professional.json"), headers={**bearer(), **FHIR}
+    )
     location = response.headers["Location"]
     other = client.get(location, headers=bearer(org="other-hospital"))
     assert other.status_code == 404 and other.json()["resourceType"] == "OperationOutcome"
@@ -264,9 +272,10 @@ def test_another_organization_gets_404_and_every_read_is_audited(
     assert client.get("/fhir/Claim/clm_unknown", headers=bearer()).status_code == 404
     with embedded.engine.connect() as conn:
         rows = conn.execute(
-            sa.select(audit_log.c.organization_id, audit_log.c.resource_type, audit_log.c.outcome)
-            .order_by(audit_log.c.id)
-        ).all()  # fmt: skip
+            sa.select(
+                audit_log.c.organization_id, audit_log.c.resource_type, audit_log.c.outcome
+            ).order_by(audit_log.c.id)
+        ).all()
     assert [tuple(r) for r in rows] == [
         ("other-hospital", "fhir_claim", "not_found"),
         (ORG, "fhir_claim", "ok"),
@@ -288,8 +297,9 @@ def test_a_retried_post_with_the_same_idempotency_key_creates_nothing_new(
 
 
 def test_the_claim_reaches_the_followup_view(client: TestClient, embedded: EmbeddedApp) -> None:
-    response = client.post("/fhir/Claim", content=fhir_text("claim-professional.json"),
-                           headers={**bearer(), **FHIR})  # fmt: skip
+    response = client.post(
+        "/fhir/Claim", content=fhir_text("claim-professional.json"), headers={**bearer(), **FHIR}
+    )
     embedded.project()
     claim_id = response.headers["Location"].rsplit("/", 1)[1]
     view = client.get(f"/v1/claims/{claim_id}", headers=bearer())
