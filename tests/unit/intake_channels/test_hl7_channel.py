@@ -105,7 +105,7 @@ def test_an_inpatient_stay_becomes_an_837i_claim_with_its_revenue_codes(
     )
     assert (claim.statement_from, claim.statement_to) == (date(2026, 9, 2), date(2026, 9, 8))
     assert claim.diagnoses == ("J189", "E119") and claim.admitting_diagnosis == "R0602"
-    assert [(l.revenue_code, l.procedure_code, l.units) for l in claim.lines] == [
+    assert [(line.revenue_code, line.procedure_code, line.units) for line in claim.lines] == [
         ("0120", None, Decimal("3")),
         ("0250", "J0696", Decimal("4")),
     ]
@@ -163,9 +163,14 @@ def test_a_reversal_of_an_unknown_charge_is_ae_on_ft1_2(
     channel: Hl7Channel, embedded: EmbeddedApp
 ) -> None:
     ack = channel.handle(
-        message(msh("DFT^P03^DFT_P03", "REV1"), pid(), pv1("V500"), in1(),
-                ft1(1, "NEVER-POSTED", kind="CR"))
-    )  # fmt: skip
+        message(
+            msh("DFT^P03^DFT_P03", "REV1"),
+            pid(),
+            pv1("V500"),
+            in1(),
+            ft1(1, "NEVER-POSTED", kind="CR"),
+        )
+    )
     assert _msa(ack)[0] == "AE"
     assert _fields(ack, "ERR")[0][2] == "FT1^1^2^1"
     assert [t for t in _types(embedded) if t.startswith("visit.")] == []
@@ -224,8 +229,12 @@ def test_a_real_mllp_client_session_over_a_socket_ends_in_the_expected_claims(
 def test_bytes_outside_frames_are_skipped_and_an_oversized_frame_closes_the_connection(
     channel: Hl7Channel,
 ) -> None:
-    server = MllpServer(("127.0.0.1", 0), channel.handle, max_message_bytes=2048,
-                        too_large=lambda: "MSH|^~\\&|R|I|||20260101||ACK|X|P|2.5\rMSA|AR|")  # fmt: skip
+    server = MllpServer(
+        ("127.0.0.1", 0),
+        channel.handle,
+        max_message_bytes=2048,
+        too_large=lambda: "MSH|^~\\&|R|I|||20260101||ACK|X|P|2.5\rMSA|AR|",
+    )
     serve_in_thread(server)
     try:
         with socket.create_connection(address_of(server), timeout=10) as sock:
