@@ -1,4 +1,4 @@
-"""One fictional example of each visit event (docs, tests): a day-surgery visit fed over HL7."""
+"""Fictional examples of the intake channels' events (docs, tests): a visit, eligibility."""
 
 from __future__ import annotations
 
@@ -8,6 +8,11 @@ from decimal import Decimal
 from shared.events import visits as v
 from shared.events.base import Event
 from shared.events.claim_snapshot import Payer, Person, Provider, Subscriber
+from shared.events.eligibility import (
+    ClaimEligibilityFailed,
+    ClaimEligibilityVerifiedV2,
+    EligibilityProblem,
+)
 
 VISIT_ID = "vis_0c4f2b7e9d1a4c55b3e8f0a1d2c3b4a5"
 
@@ -54,6 +59,32 @@ def visit_examples() -> list[Event]:
             message_control_id="MSG00004",
             discharged_on=date(2026, 9, 2),
             discharge_status="01",
+        ),
+        ClaimEligibilityVerifiedV2(
+            claim_id="clm-0001",
+            payer_id="60054",
+            coverage_active=True,
+            plan_name="PPO Gold",
+            copay=Decimal("25.00"),
+            deductible_remaining=Decimal("150.00"),
+            trace_number="TRN0001",
+            service_date=date(2026, 3, 10),
+            plan_begin=date(2026, 1, 1),
+            coinsurance=Decimal("0.2"),
+            deductible=Decimal("500.00"),
+        ),
+        ClaimEligibilityFailed(
+            claim_id="clm-0001",
+            payer_id="60054",
+            problems=(
+                EligibilityProblem(
+                    code="75",
+                    description="Subscriber/insured not found",
+                    follow_up="C",
+                    level="2100C",
+                ),
+            ),
+            trace_number="TRN0002",
         ),
         v.VisitBilled(
             visit_id=VISIT_ID,

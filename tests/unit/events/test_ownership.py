@@ -31,6 +31,7 @@ DESIGN_OWNERS = {
         "scrub_failed",
         "eligibility_requested",
         "eligibility_verified",
+        "eligibility_failed",  # the failed variant of eligibility_verified (issue 11 point 5)
         "amended",
     },
     Service.CLAIMS: {
