@@ -145,6 +145,26 @@ def test_a_requested_check_sends_one_valid_270_and_the_271_verifies_the_claim(
     assert "claim.scrub_failed" not in types_of(services, "clm_active")
 
 
+def test_the_claim_view_shows_the_last_check(
+    client: TestClient,
+    services: Embedded,
+    checks: EmbeddedRunner,
+    outbound: Path,
+    tmp_path: Path,
+) -> None:
+    _request(services, checks, "clm_view", INACTIVE_MEMBER)
+    (answer,) = payer_answers(outbound, tmp_path / "answers")
+    ingest(services, answer)
+    services.settle()  # every subscription, the claim view's projection among them
+    view = client.get("/v1/claims/clm_view", headers=bearer())
+    assert view.status_code == 200, view.text
+    body = view.json()
+    assert body["status"] == "held"
+    assert body["eligibility"]["outcome"] == "inactive"
+    assert [f["code"] for f in body["findings"]] == ["ELIGIBILITY_INACTIVE"]
+    assert len(_sent(outbound)) == 1  # settling did not run the check a second time
+
+
 def test_inactive_coverage_holds_the_claim_with_a_finding(
     services: Embedded, checks: EmbeddedRunner, outbound: Path, tmp_path: Path
 ) -> None:
