@@ -7,26 +7,21 @@ ADT and DFT messages over a socket, each retried; the claims and their views are
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
+from channel_helpers import ORG, SECRET, bearer, fhir_text  # type: ignore[import-not-found]
 from fastapi.testclient import TestClient
 from hl7.client import MLLPClient  # type: ignore[import-untyped]
+from hl7_messages import inpatient_stay, outpatient_visit  # type: ignore[import-not-found]
 
-sys.path.insert(0, str(Path(__file__).parents[2] / "unit" / "intake_channels"))
-
-from channel_helpers import ORG, SECRET, bearer, fhir_text  # type: ignore[import-not-found]  # noqa: E402
-from hl7_messages import inpatient_stay, outpatient_visit  # type: ignore[import-not-found]  # noqa: E402
-
-from revcycle.embedded import EmbeddedApp, build_embedded_app  # noqa: E402
-from services.intake.hl7.mllp import MllpServer, address_of, serve_in_thread  # noqa: E402
-from services.intake.hl7.service import HL7_CLAIM_SOURCE, Hl7Channel  # noqa: E402
-from shared.config import BaseServiceSettings  # noqa: E402
-from shared.events.claim_snapshot import Address, Provider, claim_from_snapshot  # noqa: E402
-from shared.events.claims import ClaimCreated, ClaimSource  # noqa: E402
-from shared.events.registry import decode  # noqa: E402
+from revcycle.embedded import EmbeddedApp, build_embedded_app
+from services.intake.hl7.mllp import MllpServer, address_of, serve_in_thread
+from services.intake.hl7.service import HL7_CLAIM_SOURCE, Hl7Channel
+from shared.config import BaseServiceSettings
+from shared.events.claim_snapshot import Address, Provider, claim_from_snapshot
+from shared.events.claims import ClaimCreated, ClaimSource
+from shared.events.registry import decode
 
 pytestmark = pytest.mark.integration
 

@@ -7,17 +7,11 @@ after the simulated payer's 271 is ingested, the claim carries its answer.
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from kafka import KafkaProducer  # type: ignore[import-untyped]
-
-sys.path.insert(0, str(Path(__file__).parents[2] / "unit" / "intake_channels"))
-
-from channel_helpers import SECRET  # type: ignore[import-not-found]  # noqa: E402
-from eligibility_helpers import (  # type: ignore[import-not-found]  # noqa: E402
+from eligibility_helpers import (  # type: ignore[import-not-found]
     UNKNOWN_MEMBER,
     claim_for,
     create_requiring_eligibility,
@@ -25,35 +19,19 @@ from eligibility_helpers import (  # type: ignore[import-not-found]  # noqa: E40
     ingest,
     payer_answers,
 )
+from kafka import KafkaProducer  # type: ignore[import-untyped]
 
-from revcycle.embedded import Embedded, build_embedded_app  # noqa: E402
-from services.intake.eligibility.config import eligibility_settings  # noqa: E402
-from services.intake.eligibility.worker import eligibility_consumer  # noqa: E402
-from shared.config import BaseServiceSettings, KafkaSettings  # noqa: E402
-from shared.events.eligibility import (  # noqa: E402
+from revcycle.embedded import Embedded
+from services.intake.eligibility.config import eligibility_settings
+from services.intake.eligibility.worker import eligibility_consumer
+from shared.config import BaseServiceSettings, KafkaSettings
+from shared.events.eligibility import (
     ClaimEligibilityFailed,
     ClaimEligibilityVerifiedV2,
 )
-from shared.messaging.worker import run_consumers  # noqa: E402
+from shared.messaging.worker import run_consumers
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def settings(postgres_url: str, tmp_path: Path) -> BaseServiceSettings:
-    return BaseServiceSettings(
-        data_dir=tmp_path,
-        database_url=postgres_url,
-        kafka_bootstrap_servers="",
-        auth_jwt_secret=SECRET,
-    )
-
-
-@pytest.fixture
-def services(settings: BaseServiceSettings) -> Iterator[Embedded]:
-    app = build_embedded_app(settings, run_subscriptions=False)
-    yield app.embedded
-    app.engine.dispose()
 
 
 def test_the_worker_checks_each_request_once_from_kafka(

@@ -7,16 +7,10 @@ the outbound folder; the 271 goes through the function `revcycle ingest` routes 
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).parents[2] / "unit" / "intake_channels"))
-
-from channel_helpers import SECRET  # type: ignore[import-not-found]  # noqa: E402
-from eligibility_helpers import (  # type: ignore[import-not-found]  # noqa: E402
+from eligibility_helpers import (  # type: ignore[import-not-found]
     INACTIVE_MEMBER,
     claim_for,
     create_requiring_eligibility,
@@ -26,32 +20,15 @@ from eligibility_helpers import (  # type: ignore[import-not-found]  # noqa: E40
     types_of,
 )
 
-from revcycle.embedded import Embedded, build_embedded_app  # noqa: E402
-from services.followup.projections import decode_payload  # noqa: E402
-from services.intake.channels import subscriptions  # noqa: E402
-from shared.config import BaseServiceSettings  # noqa: E402
-from shared.events.claims import ClaimScrubFailed  # noqa: E402
-from shared.events.eligibility import ClaimEligibilityVerifiedV2  # noqa: E402
-from shared.messaging.embedded import EmbeddedRunner  # noqa: E402
+from revcycle.embedded import Embedded
+from services.followup.projections import decode_payload
+from services.intake.channels import subscriptions
+from shared.config import BaseServiceSettings
+from shared.events.claims import ClaimScrubFailed
+from shared.events.eligibility import ClaimEligibilityVerifiedV2
+from shared.messaging.embedded import EmbeddedRunner
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def settings(postgres_url: str, tmp_path: Path) -> BaseServiceSettings:
-    return BaseServiceSettings(
-        data_dir=tmp_path,
-        database_url=postgres_url,
-        kafka_bootstrap_servers="",
-        auth_jwt_secret=SECRET,
-    )
-
-
-@pytest.fixture
-def services(settings: BaseServiceSettings) -> Iterator[Embedded]:
-    app = build_embedded_app(settings, run_subscriptions=False)
-    yield app.embedded
-    app.engine.dispose()
 
 
 def test_checks_on_postgres_send_once_verify_hold_and_cache(
