@@ -80,19 +80,10 @@ def command_for(
         return CheckFailed(payer_id=payer_id, problems=problems, trace_number=trace_number)
     return CheckAnswered(
         payer_id=payer_id,
-        active=answer.active,
         service_date=service_date,
         trace_number=trace_number,
+        answer=answer,
         from_cache=from_cache,
-        plan_name=answer.plan_name,
-        plan_begin=answer.plan_begin,
-        plan_end=answer.plan_end,
-        copay=answer.copay,
-        coinsurance=answer.coinsurance,
-        deductible=answer.deductible,
-        deductible_remaining=answer.deductible_remaining,
-        out_of_pocket_remaining=answer.out_of_pocket_remaining,
-        inactive_reason=answer.inactive_reason,
     )
 
 

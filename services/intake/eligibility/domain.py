@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
+from services.intake.eligibility.answers import Answer
 from shared.claim_model import Claim
 from shared.events.base import Event
 from shared.events.claim_snapshot import claim_from_snapshot
@@ -54,22 +54,16 @@ def apply(state: ClaimForEligibility, event: Event) -> ClaimForEligibility:
 
 @dataclass(frozen=True)
 class CheckAnswered:
-    """The payer answered (or intake's cache did): record it, hold the claim if inactive."""
+    """The payer answered (or intake's cache did): record it, hold the claim if inactive.
+
+    `answer.active` is True or False here: an answer without a status is a `CheckFailed`.
+    """
 
     payer_id: str
-    active: bool
     service_date: date | None
     trace_number: str | None
+    answer: Answer
     from_cache: bool = False
-    plan_name: str | None = None
-    plan_begin: date | None = None
-    plan_end: date | None = None
-    copay: Decimal | None = None
-    coinsurance: Decimal | None = None
-    deductible: Decimal | None = None
-    deductible_remaining: Decimal | None = None
-    out_of_pocket_remaining: Decimal | None = None
-    inactive_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -102,28 +96,28 @@ def decide(state: ClaimForEligibility, command: Command, now: datetime) -> list[
                     trace_number=command.trace_number,
                 )
             ]
-        case CheckAnswered():
+        case CheckAnswered(answer=answer):
             events: list[Event] = [
                 ClaimEligibilityVerifiedV2(
                     claim_id=state.claim_id,
                     payer_id=command.payer_id,
-                    coverage_active=command.active,
-                    plan_name=command.plan_name,
-                    copay=command.copay,
-                    deductible_remaining=command.deductible_remaining,
+                    coverage_active=bool(answer.active),
+                    plan_name=answer.plan_name,
+                    copay=answer.copay,
+                    deductible_remaining=answer.deductible_remaining,
                     trace_number=command.trace_number,
                     service_date=command.service_date,
-                    plan_begin=command.plan_begin,
-                    plan_end=command.plan_end,
-                    coinsurance=command.coinsurance,
-                    deductible=command.deductible,
-                    out_of_pocket_remaining=command.out_of_pocket_remaining,
-                    inactive_reason=command.inactive_reason,
+                    plan_begin=answer.plan_begin,
+                    plan_end=answer.plan_end,
+                    coinsurance=answer.coinsurance,
+                    deductible=answer.deductible,
+                    out_of_pocket_remaining=answer.out_of_pocket_remaining,
+                    inactive_reason=answer.inactive_reason,
                     from_cache=command.from_cache,
                 )
             ]
-            if not command.active and state.waiting:
-                reason = command.inactive_reason or "coverage not active"
+            if not answer.active and state.waiting:
+                reason = answer.inactive_reason or "coverage not active"
                 events.append(
                     ClaimScrubFailed(
                         claim_id=state.claim_id,

@@ -30,7 +30,7 @@ from revcycle.embedded import Embedded, EmbeddedApp
 from services.followup.projections import decode_payload
 from services.intake.channels import subscriptions
 from services.intake.eligibility import tables
-from services.intake.eligibility.answers import answers_of
+from services.intake.eligibility.answers import Answer, answers_of
 from services.intake.eligibility.domain import CLAIM_ELIGIBILITY, CheckAnswered
 from shared.config import BaseServiceSettings
 from shared.events.claims import ClaimReady, ClaimScrubFailed
@@ -44,6 +44,7 @@ from testsupport.samples import x12_samples_dir
 
 SAMPLES_271 = "271"
 NOW = datetime(2026, 3, 12, tzinfo=UTC)
+INACTIVE = Answer(trace_number="T", reference=None, active=False, inactive_reason="inactive")
 
 
 @pytest.fixture(scope="session")
@@ -294,14 +295,14 @@ def test_inactive_coverage_does_not_move_a_claim_already_ready() -> None:
         claim_created("clm_1"),
         ClaimReady(claim_id="clm_1", payer_id="87726", total_charge=Decimal("145.00")),
     )
-    command = CheckAnswered(payer_id="87726", active=False, service_date=None, trace_number="T")
+    command = CheckAnswered("87726", None, "T", INACTIVE)
     events = CLAIM_ELIGIBILITY.decide(state, command, NOW)
     assert [e.event_type for e in events] == ["claim.eligibility_verified"]
 
 
 def test_inactive_coverage_holds_a_claim_still_waiting_to_be_ready() -> None:
     state = CLAIM_ELIGIBILITY.given("clm_1", claim_created("clm_1"))
-    command = CheckAnswered(payer_id="87726", active=False, service_date=None, trace_number="T")
+    command = CheckAnswered("87726", None, "T", INACTIVE)
     events = CLAIM_ELIGIBILITY.decide(state, command, NOW)
     assert [e.event_type for e in events] == ["claim.eligibility_verified", "claim.scrub_failed"]
 
