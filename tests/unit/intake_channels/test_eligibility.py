@@ -351,3 +351,46 @@ def test_post_eligibility_refuses_what_it_cannot_check(
     assert client.get("/v1/eligibility/unknown", headers=bearer()).status_code == 404
     assert client.get("/v1/eligibility/unknown", headers=other).status_code == 404
     assert ORG != "another-hospital"
+
+
+# -- revcycle ingest FILE.271 on the embedded default -------------------------------------------
+
+
+def test_revcycle_ingest_records_a_271_and_the_claim_shows_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from revcycle.cli import app
+    from revcycle.embedded import open_embedded
+    from shared.config import get_settings
+
+    data = tmp_path / "data"
+    for key, value in {
+        "DATA_DIR": str(data),
+        "DATABASE_URL": "",
+        "KAFKA_BOOTSTRAP_SERVERS": "",
+        "ORGANIZATION_ID": ORG,
+    }.items():
+        monkeypatch.setenv(key, value)
+    get_settings.cache_clear()
+    try:
+        services = open_embedded(get_settings())
+        try:  # the whole embedded default: intake's process sends the 270 when settled
+            create_requiring_eligibility(services, "clm_cli", claim_for(pcn="CLI-1"))
+            services.settle()
+        finally:
+            services.close()
+        (answer,) = payer_answers(data / "exchange" / "outbound", tmp_path / "answers")
+        result = CliRunner().invoke(app, ["ingest", "--json", str(answer)])
+        assert result.exit_code == 0, result.output
+        assert '"transaction": "271"' in result.output and '"active": 1' in result.output
+        services = open_embedded(get_settings())
+        try:
+            assert types_of(services, "clm_cli")[-1] == "claim.eligibility_verified"
+            again = CliRunner().invoke(app, ["ingest", str(answer)])
+            assert again.exit_code == 0 and "1 duplicate" in again.output, again.output
+        finally:
+            services.close()
+    finally:
+        get_settings.cache_clear()
