@@ -176,9 +176,10 @@ class Recorded:
     """What one answer of a 271 did."""
 
     trace_number: str | None
-    status: str  # active, inactive, failed, duplicate, unknown
+    status: str  # active, inactive, failed, duplicate, unknown, error
     claim_id: str | None = None
     held: bool = False
+    detail: str | None = None  # why an answer could not be recorded (codes, never values)
 
 
 def record_answer(uow: UnitOfWork, answer: Answer, at: datetime) -> Recorded:
@@ -215,6 +216,8 @@ def record_answer(uow: UnitOfWork, answer: Answer, at: datetime) -> Recorded:
         service_date=inquiry.service_date,
         trace_number=inquiry.trace_number,
     )
-    result = uow.run(CLAIM_ELIGIBILITY, inquiry.claim_id, command)
+    result = uow.run(
+        CLAIM_ELIGIBILITY, inquiry.claim_id, command, organization_id=inquiry.organization_id
+    )
     held = any(e.event_type == "claim.scrub_failed" for e in result.events)
     return Recorded(key, status, inquiry.claim_id, held)

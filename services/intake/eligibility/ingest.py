@@ -22,7 +22,8 @@ from typing import Any
 from services.intake.eligibility.answers import answers_of
 from services.intake.eligibility.checks import Recorded, record_answer
 from shared.ingest import IngestContext, IngestOutcome
-from shared.kernel import UnitOfWork
+from shared.kernel import DomainError, KernelError, UnitOfWork
+from shared.logsafe import describe_error
 from shared.x12.errors import X12Error
 from shared.x12.reader import parse
 from shared.x12.validation import validate_parsed
@@ -49,8 +50,13 @@ def ingest_271(path: Path, context: IngestContext) -> IngestOutcome:
     uow = UnitOfWork(services.store, producer="intake", clock=services.clock)
     recorded: list[Recorded] = []
     for done, answer in enumerate(answers, start=1):
-        with uow:
-            recorded.append(record_answer(uow, answer, uow.clock()))
+        try:
+            with uow:
+                recorded.append(record_answer(uow, answer, uow.clock()))
+        except (DomainError, KernelError) as refused:
+            # That answer's transaction rolled back whole; the others still count.
+            key = answer.trace_number or answer.reference
+            recorded.append(Recorded(key, "error", detail=describe_error(refused)))
         context.progress(done, len(answers))
     counts: dict[str, int] = {}
     for item in recorded:
@@ -61,10 +67,11 @@ def ingest_271(path: Path, context: IngestContext) -> IngestOutcome:
             "claim_id": item.claim_id,
             "status": item.status,
             "held": item.held,
+            **({"detail": item.detail} if item.detail else {}),
         }
         for item in recorded
     ]
-    unknown = counts.get("unknown", 0)
+    unknown = counts.get("unknown", 0) + counts.get("error", 0)
     summary = f"{path.name}: {len(recorded)} answer(s): " + ", ".join(
         f"{count} {status}" for status, count in sorted(counts.items())
     )

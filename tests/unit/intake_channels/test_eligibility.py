@@ -236,6 +236,23 @@ def test_an_old_cache_entry_is_not_used(
     assert "claim.eligibility_verified" not in types_of(services, "clm_new")
 
 
+def test_an_answer_that_cannot_be_recorded_is_reported_and_rolled_back_alone(
+    services: Embedded, checks: EmbeddedRunner, outbound: Path, tmp_path: Path
+) -> None:
+    _request(services, checks, "clm_gone", "XKZ480019203")
+    with services.engine.begin() as conn:  # the inquiry names a claim with no stream
+        conn.execute(tables.inquiries.update().values(claim_id="clm_never_created"))
+    (answer,) = payer_answers(outbound, tmp_path / "answers")
+    outcome = ingest(services, answer)
+    assert not outcome.ok
+    (row,) = outcome.report["answers"]
+    assert row["status"] == "error" and row["detail"].startswith("UnknownClaim")
+    with services.engine.connect() as conn:  # not marked answered: a later copy may still
+        (inquiry,) = conn.execute(tables.inquiries.select()).all()
+    assert inquiry.answered_at is None
+    assert services.store.load("clm_never_created") == []
+
+
 def test_a_271_for_a_270_we_never_sent_changes_nothing(
     services: Embedded, samples_dir: Path
 ) -> None:
