@@ -13,6 +13,7 @@ from shared.events import remittance as r
 from shared.events import work_items as wi
 from shared.events.base import Event
 from shared.events.claim_snapshot import ClaimSnapshotV1
+from shared.events.visit_examples import visit_examples
 
 ORG = "org-st-example"
 
@@ -338,6 +339,7 @@ def example_events() -> list[Event]:
             balance_due=Decimal("20.00"),
             claim_ids=(claim_id,),
         ),
+        *visit_examples(),
         pa.StatementIssued(
             account_id=account,
             statement_id="stm-0001",

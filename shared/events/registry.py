@@ -12,9 +12,11 @@ from pydantic import ValidationError
 from shared.events import (
     appeals,
     claims,
+    eligibility,
     followup_claims,
     patient_account,
     remittance,
+    visits,
     work_items,
 )
 from shared.events.base import (
@@ -168,6 +170,13 @@ for _model in (
     work_items.WorkItemClosed,
     appeals.AppealFiled,
     appeals.AppealDecided,
+    visits.VisitUpdated,
+    visits.VisitChargePosted,
+    visits.VisitChargeReversed,
+    visits.VisitDischarged,
+    visits.VisitBilled,
+    eligibility.ClaimEligibilityVerifiedV2,
+    eligibility.ClaimEligibilityFailed,
 ):
     registry.register(_model)
 registry.register_upcaster("claim.created", 1, claims.upcast_claim_created_v1_v2)
@@ -176,6 +185,9 @@ registry.register_upcaster(
 )
 registry.register_upcaster(
     "patient_account.payment_received", 1, patient_account.upcast_payment_received_v1_v2
+)
+registry.register_upcaster(
+    "claim.eligibility_verified", 1, eligibility.upcast_eligibility_verified_v1_v2
 )
 
 

@@ -107,6 +107,16 @@ APPEAL_EVENTS = Topic(
     description="Appeals (appeal.*): filed with their deadline and letter template, decided.",
     event_prefixes=("appeal.",),
 )
+VISIT_EVENTS = Topic(
+    name="revcycle.visit-events.v1",
+    value_type=EventEnvelope,
+    key="visit id (the stream_id)",
+    description=(
+        "Hospital visits fed over HL7 v2 (visit.*): updates, charges, reversals, discharge, "
+        "billing; all of one visit in order on one partition."
+    ),
+    event_prefixes=("visit.",),
+)
 REPORTING_EVENTS = Topic(
     name="revcycle.reporting-events.v1",
     value_type=EventEnvelope,
@@ -147,6 +157,7 @@ ALL_TOPICS: tuple[Topic, ...] = (
     REMITTANCE_EVENTS,
     WORK_QUEUE,
     APPEAL_EVENTS,
+    VISIT_EVENTS,
     REPORTING_EVENTS,
     DEAD_LETTER,
 )
@@ -156,6 +167,7 @@ EVENT_TOPICS: tuple[Topic, ...] = (
     REMITTANCE_EVENTS,
     WORK_QUEUE,
     APPEAL_EVENTS,
+    VISIT_EVENTS,
 )
 
 
