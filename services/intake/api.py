@@ -5,6 +5,9 @@
 - `PUT /v1/claims/{claim_id}`: a corrected claim before submission (`AmendClaim`); 200
   with status `amended` or `held`; 409 once the claim is submitted, naming its state.
 - `GET /v1/client-references/{reference}`: the claim an organization's own id names.
+- `POST /v1/batches/837`: an 837 file as the body (`application/edi-x12` or `text/plain`);
+  201 with `batch_id`, `ack_999` and per claim its status (`services.intake.batches`).
+  `GET /v1/batches/{batch_id}` answers the same report later.
 """
 
 from __future__ import annotations
@@ -13,9 +16,10 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Path, Request, status
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from services.intake import references
+from services.intake import batches, references
 from services.intake.bootstrap import IntakeDeps
 from services.intake.commands import AmendClaim, CreateClaim
 from services.intake.domain import ClaimNotAmendable, ClaimNotFound, IntakeRejected
@@ -42,7 +46,13 @@ from services.intake.schemas import (
     ClaimLinks,
     ClientReferencePublic,
 )
-from shared.auth import ROLE_CLAIMS_READ, ROLE_CLAIMS_WRITE, Principal, require_role
+from shared.auth import (
+    ROLE_CLAIMS_READ,
+    ROLE_CLAIMS_WRITE,
+    Principal,
+    record_access,
+    require_role,
+)
 from shared.events.claims import ScrubFinding
 from shared.ids import CLAIM_ID_MAX, CLAIM_ID_PATTERN, PRINTABLE_PATTERN
 from shared.kernel import ConflictRetriesExhausted, OrganizationMismatch
@@ -230,6 +240,65 @@ def read_client_reference(
     )
 
 
+# Media types an 837 body may be sent as (parameters such as charset are allowed).
+X12_MEDIA_TYPES = ("application/edi-x12", "text/plain")
+BatchIdPath = Annotated[str, Path(min_length=5, max_length=64, pattern=r"^bat_[0-9a-f]{1,60}$")]
+
+
+@router.post(
+    "/batches/837",
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        400: {"description": "not an X12 file we can acknowledge (no ISA/GS), or empty"},
+        403: {"description": "the caller's organization is not served by this intake"},
+        413: {"description": "body over the configured limit (use `revcycle ingest`)"},
+        415: {"description": "Content-Type is not application/edi-x12 or text/plain"},
+    },
+)
+async def post_batch_837(request: Request, principal: ClaimWriter, deps: IntakeDepsDep) -> Any:
+    """An 837 file: our 999 for it, and each claim created, held, duplicate or rejected."""
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media not in X12_MEDIA_TYPES:
+        return _detail(
+            status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+            f"send the 837 file as {' or '.join(X12_MEDIA_TYPES)}, not {media or 'nothing'!r}",
+        )
+    body = await request.body()  # bounded by the body limit middleware (413 beyond it)
+    if not body.strip():
+        return _detail(status.HTTP_400_BAD_REQUEST, "the body is empty: send the 837 file")
+    report = await run_in_threadpool(
+        batches.receive_837,
+        deps,
+        body,
+        organization_id=principal.organization_id,
+        submitted_by=principal.subject,
+    )
+    location = f"/v1/batches/{report.batch_id}"
+    return JSONResponse(
+        status_code=status.HTTP_201_CREATED,
+        content=report.to_json(),
+        headers={"Location": location},
+    )
+
+
+@router.get("/batches/{batch_id}", responses={404: {"description": "no such batch"}})
+def read_batch(batch_id: BatchIdPath, principal: ClaimReader, deps: IntakeDepsDep) -> Any:
+    """The report of an 837 batch the caller's organization sent (as its POST answered)."""
+    with deps.engine.begin() as conn:
+        found = batches.find(conn, principal.organization_id, batch_id)
+        record_access(
+            conn,
+            principal,
+            action="read",
+            resource_type="batch",
+            resource_id=batch_id,
+            outcome="ok" if found else "not_found",
+        )
+    if found is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="batch not found")
+    return JSONResponse(content=found)
+
+
 # -- refusals: each of intake's errors, answered the same way on every route ---------------
 
 
@@ -269,6 +338,9 @@ async def _refused(request: Request, exc: Exception) -> JSONResponse:
             return _detail(status.HTTP_403_FORBIDDEN, str(exc))
         case ClaimKeptChanging():
             return _detail(status.HTTP_409_CONFLICT, str(exc))
+        case batches.BatchRefused():
+            where = batches.issue_public(exc.issue) if exc.issue is not None else None
+            return _detail(status.HTTP_400_BAD_REQUEST, str(exc), error=where)
     raise exc
 
 
@@ -281,6 +353,7 @@ REFUSALS: tuple[type[Exception], ...] = (
     ClaimNotFound,
     UnknownOrganization,
     ClaimKeptChanging,
+    batches.BatchRefused,
 )
 
 

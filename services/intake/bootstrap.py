@@ -45,10 +45,12 @@ class IntakeDeps:
 
 def prepare_database(engine: Engine) -> None:
     """Event store tables (Alembic) and intake's own tables (keys, references, batches)."""
-    from services.intake import duplicates, references  # noqa: F401  (their tables)
+    from services.intake import batches, duplicates, references  # noqa: F401  (their tables)
+    from shared.auth import audit_metadata  # GET /v1/batches/{id} audits its reads
 
     upgrade_event_store(engine)
     intake_metadata.create_all(engine, checkfirst=True)
+    audit_metadata.create_all(engine, checkfirst=True)
 
 
 def bootstrap(
