@@ -189,6 +189,22 @@ def test_bad_input_is_refused_whole_with_a_clear_4xx_and_nothing_created(
     assert event_types(embedded) == []
 
 
+def test_a_batch_over_the_body_limit_is_413_and_bytes_that_are_not_text_are_400(
+    client: TestClient, embedded: EmbeddedApp, auth: TokenFactory
+) -> None:
+    text = file_837(claim("ACCT-5101"))
+    limit = embedded.embedded.settings.http_max_body_bytes
+    oversized = text + " " * limit
+    assert post(client, auth, oversized).status_code == 413
+    binary = client.post("/v1/batches/837", content=b"ISA\xff\xfe\x00" * 50, headers=auth(**X12))
+    assert binary.status_code == 400, binary.text
+    assert event_types(embedded) == []
+    # A name in Latin-1 (not UTF-8): never a 5xx, whatever the reading makes of it.
+    latin1 = text.encode().replace(b"*Ada*", b"*Ad\xe9*")
+    answer = client.post("/v1/batches/837", content=latin1, headers=auth(**X12))
+    assert answer.status_code < 500, answer.text
+
+
 def test_a_file_without_an_interchange_header_is_refused_naming_why(
     client: TestClient, embedded: EmbeddedApp, auth: TokenFactory
 ) -> None:
