@@ -51,6 +51,10 @@ def prepare_database(engine: Engine) -> None:
     upgrade_event_store(engine)
     intake_metadata.create_all(engine, checkfirst=True)
     audit_metadata.create_all(engine, checkfirst=True)
+    # The channels (FHIR, HL7 v2, eligibility) import IntakeDeps from here: load them late.
+    from services.intake import channels
+
+    channels.prepare_channel_tables(engine)
 
 
 def bootstrap(
@@ -88,10 +92,12 @@ def bootstrap(
 
 def install(app: FastAPI, deps: IntakeDeps) -> None:
     """Mount intake's routes and state on an app (its own, or the embedded all-in-one)."""
+    from services.intake import channels
     from services.intake.api import install_routes
 
     app.state.intake = deps
     install_routes(app)
+    channels.install(app, deps)
 
 
 def create_app(

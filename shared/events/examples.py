@@ -11,6 +11,7 @@ from shared.events import remittance as r
 from shared.events.base import Event
 from shared.events.claim_snapshot import ClaimSnapshotV1
 from shared.events.claim_snapshot_v2 import ClaimSnapshotV2
+from shared.events.visit_examples import visit_examples
 
 ORG = "org-st-example"
 
@@ -317,6 +318,7 @@ def example_events() -> list[Event]:
             claim_count=7,
             provider_adjustments=(r.ProviderAdjustment(reason_code="L6", amount=Decimal("-1.25")),),
         ),
+        *visit_examples(),
         pa.StatementIssued(
             account_id=account,
             statement_id="stm-0001",

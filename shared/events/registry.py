@@ -9,7 +9,7 @@ from uuid import UUID, uuid4
 
 from pydantic import ValidationError
 
-from shared.events import claims, patient_account, remittance
+from shared.events import claims, eligibility, patient_account, remittance, visits
 from shared.events.base import (
     Event,
     EventDataError,
@@ -149,11 +149,21 @@ for _model in (
     remittance.RemittanceReceived,
     patient_account.StatementIssued,
     patient_account.PaymentReceived,
+    visits.VisitUpdated,
+    visits.VisitChargePosted,
+    visits.VisitChargeReversed,
+    visits.VisitDischarged,
+    visits.VisitBilled,
+    eligibility.ClaimEligibilityVerifiedV2,
+    eligibility.ClaimEligibilityFailed,
 ):
     registry.register(_model)
 registry.register_upcaster("claim.created", 1, claims.upcast_claim_created_v1_v2)
 registry.register_upcaster("claim.created", 2, claims.upcast_claim_created_v2_v3)
 registry.register_upcaster("claim.amended", 1, claims.upcast_claim_amended_v1_v2)
+registry.register_upcaster(
+    "claim.eligibility_verified", 1, eligibility.upcast_eligibility_verified_v1_v2
+)
 
 
 def decode(envelope: EventEnvelope) -> Event:

@@ -89,6 +89,16 @@ REMITTANCE_EVENTS = Topic(
     description="Remittance-level events (remittance.*): 835 payments and PLB adjustments.",
     event_prefixes=("remittance.",),
 )
+VISIT_EVENTS = Topic(
+    name="revcycle.visit-events.v1",
+    value_type=EventEnvelope,
+    key="visit id (the stream_id)",
+    description=(
+        "Hospital visits fed over HL7 v2 (visit.*): updates, charges, reversals, discharge, "
+        "billing; all of one visit in order on one partition."
+    ),
+    event_prefixes=("visit.",),
+)
 REPORTING_EVENTS = Topic(
     name="revcycle.reporting-events.v1",
     value_type=EventEnvelope,
@@ -125,10 +135,16 @@ ALL_TOPICS: tuple[Topic, ...] = (
     CLAIM_EVENTS,
     PATIENT_ACCOUNT_EVENTS,
     REMITTANCE_EVENTS,
+    VISIT_EVENTS,
     REPORTING_EVENTS,
     DEAD_LETTER,
 )
-EVENT_TOPICS: tuple[Topic, ...] = (CLAIM_EVENTS, PATIENT_ACCOUNT_EVENTS, REMITTANCE_EVENTS)
+EVENT_TOPICS: tuple[Topic, ...] = (
+    CLAIM_EVENTS,
+    PATIENT_ACCOUNT_EVENTS,
+    REMITTANCE_EVENTS,
+    VISIT_EVENTS,
+)
 
 
 class NoTopicError(ValueError):
