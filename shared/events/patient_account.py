@@ -32,8 +32,10 @@ class PaymentMethod(StrEnum):
     OTHER = "other"
 
 
+# Superseded by v2 (lines, cycle and dunning): kept readable by its upcaster. Its docstring is
+# its published description and stays as published.
 class StatementIssuedV1(Event):
-    """Superseded by v2 (lines, cycle and dunning): kept readable by its upcaster."""
+    """A patient statement was issued for the account's patient-responsibility balance."""
 
     event_type: ClassVar[str] = "patient_account.statement_issued"
     event_version: ClassVar[int] = 1
@@ -102,14 +104,13 @@ class PaymentAllocation(Part):
     amount: Money = Field(gt=0)
 
 
+# Superseded by v2: v1 did not say how the payment was applied to the claims. Follow-up could
+# not keep each claim's patient balance from the account's stream alone; v2 carries the
+# allocations (oldest first or to the named claim) and what was left unapplied (a credit). A
+# v1 payment is upcast as applied whole to its `claim_id`, or left unapplied when it named
+# none. Its docstring is its published description and stays as published.
 class PaymentReceivedV1(Event):
-    """Superseded by v2: v1 did not say how the payment was applied to the claims.
-
-    Follow-up could not keep each claim's patient balance from the account's stream alone;
-    v2 carries the allocations (oldest first or to the named claim) and what was left
-    unapplied (a credit). A v1 payment is upcast as applied whole to its `claim_id`, or
-    left unapplied when it named none.
-    """
+    """The patient (guarantor) paid toward the account, optionally against one claim."""
 
     event_type: ClassVar[str] = "patient_account.payment_received"
     event_version: ClassVar[int] = 1

@@ -37,8 +37,9 @@ def test_the_demo_creates_sample_claims_once_and_fresh_starts_over(tmp_path: Pat
     assert "4,206.05" in first.output  # total charges of the six samples
     database = tmp_path / "revcycle.sqlite"
     events, balances = _state(database)
-    # Six claims; one held by the scrubber (DEMO-1004 leaves out the patient's address).
-    assert events == 7 and len(balances) == 5
+    # Six claims; one held by the scrubber (DEMO-1004 leaves out the patient's address), which
+    # opens a work item in the `held` queue (follow-up's queue process).
+    assert events == 8 and len(balances) == 5
     engine = create_db_engine(f"sqlite:///{database}")
     with engine.connect() as conn:
         audited = conn.execute(
@@ -57,7 +58,7 @@ def test_the_demo_creates_sample_claims_once_and_fresh_starts_over(tmp_path: Pat
     fresh = runner.invoke(app, ["demo", "--data-dir", str(tmp_path), "--fresh"])
     assert fresh.exit_code == 0, fresh.output
     assert "6 claims created" in fresh.output
-    assert _state(database)[0] == 7
+    assert _state(database)[0] == 8
 
 
 def test_projections_rebuild_replays_the_event_table(
@@ -78,7 +79,7 @@ def test_projections_rebuild_replays_the_event_table(
         get_followup_settings.cache_clear()
         get_settings.cache_clear()
     assert result.exit_code == 0, result.output
-    assert "applied=6" in result.output
+    assert "applied=7" in result.output  # six claim.created and the claim.scrub_failed
     assert _state(database) == before
 
     unknown = runner.invoke(app, ["projections", "rebuild", "no.such"])
