@@ -9,7 +9,7 @@ from uuid import UUID, uuid4
 
 from pydantic import ValidationError
 
-from shared.events import claims, patient_account, remittance
+from shared.events import claim_batches, claims, patient_account, remittance
 from shared.events.base import (
     Event,
     EventDataError,
@@ -128,15 +128,25 @@ for _model in (
     claims.ClaimEligibilityVerified,
     claims.ClaimAmended,
     claims.ClaimReady,
+    claims.ClaimSubmittedV1,
     claims.ClaimSubmitted,
+    claims.ClaimAcknowledgedV1,
     claims.ClaimAcknowledged,
+    claims.ClaimRejectedV1,
     claims.ClaimRejected,
+    claims.ClaimAcceptedV1,
     claims.ClaimAccepted,
     claims.ClaimAppealed,
     claims.ClaimAppealDecided,
     claims.ClaimCorrected,
     claims.ClaimVoided,
     claims.ClaimSecondaryCreated,
+    claims.ClaimSecondaryOpened,
+    claims.ClaimCrossedOver,
+    claims.ClaimTimelyFilingAtRisk,
+    claims.ClaimTimelyFilingPassed,
+    claims.ClaimStatusRequested,
+    claims.ClaimStatusReceived,
     claims.ClaimWrittenOff,
     claims.ClaimClosed,
     remittance.ClaimPaid,
@@ -147,9 +157,15 @@ for _model in (
     remittance.RemittanceReceived,
     patient_account.StatementIssued,
     patient_account.PaymentReceived,
+    claim_batches.ClaimBatchPrepared,
+    claim_batches.ClaimBatchSent,
 ):
     registry.register(_model)
 registry.register_upcaster("claim.created", 1, claims.upcast_claim_created_v1_v2)
+registry.register_upcaster("claim.submitted", 1, claims.upcast_claim_submitted_v1_v2)
+registry.register_upcaster("claim.acknowledged", 1, claims.upcast_claim_acknowledged_v1_v2)
+registry.register_upcaster("claim.rejected", 1, claims.upcast_claim_rejected_v1_v2)
+registry.register_upcaster("claim.accepted", 1, claims.upcast_claim_accepted_v1_v2)
 
 
 def decode(envelope: EventEnvelope) -> Event:

@@ -89,6 +89,16 @@ REMITTANCE_EVENTS = Topic(
     description="Remittance-level events (remittance.*): 835 payments and PLB adjustments.",
     event_prefixes=("remittance.",),
 )
+CLAIM_BATCH_EVENTS = Topic(
+    name="revcycle.claim-batch-events.v1",
+    value_type=EventEnvelope,
+    key="batch id (the stream_id)",
+    description=(
+        "Claim batch events (claim_batch.*): each 837 or 276 file the claims service sends, "
+        "prepared then sent."
+    ),
+    event_prefixes=("claim_batch.",),
+)
 REPORTING_EVENTS = Topic(
     name="revcycle.reporting-events.v1",
     value_type=EventEnvelope,
@@ -125,10 +135,16 @@ ALL_TOPICS: tuple[Topic, ...] = (
     CLAIM_EVENTS,
     PATIENT_ACCOUNT_EVENTS,
     REMITTANCE_EVENTS,
+    CLAIM_BATCH_EVENTS,
     REPORTING_EVENTS,
     DEAD_LETTER,
 )
-EVENT_TOPICS: tuple[Topic, ...] = (CLAIM_EVENTS, PATIENT_ACCOUNT_EVENTS, REMITTANCE_EVENTS)
+EVENT_TOPICS: tuple[Topic, ...] = (
+    CLAIM_EVENTS,
+    PATIENT_ACCOUNT_EVENTS,
+    REMITTANCE_EVENTS,
+    CLAIM_BATCH_EVENTS,
+)
 
 
 class NoTopicError(ValueError):
