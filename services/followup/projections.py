@@ -29,7 +29,7 @@ from services.followup.tables import (
     followup_metadata,
     views_metadata,
 )
-from shared.events.claims import ClaimCreated
+from shared.events.claims import ClaimCreated, ClaimSecondaryOpened
 from shared.events.envelope import EventEnvelope
 from shared.events.registry import decode as decode_event
 from shared.events.registry import registry
@@ -93,7 +93,9 @@ _ACCOUNT_UPSERTS = {
 }
 
 
-def add_claim(conn: Connection, event: ClaimCreated, envelope: EventEnvelope) -> None:
+def add_claim(
+    conn: Connection, event: ClaimCreated | ClaimSecondaryOpened, envelope: EventEnvelope
+) -> None:
     claim = event.claim
     at = envelope.occurred_at
     conn.execute(
@@ -208,11 +210,13 @@ def charge_account(conn: Connection, event: ClaimCreated, envelope: EventEnvelop
 
 CLAIM_HANDLERS: dict[str, EventHandler] = {
     "claim.created": add_claim,
+    # A secondary claim's stream opens with its content instead of claim.created.
+    "claim.secondary_opened": add_claim,
     # One list of statuses for the table and the claim view (claim_view.STATUS_AFTER).
     **{
         event_type: _status_setter(status)
         for event_type, status in STATUS_AFTER.items()
-        if event_type != "claim.created"
+        if event_type not in ("claim.created", "claim.secondary_opened")
     },
 }
 
