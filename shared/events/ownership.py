@@ -147,6 +147,7 @@ CONSUMES: dict[Service, frozenset[str] | None] = {
             "claim.timely_filing_passed",
             "claim.status_requested",
             "claim.status_received",
+            "claim.closed",
         }
     ),
     Service.REMIT: _CLAIM_CONTENT
