@@ -27,6 +27,8 @@ _GROUPS: dict[str, tuple[tuple[str, ...], str]] = {
     ),
     "projections": (("revcycle.commands.projections",), "Rebuild read models."),
     "sim": (("revcycle.commands.sim",), "Payer and clearinghouse simulator: answer X12 files."),
+    "claims": (("revcycle.commands.claims",), "Claims: submit, show, worker, timely filing, 276s."),
+    "exchange": (("revcycle.commands.exchange",), "Clearinghouse exchange: take answer files."),
 }
 # Top-level commands (revcycle demo, revcycle scrub...): name -> (module, help).
 _COMMANDS: dict[str, tuple[str, str]] = {

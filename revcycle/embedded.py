@@ -29,6 +29,8 @@ from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.engine import Engine
 
 from services.claims import bootstrap as claims_bootstrap
+from services.claims.config import ClaimsSettings
+from services.claims.deps import ClaimsDeps
 from services.followup import bootstrap as followup_bootstrap
 from services.followup.api import FollowupDeps
 from services.followup.config import FollowupSettings
@@ -64,6 +66,7 @@ class Embedded:
     intake: IntakeDeps
     followup: FollowupDeps
     clock: Clock
+    claims: ClaimsDeps
 
     @property
     def settles(self) -> bool:
@@ -106,6 +109,12 @@ def open_embedded(
         FollowupSettings.model_validate(raw), engine=engine
     )
     store = intake_deps.store
+    claims_deps = claims_bootstrap.bootstrap(
+        settings if isinstance(settings, ClaimsSettings) else ClaimsSettings(**raw),
+        engine=engine,
+        store=store,
+        clock=clock,
+    )
     runner = EmbeddedRunner(store, engine, _subscriptions(store, clock), decode_payload)
     return Embedded(
         settings=settings,
@@ -115,6 +124,7 @@ def open_embedded(
         intake=intake_deps,
         followup=followup_deps,
         clock=clock,
+        claims=claims_deps,
     )
 
 
@@ -182,6 +192,7 @@ def build_embedded_app(
     harden(api, settings)
     intake_bootstrap.install(api, embedded.intake)
     followup_bootstrap.install(api, embedded.followup)
+    claims_bootstrap.install(api, embedded.claims)
 
     if run_subscriptions and embedded.settles:
 
