@@ -458,7 +458,9 @@ class ClaimSecondaryOpened(Event):
     account_id: str = Field(
         description="Patient account: organization-scoped patient control number"
     )
-    responsibility: str = Field(description="SBR01 of the payer billed now: S secondary, T tertiary")
+    responsibility: str = Field(
+        description="SBR01 of the payer billed now: S secondary, T tertiary"
+    )
     claim: ClaimSnapshotV1
     remittance_id: str = Field(description="The remittance whose adjudication it carries")
 
