@@ -100,8 +100,9 @@ def correct_claim(
                 else "(a new original: the payer never accepted the claim)"
             ),
         )
+    # A null is the client leaving it to the service (a claim read back and sent whole).
     if (
-        "original_payer_claim_number" in given
+        claim.original_payer_claim_number is not None
         and claim.original_payer_claim_number != wanted.original_payer_claim_number
     ):
         raise CorrectionRefused(

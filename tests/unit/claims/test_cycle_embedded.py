@@ -1,0 +1,269 @@
+"""The claim cycle on the embedded default, answered by the simulator: ready -> submitted ->
+acknowledged -> accepted; a 999 and a 277CA rejection, each corrected and accepted when
+sent again; a void; every 837 written judged by pyx12.
+
+The API and the ingest functions are the ones `revcycle serve` and `revcycle ingest` use;
+every write settles the embedded processes and projections before it answers.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from revcycle.embedded import EmbeddedApp, build_embedded_app
+from services.claims.ingest import ingest_277ca, ingest_999
+from shared.auth import ROLE_CLAIMS_READ, ROLE_CLAIMS_WRITE, issue_token
+from shared.config import BaseServiceSettings
+from shared.ingest import IngestContext, IngestOutcome
+from shared.x12.pyx12_judge import judge
+from simulator.profile import load_profile
+from simulator.respond import respond
+from testsupport.claims import professional_claim
+
+ORG = "org-a"
+RECEIVED = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)
+
+
+@dataclass
+class Cycle:
+    embedded: EmbeddedApp
+    client: TestClient
+    headers: dict[str, str]
+    root: Path
+    rounds: int = 0
+
+    @property
+    def outbound(self) -> Path:
+        return self.root / "exchange" / "outbound"
+
+    def post_claim(self, pcn: str) -> str:
+        body = professional_claim(patient_control_number=pcn).model_dump(
+            mode="json", exclude={"claim_id", "organization_id"}
+        )
+        answer = self.client.post("/v1/claims", json=body, headers=self.headers)
+        assert answer.status_code == 201, answer.text
+        return str(answer.json()["claim_id"])
+
+    def submit(self) -> dict[str, Any]:
+        answer = self.client.post("/v1/submissions", headers=self.headers)
+        assert answer.status_code == 200, answer.text
+        return dict(answer.json())
+
+    def answer(self, rules: list[dict[str, str]]) -> Path:
+        """The simulator answers the files sent since the last round; returns its folder
+        (earlier rounds' answers stay there: ingesting them again changes nothing)."""
+        self.rounds += 1
+        sent = sorted(p for p in self.outbound.iterdir() if p.is_file())
+        fresh = self.root / f"round{self.rounds}"
+        fresh.mkdir()
+        for path in sent:
+            judged = judge(path.read_text())
+            assert judged.ok, (path.name, judged)
+            (fresh / path.name).write_bytes(path.read_bytes())
+            path.unlink()
+        # One answers folder: its truth.jsonl is the payers' memory (what they accepted).
+        answers = self.root / "answers"
+        profile = load_profile("clean").model_copy(update={"rules": _rules(rules)})
+        respond(fresh, answers, profile=profile, seed=1, as_of=RECEIVED)
+        return answers
+
+    def ingest(self, answers: Path, suffix: str) -> list[IngestOutcome]:
+        context = IngestContext(
+            organization_id=ORG, submitted_by="biller-1", services=self.embedded.embedded
+        )
+        ingest = {"999": ingest_999, "277ca": ingest_277ca}[suffix]
+        outcomes = [ingest(p, context) for p in sorted(answers.glob(f"*.{suffix}"))]
+        self.embedded.embedded.settle()
+        return outcomes
+
+    def view(self, claim_id: str) -> dict[str, Any]:
+        answer = self.client.get(f"/v1/claims/{claim_id}", headers=self.headers)
+        assert answer.status_code == 200, answer.text
+        return dict(answer.json())
+
+    def types(self, claim_id: str) -> list[str]:
+        return [e.type for e in self.embedded.store.load(claim_id)]
+
+
+def _rules(rules: list[dict[str, str]]) -> Any:
+    from simulator.profile import Rule
+
+    return tuple(Rule.model_validate(rule) for rule in rules)
+
+
+@pytest.fixture
+def cycle(tmp_path: Path) -> Iterator[Cycle]:
+    settings = BaseServiceSettings(data_dir=tmp_path, organization_id=ORG)
+    embedded = build_embedded_app(settings, run_subscriptions=True)
+    token = issue_token(
+        subject="biller-1",
+        organization_id=ORG,
+        roles=[ROLE_CLAIMS_WRITE, ROLE_CLAIMS_READ],
+        secret=settings.auth_jwt_secret,
+    )
+    with TestClient(embedded.app) as client:
+        yield Cycle(embedded, client, {"Authorization": f"Bearer {token}"}, tmp_path)
+    embedded.embedded.close()
+
+
+def test_ready_submitted_acknowledged_accepted_from_simulator_files(cycle: Cycle) -> None:
+    first = cycle.post_claim("PCN-OK-1")
+    second = cycle.post_claim("PCN-OK-2")
+    run = cycle.submit()
+    assert run["submitted"] == 2 and len(run["batches"]) == 1
+    [batch] = run["batches"]
+    view = cycle.view(first)
+    assert view["status"] == "submitted"
+    [submission] = view["submissions"]
+    assert submission["file"] == batch["file"]
+    assert submission["interchange_control_number"] == batch["interchange_control_number"]
+    assert submission["group_control_number"] and submission["transaction_set_control_number"]
+    assert cycle.submit()["submitted"] == 0, "a claim in flight is not sent twice"
+
+    answers = cycle.answer([])
+    [ack] = cycle.ingest(answers, "999")
+    assert ack.ok, ack.summary
+    assert cycle.view(first)["status"] == "acknowledged"
+    [receipt] = cycle.ingest(answers, "277ca")
+    assert receipt.ok, receipt.summary
+    for claim_id in (first, second):
+        view = cycle.view(claim_id)
+        assert view["status"] == "accepted"
+        assert view["payer_claim_number"]
+        assert view["submissions"][0]["outcome"] == "accepted"
+    assert cycle.types(first) == [
+        "claim.created",
+        "claim.ready",
+        "claim.submitted",
+        "claim.acknowledged",
+        "claim.accepted",
+    ]
+    # The same files again change nothing.
+    [again] = cycle.ingest(answers, "277ca")
+    assert again.ok and again.report.get("duplicate") is True
+    assert len(cycle.types(first)) == 5
+
+
+def _correct(cycle: Cycle, claim_id: str, pcn: str) -> dict[str, Any]:
+    body = professional_claim(patient_control_number=pcn).model_dump(
+        mode="json", exclude={"claim_id", "organization_id", "frequency"}
+    )
+    answer = cycle.client.post(
+        f"/v1/claims/{claim_id}/corrections",
+        json={"claim": body, "reason": "fixed what the payer named"},
+        headers=cycle.headers,
+    )
+    assert answer.status_code in (200, 201), answer.text
+    return dict(answer.json())
+
+
+def test_a_277ca_rejection_is_corrected_and_accepted_as_a_new_original(cycle: Cycle) -> None:
+    claim_id = cycle.post_claim("PCN-REJ-1")
+    cycle.submit()
+    answers = cycle.answer([{"patient_control_number": "PCN-REJ-1", "outcome": "reject_277ca"}])
+    cycle.ingest(answers, "999")
+    cycle.ingest(answers, "277ca")
+    view = cycle.view(claim_id)
+    assert view["status"] == "rejected"
+    [reason, *_] = view["submissions"][0]["reasons"]
+    assert reason["location"].startswith("STC A7:") and reason["description"]
+
+    _correct(cycle, claim_id, "PCN-REJ-1")
+    assert cycle.view(claim_id)["status"] == "ready"
+    run = cycle.submit()
+    assert run["submitted"] == 1
+    answers = cycle.answer([])
+    cycle.ingest(answers, "999")
+    cycle.ingest(answers, "277ca")
+    view = cycle.view(claim_id)
+    assert view["status"] == "accepted"
+    assert [s["frequency"] for s in view["submissions"]] == ["1", "1"]
+    assert [s["outcome"] for s in view["submissions"]] == ["rejected", "accepted"]
+
+
+def test_a_999_rejection_is_corrected_and_accepted_when_sent_again(cycle: Cycle) -> None:
+    claim_id = cycle.post_claim("PCN-999-1")
+    cycle.submit()
+    answers = cycle.answer([{"patient_control_number": "PCN-999-1", "outcome": "reject_999"}])
+    [ack] = cycle.ingest(answers, "999")
+    assert ack.ok, ack.summary
+    view = cycle.view(claim_id)
+    assert view["status"] == "rejected"
+    assert view["submissions"][0]["reasons"], "the 999's IK5/AK9 or IK3/IK4 are named"
+
+    _correct(cycle, claim_id, "PCN-999-1")
+    cycle.submit()
+    answers = cycle.answer([])
+    cycle.ingest(answers, "999")
+    cycle.ingest(answers, "277ca")
+    assert cycle.view(claim_id)["status"] == "accepted"
+
+
+def test_a_correction_after_acceptance_is_a_replacement_and_a_void_sends_frequency_8(
+    cycle: Cycle,
+) -> None:
+    claim_id = cycle.post_claim("PCN-VOID-1")
+    cycle.submit()
+    answers = cycle.answer([])
+    cycle.ingest(answers, "999")
+    cycle.ingest(answers, "277ca")
+    number = cycle.view(claim_id)["payer_claim_number"]
+
+    _correct(cycle, claim_id, "PCN-VOID-1")
+    cycle.submit()
+    [sent] = sorted(p for p in cycle.outbound.iterdir() if p.is_file())
+    text = sent.read_text()
+    assert re.search(r"^CLM\*PCN-VOID-1\*145(\.00)?\*\*\*11:B:7\*", text, re.M), text
+    assert f"REF*F8*{number}~" in text
+    answers = cycle.answer([])
+    cycle.ingest(answers, "999")
+    cycle.ingest(answers, "277ca")
+    replaced = cycle.view(claim_id)
+    assert replaced["status"] == "accepted"
+    number = replaced["payer_claim_number"]  # the replacement's own number
+
+    answer = cycle.client.post(
+        f"/v1/claims/{claim_id}/void", json={"reason": "billed in error"}, headers=cycle.headers
+    )
+    assert answer.status_code == 200, answer.text
+    assert cycle.view(claim_id)["status"] == "void_pending"
+    cycle.submit()
+    [sent] = sorted(p for p in cycle.outbound.iterdir() if p.is_file())
+    assert re.search(r"^CLM\*PCN-VOID-1\*[0-9.]+\*\*\*11:B:8\*", sent.read_text(), re.M)
+    assert f"REF*F8*{number}~" in sent.read_text()
+    answers = cycle.answer([])
+    cycle.ingest(answers, "999")
+    cycle.ingest(answers, "277ca")
+    view = cycle.view(claim_id)
+    assert view["status"] == "voided"
+    assert [s["frequency"] for s in view["submissions"]] == ["1", "7", "8"]
+    types = cycle.types(claim_id)
+    assert types.count("claim.corrected") == 1 and types.count("claim.voided") == 1
+
+
+def test_an_illegal_command_is_refused_naming_state_and_command_and_appends_nothing(
+    cycle: Cycle,
+) -> None:
+    claim_id = cycle.post_claim("PCN-ILL-1")
+    before = cycle.types(claim_id)
+    answer = cycle.client.post(
+        f"/v1/claims/{claim_id}/corrections",
+        json={
+            "claim": professional_claim(patient_control_number="PCN-ILL-1").model_dump(
+                mode="json", exclude={"claim_id", "organization_id"}
+            ),
+            "reason": "too early",
+        },
+        headers=cycle.headers,
+    )
+    assert answer.status_code == 409, answer.text
+    assert "ready" in answer.text and "correct" in answer.text
+    assert cycle.types(claim_id) == before
