@@ -153,18 +153,21 @@ class EmbeddedApp:
 
 
 def build_embedded_app(
-    settings: BaseServiceSettings | None = None, *, run_subscriptions: bool = True
+    settings: BaseServiceSettings | None = None,
+    *,
+    run_subscriptions: bool = True,
+    clock: Clock | None = None,
 ) -> EmbeddedApp:
     """Every service's routes on one app; the runner follows the event table.
 
     With `run_subscriptions` (the default; `revcycle serve` without Kafka) a background
     thread follows the event table and every write request settles its own events before
     it answers, so a client's next request sees their effects. Tests that drive the runner
-    themselves pass False.
+    themselves pass False. `clock` (tests) replaces the wall clock of every service.
     """
     settings = settings or get_settings()
     settings.check_secrets()  # with a DATABASE_URL: no built-in development secret
-    embedded = open_embedded(settings)
+    embedded = open_embedded(settings, clock=clock)
     runner = embedded.runner
 
     @asynccontextmanager
