@@ -56,6 +56,9 @@ class ClaimPublic(BaseModel):
     submissions: list[Submission] = []
     remittances: list[RemittanceMoved] = []
     timeline: list[TimelineEntry] = []
+    primary_claim_id: str | None = None
+    secondary_claim_ids: list[str] = []
+    filing_deadline: date | None = None
     created_at: datetime
     updated_at: datetime
 
@@ -138,6 +141,9 @@ def _story(conn: Connection, organization_id: str, claim_id: str) -> dict[str, A
         "submissions": view.submissions,
         "remittances": view.remittances,
         "timeline": view.timeline,
+        "primary_claim_id": view.primary_claim_id,
+        "secondary_claim_ids": view.secondary_claim_ids,
+        "filing_deadline": view.filing_deadline,
         "updated_at": view.updated_at,
     }
 
