@@ -47,6 +47,9 @@ def demo(
     if fresh:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{database}{suffix}").unlink(missing_ok=True)
+        from revcycle.commands.demo_claims import forget_demo_files
+
+        forget_demo_files(folder)
     engine = create_db_engine(f"sqlite:///{database}")
     try:
         intake = intake_bootstrap.bootstrap(engine=engine)
@@ -161,6 +164,9 @@ def demo(
             ),
         )
     console.print(balance_table)
+    from revcycle.commands.demo_claims import run_claims_round
+
+    run_claims_round(folder, settings, console)
     console.print(
         "Next: [bold]revcycle serve[/bold] serves these through the API "
         "(GET /v1/claims/{id}, /v1/accounts/{id}; docs at /docs)."
