@@ -267,3 +267,32 @@ def test_an_illegal_command_is_refused_naming_state_and_command_and_appends_noth
     assert answer.status_code == 409, answer.text
     assert "ready" in answer.text and "correct" in answer.text
     assert cycle.types(claim_id) == before
+
+
+def test_a_999_names_the_segment_and_element_it_rejects(cycle: Cycle) -> None:
+    """The 999 the toolkit writes for a broken copy of our 837 (a date that is no date):
+    the claim is rejected with IK3's segment and position and IK4's element and text."""
+    from shared.x12.ack import acknowledge
+    from shared.x12.control_numbers import InMemoryControlNumbers
+
+    claim_id = cycle.post_claim("PCN-IK4-1")
+    cycle.submit()
+    [sent] = sorted(p for p in cycle.outbound.iterdir() if p.is_file())
+    broken = sent.read_text().replace("DTP*472*D8*20260310~", "DTP*472*D8*20261399~")
+    assert broken != sent.read_text()
+    result = acknowledge(broken, created_at=RECEIVED, numbers=InMemoryControlNumbers())
+    assert not result.accepted
+    answers = cycle.root / "ik4"
+    answers.mkdir()
+    (answers / f"{sent.name}.999").write_text(result.text)
+    [outcome] = cycle.ingest(answers, "999")
+    assert outcome.ok, outcome.summary
+    [rejected] = [e for e in cycle.embedded.store.load(claim_id) if e.type == "claim.rejected"]
+    reasons = rejected.data["reasons"]
+    located = [r for r in reasons if r.get("element_position") is not None]
+    assert located, reasons
+    assert located[0]["segment_id"] == "DTP" and located[0]["segment_position"]
+    assert located[0]["description"]
+    view = cycle.view(claim_id)
+    assert view["status"] == "rejected"
+    assert any("DTP03" in (r["location"] or "") for r in view["submissions"][0]["reasons"])
