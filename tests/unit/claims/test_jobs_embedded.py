@@ -140,17 +140,24 @@ def test_a_claim_near_its_filing_limit_is_warned_once_and_past_it_is_flagged_not
     assert "claim.submitted" not in office.types(claim_id)
 
 
+@pytest.fixture
+def asks_after_five_days(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Office]:
+    monkeypatch.setenv("CLAIMS_STATUS_INQUIRY_AFTER_DAYS", "5")
+    yield from _office(tmp_path, Clock())
+
+
 def test_a_silent_payer_is_asked_with_a_276_and_its_277_updates_the_claim(
-    office: Office,
+    asks_after_five_days: Office,
 ) -> None:
+    office = asks_after_five_days
     claim_id = office.post_claim("PCN-276-1")
     office.submit()
     answers = office.answer()
     office.ingest(answers, "999")  # the 277CA never arrives: the payer stays silent
     assert office.view(claim_id)["status"] == "acknowledged"
 
-    assert send_status_inquiries(office.deps).batches == [], "not yet: 30 days by default"
-    office.clock.now += timedelta(days=31)
+    assert send_status_inquiries(office.deps).batches == [], "not yet: after 5 days"
+    office.clock.now += timedelta(days=6)
     report = send_status_inquiries(office.deps)
     office.embedded.embedded.settle()
     [batch] = report.batches
@@ -164,8 +171,19 @@ def test_a_silent_payer_is_asked_with_a_276_and_its_277_updates_the_claim(
     assert status.ok, status.summary
     view = office.view(claim_id)
     assert office.types(claim_id)[-1] == "claim.status_received"
-    assert view["status"] in ("accepted", "finalized")
+    assert view["status"] == "accepted", "pending at the payer (277 P1): it has the claim"
     assert view["payer_claim_number"]
+
+    # Still no 835 ten days later: asked again, and the payer has decided by now (its
+    # clean profile pays 14 days after receipt).
+    office.clock.now += timedelta(days=10)
+    [again] = send_status_inquiries(office.deps).batches
+    office.embedded.embedded.settle()
+    answers = office.answer()
+    outcomes = office.ingest(answers, "277")
+    assert all(o.ok for o in outcomes), [o.summary for o in outcomes]
+    assert office.view(claim_id)["status"] == "finalized"
+    assert again["claims"] == 1
 
 
 def test_acknowledgements_that_match_nothing_go_to_the_review_list(
