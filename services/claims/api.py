@@ -147,7 +147,8 @@ def void(
 def list_unmatched(
     principal: ClaimReader,
     deps: ClaimsDepsDep,
-    after: Annotated[int, Query(ge=0, le=2**62, description="Items after this id")] = 0,
+    # The id column is a 32-bit integer on PostgreSQL: a larger cursor is a 422, not a 500.
+    after: Annotated[int, Query(ge=0, le=2**31 - 1, description="Items after this id")] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> UnmatchedList:
     """Acknowledgments that matched no claim, or a claim they could not apply to, for review."""

@@ -100,11 +100,19 @@ def test_no_operation_of_the_openapi_answers_a_server_error(app_on_postgres: Emb
         _claim(patient_control_number="P" * 300),
     ]
     for operation in operations:
+        names = re.findall(r"\{(\w+)", operation.path)
         if operation.method.upper() == "POST":
-            cases = [operation.Case(body=b, media_type="application/json") for b in hostile_bodies]
-        else:
-            [name] = re.findall(r"\{(\w+)", operation.path)
+            # POST /v1/claims/{claim_id}/corrections and /void: a plausible id in the path.
+            path = {"path_parameters": {n: "clm_hostile" for n in names}} if names else {}
+            cases = [
+                operation.Case(body=b, media_type="application/json", **path)
+                for b in hostile_bodies
+            ]
+        elif names:
+            [name] = names
             cases = [operation.Case(path_parameters={name: value}) for value in hostile_ids]
+        else:
+            cases = []  # a list without path parameters (GET /v1/exchange/unmatched)
         for case in cases:
             response = case.call(headers=headers)
             statuses[(f"{case.method} {operation.path}", response.status_code)] += 1
