@@ -227,3 +227,35 @@ def test_claims_show_finds_a_claim_by_id_or_patient_control_number(
         "claim.ready",
         "claim.submitted",
     ]
+
+
+@pytest.fixture
+def ninety_day_payer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Office]:
+    rules = tmp_path / "payer_rules.yaml"
+    rules.write_text(
+        "version: 1\n"
+        "defaults:\n"
+        "  timely_filing_days: 365\n"
+        "payers:\n"
+        "  - name: Sunshine Mutual\n"
+        "    match:\n"
+        '      payer_id: ["87726"]\n'
+        "    timely_filing_days: 90\n"
+    )
+    monkeypatch.setenv("PAYER_RULES_PATH", str(rules))
+    yield from _office(tmp_path / "office", Clock())
+
+
+def test_each_payer_has_its_own_filing_limit_from_the_payer_rules(
+    ninety_day_payer: Office,
+) -> None:
+    office = ninety_day_payer
+    deadline = SERVICE_DATE + timedelta(days=90)
+    claim_id = office.post_claim("PCN-TF-90")
+    office.clock.now = datetime.combine(deadline - timedelta(days=20), datetime.min.time(), UTC)
+    report = check_timely_filing(office.deps)
+    [warning] = report.events
+    assert warning["type"] == "claim.timely_filing_at_risk"
+    [event] = [e for e in office.embedded.store.load(claim_id) if e.type.endswith("at_risk")]
+    assert event.data["deadline"] == deadline.isoformat()
+    assert event.data["filing_limit_days"] == 90
