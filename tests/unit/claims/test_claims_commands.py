@@ -1,6 +1,7 @@
 """The claims commands as an office runs them, one process each on the embedded default:
-`revcycle claims submit --outbound DIR --json`, the simulator answering, `revcycle exchange
-poll` (999 and 277CA through the adapter's inbound side), `revcycle claims show PCN --json`.
+`revcycle claims submit --json`, the simulator answering, `revcycle exchange poll` (the 999
+through the adapter's inbound side), `revcycle ingest` (the 277CA, twice), `revcycle claims
+show PCN --json`.
 
 Each command settles the embedded processes and projections before it exits, so the next
 one (a fresh process) sees what the previous one did.
@@ -35,7 +36,6 @@ def revcycle(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env |= {
         "DATA_DIR": str(root),
         "ORGANIZATION_ID": ORG,
-        "EXCHANGE_OUTBOUND_DIR": str(root / "outbound"),
         "EXCHANGE_INBOUND_DIR": str(root / "inbound"),
     }
     return subprocess.run(
@@ -79,7 +79,9 @@ def _json(done: subprocess.CompletedProcess[str]) -> Any:
 def test_submit_poll_and_show_from_the_command_line(tmp_path: Path) -> None:
     _post_claims(tmp_path, ["PCN-CLI-1", "PCN-CLI-2"])
 
-    run = _json(revcycle(tmp_path, "claims", "submit", "--json"))
+    run = _json(
+        revcycle(tmp_path, "claims", "submit", "--outbound", str(tmp_path / "outbound"), "--json")
+    )
     assert run["submitted"] == 2
     [batch] = run["batches"]
     assert (tmp_path / "outbound" / batch["file"]).is_file()
@@ -105,9 +107,23 @@ def test_submit_poll_and_show_from_the_command_line(tmp_path: Path) -> None:
     for remittance in (tmp_path / "inbound").glob("*.835"):
         remittance.unlink()  # the remit service's, not this test's
 
+    # The 277CA arrives another way (a download): `revcycle ingest` routes it here.
+    held_back = tmp_path / "downloads"
+    held_back.mkdir()
+    [receipt] = sorted((tmp_path / "inbound").glob("*.277ca"))
+    receipt = receipt.rename(held_back / receipt.name)
+
     polled = revcycle(tmp_path, "exchange", "poll", "--json")
     assert polled.returncode == 0, polled.stdout[-2000:] + polled.stderr[-3000:]
-    assert "999" in polled.stdout and "277" in polled.stdout
+    assert "999" in polled.stdout
+    shown = _json(revcycle(tmp_path, "claims", "show", "PCN-CLI-1", "--json"))
+    [view] = shown if isinstance(shown, list) else [shown]
+    assert view["status"] == "acknowledged", "the poll settled before it exited"
+
+    ingested = revcycle(tmp_path, "ingest", str(receipt))
+    assert ingested.returncode == 0, ingested.stdout[-2000:] + ingested.stderr[-3000:]
+    twice = revcycle(tmp_path, "ingest", str(receipt))
+    assert twice.returncode == 0 and "already ingested" in twice.stdout + twice.stderr
 
     shown = _json(revcycle(tmp_path, "claims", "show", "PCN-CLI-1", "--json"))
     [view] = shown if isinstance(shown, list) else [shown]
