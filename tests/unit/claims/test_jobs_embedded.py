@@ -259,3 +259,14 @@ def test_each_payer_has_its_own_filing_limit_from_the_payer_rules(
     [event] = [e for e in office.embedded.store.load(claim_id) if e.type.endswith("at_risk")]
     assert event.data["deadline"] == deadline.isoformat()
     assert event.data["filing_limit_days"] == 90
+
+
+def test_the_workers_scheduled_tick_submits_ready_claims(office: Office) -> None:
+    from services.claims.worker import run_jobs
+
+    claim_id = office.post_claim("PCN-TICK-1")
+    done = run_jobs(office.deps)
+    office.embedded.embedded.settle()
+    assert done["submitted"] == 1 and done["batches"] == 1
+    assert office.view(claim_id)["status"] == "submitted"
+    assert run_jobs(office.deps)["submitted"] == 0
