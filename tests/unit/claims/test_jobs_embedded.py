@@ -270,3 +270,24 @@ def test_the_workers_scheduled_tick_submits_ready_claims(office: Office) -> None
     assert done["submitted"] == 1 and done["batches"] == 1
     assert office.view(claim_id)["status"] == "submitted"
     assert run_jobs(office.deps)["submitted"] == 0
+
+
+def test_a_claim_acknowledged_twice_goes_to_the_review_list(office: Office) -> None:
+    claim_id = office.post_claim("PCN-TWICE-1")
+    office.submit()
+    answers = office.answer()
+    office.ingest(answers, "999")
+    [first] = office.ingest(answers, "277ca")
+    assert first.ok
+    events = office.types(claim_id)
+    # The same acceptance again in another file (a clearinghouse resending it).
+    [receipt] = sorted(answers.glob("*.277ca"))
+    resent = office.root / "resent"
+    resent.mkdir()
+    (resent / f"again-{receipt.name}").write_text(receipt.read_text() + "\n")
+    [second] = office.ingest(resent, "277ca")
+    assert not second.ok and second.report["to_review"]
+    assert office.types(claim_id) == events, "nothing applied twice"
+    listed = office.client.get("/v1/exchange/unmatched", headers=office.headers).json()
+    assert [item["claim_id"] for item in listed["items"]] == [claim_id]
+    assert listed["items"][0]["file"] == f"again-{receipt.name}"
