@@ -4,6 +4,8 @@
   the topic -> `claim.ready` appended by the claims service (caused by the creation) for a
   clean claim, nothing for one intake held; a redelivery appends nothing twice. The claims
   index projection, fed the new events from the topic, lists the claim as ready.
+- The next-payer process on Kafka: a primary `claim.paid` (remit) with a secondary coverage
+  -> `claim.secondary_created` and the secondary stream opened, once even when redelivered.
 - Submission killed with kill -9 after the batch and its `claim.submitted` events were
   committed and before the file went out, or after the file went out and before it was
   recorded sent: the next run sends what is missing, and every claim is in exactly one
@@ -20,7 +22,8 @@ import sys
 import uuid
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -218,3 +221,106 @@ def ready_now(store: SqlEventStore, postgres_url: str, bootstrap: str, new_topic
         appended += store.load(claim_id)
     produce(bootstrap, topic, appended)
     work(postgres_url, bootstrap, ["claims.index"], topic, dlq, f"index-{uuid.uuid4().hex[:8]}")
+
+
+def test_the_next_payer_process_bills_the_secondary_on_kafka(
+    store: SqlEventStore, postgres_url: str, kafka_bootstrap_servers: str, new_topic
+) -> None:
+    from shared.claim_model import OtherPayer, Relationship
+    from shared.events.claim_snapshot import snapshot_v1
+    from shared.events.claims import ClaimAccepted, ClaimCreated, ClaimSubmitted
+    from shared.events.remittance import AdjustmentGroup, ClaimAdjustment, ClaimPaid
+    from testsupport.claims import _secondary_payer, _subscriber, professional_claim
+
+    claim_id = "clm_kcob_01"
+    medigap = OtherPayer(
+        payer=_secondary_payer(),
+        responsibility="S",
+        subscriber=_subscriber(member_id="GCB0045512"),
+        relationship=Relationship.SELF,
+    )
+    claim = professional_claim(patient_control_number="PCN-KCOB", other_payers=(medigap,))
+    created = ClaimCreated(
+        claim_id=claim_id,
+        account_id=f"{ORG}:PCN-KCOB",
+        organization_id=ORG,
+        claim=snapshot_v1(claim.model_copy(update={"claim_id": claim_id, "organization_id": ORG})),
+    )
+    at = datetime(2026, 4, 2, 9, tzinfo=UTC)
+    store.append(
+        claim_id,
+        0,
+        to_envelopes(
+            [created], expected_version=0, occurred_at=at, organization_id=ORG, producer="intake"
+        ),
+    )
+    claims_events = [
+        ClaimReady(claim_id=claim_id, payer_id="87726", total_charge=Decimal("145.00")),
+        ClaimSubmitted(
+            claim_id=claim_id,
+            payer_id="87726",
+            batch_id="bat-k1",
+            interchange_control_number="000000901",
+            total_charge=Decimal("145.00"),
+        ),
+        ClaimAccepted(claim_id=claim_id, payer_claim_number="ICN-K1", batch_id="bat-k1"),
+    ]
+    store.append(
+        claim_id,
+        1,
+        to_envelopes(
+            claims_events,
+            expected_version=1,
+            occurred_at=at,
+            organization_id=ORG,
+            producer="claims",
+        ),
+    )
+    paid = ClaimPaid(
+        claim_id=claim_id,
+        remittance_id="rmt-k1",
+        payer_id="87726",
+        payer_claim_number="ICN-K1",
+        claim_status_code="1",
+        charge_amount=Decimal("145.00"),
+        paid_amount=Decimal("100.00"),
+        patient_responsibility=Decimal("20.00"),
+        adjustments=(
+            ClaimAdjustment(
+                group=AdjustmentGroup.CONTRACTUAL,
+                reason_code="45",
+                amount=Decimal("25.00"),
+                line_number=1,
+            ),
+            ClaimAdjustment(
+                group=AdjustmentGroup.PATIENT_RESPONSIBILITY,
+                reason_code="2",
+                amount=Decimal("20.00"),
+                line_number=1,
+            ),
+        ),
+        paid_on=date(2026, 4, 2),
+    )
+    [posted] = to_envelopes(
+        [paid], expected_version=4, occurred_at=at, organization_id=ORG, producer="remit"
+    )
+    store.append(claim_id, 4, [posted])
+
+    topic, dlq = new_topic(partitions=3), new_topic(partitions=1)
+    produce(kafka_bootstrap_servers, topic, store.load(claim_id))
+    group = f"next-{uuid.uuid4().hex[:8]}"
+    work(postgres_url, kafka_bootstrap_servers, ["claims.next_payer"], topic, dlq, group)
+    types = [e.type for e in store.load(claim_id)]
+    assert types[-1] == "claim.secondary_created"
+    secondary = store.load(f"{claim_id}-s")
+    assert [e.type for e in secondary] == ["claim.secondary_opened"]
+    opened = secondary[0].data["claim"]
+    assert opened["payer"]["payer_id"] == _secondary_payer().payer_id
+    [prior] = opened["other_payers"]
+    assert Decimal(prior["paid_amount"]) == Decimal("100.00")
+    assert secondary[0].causation_id == posted.event_id
+
+    # Redelivered to a new group: nothing billed twice.
+    work(postgres_url, kafka_bootstrap_servers, ["claims.next_payer"], topic, dlq, group + "-again")
+    assert [e.type for e in store.load(claim_id)].count("claim.secondary_created") == 1
+    assert len(store.load(f"{claim_id}-s")) == 1
