@@ -36,6 +36,7 @@ from services.followup.api import FollowupDeps
 from services.followup.config import FollowupSettings
 from services.followup.projections import decode_payload
 from services.intake import bootstrap as intake_bootstrap
+from services.intake import channels as intake_channels
 from services.intake.config import IntakeSettings
 from services.intake.handlers import IntakeDeps
 from shared.auth import TokenVerifier
@@ -83,10 +84,13 @@ class Embedded:
         self.engine.dispose()
 
 
-def _subscriptions(store: SqlEventStore, clock: Clock) -> list[Subscription]:
+def _subscriptions(
+    store: SqlEventStore, clock: Clock, settings: BaseServiceSettings
+) -> list[Subscription]:
     """Every service's subscriptions; processes before the projections that read their events."""
     return [
         *claims_bootstrap.subscriptions(store, clock),
+        *intake_channels.subscriptions(store, clock, settings),
         *followup_bootstrap.subscriptions(),
     ]
 
@@ -115,7 +119,7 @@ def open_embedded(
         store=store,
         clock=clock,
     )
-    runner = EmbeddedRunner(store, engine, _subscriptions(store, clock), decode_payload)
+    runner = EmbeddedRunner(store, engine, _subscriptions(store, clock, settings), decode_payload)
     return Embedded(
         settings=settings,
         engine=engine,
@@ -194,6 +198,7 @@ def build_embedded_app(
     api.state.token_verifier = TokenVerifier.from_settings(settings)
     harden(api, settings)
     intake_bootstrap.install(api, embedded.intake)
+    intake_channels.install_eligibility(api, embedded.intake, settings)
     followup_bootstrap.install(api, embedded.followup)
     claims_bootstrap.install(api, embedded.claims)
 

@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection
 from services.followup.claim_view import (
     ClaimMoney,
     ClaimView,
+    EligibilityView,
     Finding,
     RemittanceMoved,
     Submission,
@@ -55,6 +56,7 @@ class ClaimPublic(BaseModel):
     findings: list[Finding] = []
     submissions: list[Submission] = []
     remittances: list[RemittanceMoved] = []
+    eligibility: EligibilityView | None = None
     timeline: list[TimelineEntry] = []
     primary_claim_id: str | None = None
     secondary_claim_ids: list[str] = []
@@ -140,6 +142,7 @@ def _story(conn: Connection, organization_id: str, claim_id: str) -> dict[str, A
         "findings": view.findings,
         "submissions": view.submissions,
         "remittances": view.remittances,
+        "eligibility": view.eligibility,
         "timeline": view.timeline,
         "primary_claim_id": view.primary_claim_id,
         "secondary_claim_ids": view.secondary_claim_ids,

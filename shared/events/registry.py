@@ -9,7 +9,7 @@ from uuid import UUID, uuid4
 
 from pydantic import ValidationError
 
-from shared.events import claim_batches, claims, patient_account, remittance
+from shared.events import claim_batches, claims, eligibility, patient_account, remittance, visits
 from shared.events.base import (
     Event,
     EventDataError,
@@ -159,6 +159,13 @@ for _model in (
     patient_account.PaymentReceived,
     claim_batches.ClaimBatchPrepared,
     claim_batches.ClaimBatchSent,
+    visits.VisitUpdated,
+    visits.VisitChargePosted,
+    visits.VisitChargeReversed,
+    visits.VisitDischarged,
+    visits.VisitBilled,
+    eligibility.ClaimEligibilityVerifiedV2,
+    eligibility.ClaimEligibilityFailed,
 ):
     registry.register(_model)
 registry.register_upcaster("claim.created", 1, claims.upcast_claim_created_v1_v2)
@@ -166,6 +173,9 @@ registry.register_upcaster("claim.submitted", 1, claims.upcast_claim_submitted_v
 registry.register_upcaster("claim.acknowledged", 1, claims.upcast_claim_acknowledged_v1_v2)
 registry.register_upcaster("claim.rejected", 1, claims.upcast_claim_rejected_v1_v2)
 registry.register_upcaster("claim.accepted", 1, claims.upcast_claim_accepted_v1_v2)
+registry.register_upcaster(
+    "claim.eligibility_verified", 1, eligibility.upcast_eligibility_verified_v1_v2
+)
 
 
 def decode(envelope: EventEnvelope) -> Event:

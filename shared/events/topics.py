@@ -99,6 +99,16 @@ CLAIM_BATCH_EVENTS = Topic(
     ),
     event_prefixes=("claim_batch.",),
 )
+VISIT_EVENTS = Topic(
+    name="revcycle.visit-events.v1",
+    value_type=EventEnvelope,
+    key="visit id (the stream_id)",
+    description=(
+        "Hospital visits fed over HL7 v2 (visit.*): updates, charges, reversals, discharge, "
+        "billing; all of one visit in order on one partition."
+    ),
+    event_prefixes=("visit.",),
+)
 REPORTING_EVENTS = Topic(
     name="revcycle.reporting-events.v1",
     value_type=EventEnvelope,
@@ -136,6 +146,7 @@ ALL_TOPICS: tuple[Topic, ...] = (
     PATIENT_ACCOUNT_EVENTS,
     REMITTANCE_EVENTS,
     CLAIM_BATCH_EVENTS,
+    VISIT_EVENTS,
     REPORTING_EVENTS,
     DEAD_LETTER,
 )
@@ -144,6 +155,7 @@ EVENT_TOPICS: tuple[Topic, ...] = (
     PATIENT_ACCOUNT_EVENTS,
     REMITTANCE_EVENTS,
     CLAIM_BATCH_EVENTS,
+    VISIT_EVENTS,
 )
 
 

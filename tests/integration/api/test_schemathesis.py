@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, seed, settings
+from hypothesis.errors import Unsatisfiable
 from schemathesis.generation import GenerationMode
 
 from revcycle.embedded import EmbeddedApp, build_embedded_app
@@ -86,7 +87,13 @@ def test_no_operation_of_the_openapi_answers_a_server_error(app_on_postgres: Emb
                         f"{response.text[:300]}"
                     )
 
-            call()
+            try:
+                call()
+            except Unsatisfiable:
+                # An operation without parameters or a body schema (GET /fhir/metadata, the
+                # FHIR POSTs that read their body themselves) has nothing to make invalid.
+                if mode is not GenerationMode.NEGATIVE:
+                    raise
 
     # The kinds of input that once ended in 500, sent as schemathesis cases of each
     # operation (random generation rarely reaches them): NUL, a lone surrogate, ids far over
@@ -112,7 +119,7 @@ def test_no_operation_of_the_openapi_answers_a_server_error(app_on_postgres: Emb
             [name] = names
             cases = [operation.Case(path_parameters={name: value}) for value in hostile_ids]
         else:
-            cases = []  # a list without path parameters (GET /v1/exchange/unmatched)
+            cases = []  # no id to make hostile (GET /v1/exchange/unmatched, /fhir/metadata)
         for case in cases:
             response = case.call(headers=headers)
             statuses[(f"{case.method} {operation.path}", response.status_code)] += 1
