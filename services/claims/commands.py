@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import ClassVar
 
-from shared.events.claim_snapshot import ClaimSnapshotV1
+from shared.events.claim_snapshot_v2 import ClaimSnapshotV2
 from shared.events.claims import AcknowledgmentKind, AckProblem, StatusAnswer, StatusCode
 from shared.events.remittance import ClaimAdjudicated
 from shared.money import Money
@@ -82,7 +82,7 @@ class Accept:
 class Correct:
     """Replace the claim's content after submission (the service decides frequency 7 or 1)."""
 
-    claim: ClaimSnapshotV1
+    claim: ClaimSnapshotV2
     reason: str
     name: ClassVar[str] = "correct"
 
@@ -144,7 +144,7 @@ class BillNextPayer:
 
     adjudication: ClaimAdjudicated
     secondary_claim_id: str
-    secondary_claim: ClaimSnapshotV1 | None
+    secondary_claim: ClaimSnapshotV2 | None
     name: ClassVar[str] = "bill_next_payer"
 
 
@@ -156,7 +156,7 @@ class OpenSecondary:
     organization_id: str
     account_id: str
     responsibility: str
-    claim: ClaimSnapshotV1
+    claim: ClaimSnapshotV2
     remittance_id: str
     name: ClassVar[str] = "open_secondary"
 

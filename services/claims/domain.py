@@ -42,7 +42,8 @@ from services.claims.commands import (
     Void,
 )
 from shared.events.base import Event
-from shared.events.claim_snapshot import ClaimSnapshotV1, Frequency, OtherPayer
+from shared.events.claim_snapshot import Frequency, OtherPayer
+from shared.events.claim_snapshot_v2 import ClaimSnapshotV2
 from shared.events.claims import (
     ClaimAccepted,
     ClaimAcknowledged,
@@ -399,7 +400,7 @@ class Submission:
 class ClaimState:
     claim_id: str
     status: ClaimStatus = ClaimStatus.NOT_CREATED
-    claim: ClaimSnapshotV1 | None = None
+    claim: ClaimSnapshotV2 | None = None
     """The content as it stands (created, amended, corrected, or the secondary's)."""
     account_id: str | None = None
     eligibility_pending: bool = False
@@ -505,7 +506,7 @@ _NEXT_RANK = "next"
 # -- what goes out ---------------------------------------------------------------------------
 
 
-def claim_to_send(state: ClaimState) -> ClaimSnapshotV1:
+def claim_to_send(state: ClaimState) -> ClaimSnapshotV2:
     """The claim as the next 837 carries it: the content, or a void (frequency 8, REF*F8)."""
     if state.claim is None:
         raise DomainError("content", f"claim {state.claim_id!r} has no content to send")
@@ -519,7 +520,7 @@ def claim_to_send(state: ClaimState) -> ClaimSnapshotV1:
     return state.claim
 
 
-def replacement_for(state: ClaimState, claim: ClaimSnapshotV1) -> ClaimSnapshotV1:
+def replacement_for(state: ClaimState, claim: ClaimSnapshotV2) -> ClaimSnapshotV2:
     """The corrected claim as it must go out: a replacement (7, REF*F8) when the payer has the
     claim, else a new original (1) with no payer claim number (a front-end rejection)."""
     if state.payer_has_claim:
@@ -540,7 +541,7 @@ def replacement_for(state: ClaimState, claim: ClaimSnapshotV1) -> ClaimSnapshotV
     )
 
 
-def next_payer(claim: ClaimSnapshotV1) -> OtherPayer | None:
+def next_payer(claim: ClaimSnapshotV2) -> OtherPayer | None:
     """The payer to bill after the one billed now: the next rank among the claim's other payers
     that has not adjudicated it (no paid amount, no line adjudication)."""
     ranks = "PSTABCDEFGH"

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 
 from services.claims.commands import Correct, MarkReady, Void
 from services.claims.domain import CLAIM, ClaimState, ClaimStatus, replacement_for
-from shared.events.claim_snapshot import ClaimSnapshotV1, Frequency, snapshot_v1
+from shared.events.claim_snapshot import Frequency
+from shared.events.claim_snapshot_v2 import ClaimSnapshotV2, snapshot_v2
 from shared.events.envelope import EventEnvelope
 from shared.kernel import CommandResult, DomainError, OrganizationMismatch, UnitOfWork
 
@@ -66,7 +67,7 @@ def _load(deps: ClaimsDeps, claim_id: str, organization_id: str) -> ClaimState:
 @dataclass(frozen=True)
 class Corrected:
     result: CommandResult[ClaimState]
-    claim: ClaimSnapshotV1
+    claim: ClaimSnapshotV2
     warnings: tuple[Edit, ...]
 
 
@@ -88,7 +89,7 @@ def correct_claim(
     if claim.claim_id is not None and claim.claim_id != claim_id:
         raise CorrectionRefused("claim.claim_id", "names another claim than the path")
     stamped = claim.model_copy(update={"claim_id": claim_id, "organization_id": organization_id})
-    wanted = replacement_for(state, snapshot_v1(stamped))
+    wanted = replacement_for(state, snapshot_v2(stamped))
     given = claim.model_fields_set
     if "frequency" in given and claim.frequency.value != wanted.frequency.value:
         raise CorrectionRefused(
@@ -117,15 +118,15 @@ def correct_claim(
         raise CorrectionRefused(
             "claim", "the scrubber holds the corrected claim; fix the findings", errors
         )
-    content = snapshot_v1(scrubbed.claim)
+    content = snapshot_v2(scrubbed.claim)
     with deps.uow() as uow:
         result = uow.run(CLAIM, claim_id, Correct(content, reason), organization_id=organization_id)
     warnings = tuple(e for e in scrubbed.edits if not e.holds)
     return Corrected(result, content, warnings)
 
 
-def _scrub(deps: ClaimsDeps, snapshot: ClaimSnapshotV1) -> ScrubResult:
-    from shared.events.claim_snapshot import claim_from_snapshot
+def _scrub(deps: ClaimsDeps, snapshot: ClaimSnapshotV2) -> ScrubResult:
+    from shared.events.claim_snapshot_v2 import claim_from_snapshot_v2 as claim_from_snapshot
     from shared.scrubber import scrub_claim
 
     return scrub_claim(claim_from_snapshot(snapshot), deps.scrub_context(deps.clock().date()))

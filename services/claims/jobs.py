@@ -29,7 +29,7 @@ from services.claims.sending import BatchLine, new_batch_ref, prepare_batch, sen
 from services.claims.submission import deadline_of, load_claim
 from services.claims.tables import claims_index, inquiries
 from shared.events.claim_batches import BatchTransaction
-from shared.events.claim_snapshot import claim_from_snapshot
+from shared.events.claim_snapshot_v2 import claim_from_snapshot_v2 as claim_from_snapshot
 from shared.exchange.interface import ClearinghouseAdapter
 from shared.kernel import DomainError, KernelError
 from shared.x12.x12_276_005010X212.writer import (

@@ -19,13 +19,13 @@ from decimal import Decimal
 
 from shared.events.claim_snapshot import (
     Adjustment,
-    ClaimSnapshotV1,
     Frequency,
     OtherPayer,
     PriorLineAdjudication,
     Relationship,
     ServiceLine,
 )
+from shared.events.claim_snapshot_v2 import ClaimSnapshotV2
 from shared.events.remittance import ClaimAdjudicated, ClaimAdjustment
 from shared.ids import CLAIM_ID_MAX
 
@@ -33,7 +33,7 @@ RANKS = "PSTABCDEFGH"
 ZERO = Decimal("0.00")
 
 
-def billed_responsibility(claim: ClaimSnapshotV1) -> str:
+def billed_responsibility(claim: ClaimSnapshotV2) -> str:
     """SBR01 of the payer the claim bills: the first rank its other payers do not hold."""
     taken = {other.responsibility for other in claim.other_payers}
     return next((rank for rank in RANKS if rank not in taken), "U")
@@ -84,11 +84,11 @@ def _line_adjudications(
 
 
 def secondary_claim(
-    claim: ClaimSnapshotV1,
+    claim: ClaimSnapshotV2,
     adjudication: ClaimAdjudicated,
     next_payer: OtherPayer,
     claim_id: str,
-) -> ClaimSnapshotV1:
+) -> ClaimSnapshotV2:
     """`claim` billed to `next_payer`, carrying `adjudication` as the prior payer's."""
     lines = _line_adjudications(claim.lines, adjudication)
     prior = OtherPayer(

@@ -46,7 +46,9 @@ from services.claims.timely import FilingDeadline, filing_deadline
 from shared.claim_model import Claim as LiveClaim
 from shared.claim_model import Payer as LivePayer
 from shared.events.claim_batches import BatchTransaction
-from shared.events.claim_snapshot import ClaimKind, ClaimSnapshotV1, claim_from_snapshot
+from shared.events.claim_snapshot import ClaimKind
+from shared.events.claim_snapshot_v2 import ClaimSnapshotV2
+from shared.events.claim_snapshot_v2 import claim_from_snapshot_v2 as claim_from_snapshot
 from shared.exchange.interface import ClearinghouseAdapter
 from shared.kernel import DomainError, KernelError
 from shared.x12.claim837_writing import ClaimWriteError, Receiver
@@ -90,7 +92,7 @@ class Candidate:
     organization_id: str
     version: int
     state: ClaimState
-    claim: ClaimSnapshotV1  # as it goes out (a void: frequency 8, REF*F8)
+    claim: ClaimSnapshotV2  # as it goes out (a void: frequency 8, REF*F8)
 
 
 GroupKey = tuple[str, str, str, str, str, str]
@@ -170,7 +172,7 @@ def _load_candidates(
     return candidates
 
 
-def deadline_of(deps: ClaimsDeps, claim: ClaimSnapshotV1) -> FilingDeadline | None:
+def deadline_of(deps: ClaimsDeps, claim: ClaimSnapshotV2) -> FilingDeadline | None:
     """The claim's filing deadline under its payer's limit (payer rules file)."""
     payer = LivePayer.model_validate(claim.payer.model_dump(mode="json"))
     return filing_deadline(claim, deps.payer_rules.timely_filing_days(payer))

@@ -12,7 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from shared.events.claim_snapshot import ClaimKind, ClaimSnapshotV1
+from shared.events.claim_snapshot import ClaimKind
+from shared.events.claim_snapshot_v2 import ClaimSnapshotV2
 
 
 @dataclass(frozen=True)
@@ -22,14 +23,14 @@ class FilingDeadline:
     deadline: date
 
 
-def limit_starts(claim: ClaimSnapshotV1) -> date | None:
+def limit_starts(claim: ClaimSnapshotV2) -> date | None:
     """The date the payer's filing limit runs from (None for a claim with no dates)."""
     if claim.kind is ClaimKind.INSTITUTIONAL and claim.statement_to is not None:
         return claim.statement_to
     return claim.first_service_date
 
 
-def filing_deadline(claim: ClaimSnapshotV1, limit_days: int) -> FilingDeadline | None:
+def filing_deadline(claim: ClaimSnapshotV2, limit_days: int) -> FilingDeadline | None:
     """The last day the payer takes `claim` under a limit of `limit_days`."""
     starts = limit_starts(claim)
     if starts is None:

@@ -36,7 +36,7 @@ CLINIC = Provider(
     taxonomy="207Q00000X",
     tax_id="990000001",
     address=Address(
-        line1="221 Baker Street", city="Springfield", state="IL", postal_code="627010001"
+        line1="221 Baker Street", city="Springfield", state="IL", postal_code="627010221"
     ),
 )
 HOSPITAL = Provider(
@@ -114,7 +114,11 @@ AMY_MARCH = Person(
 
 
 def sample_claims() -> list[Claim]:
-    """Six claims across five patient accounts (Holmes has two visits on one account)."""
+    """Six claims across five patient accounts (Holmes has two visits on one account).
+
+    Five are clean; DEMO-1004 (Amy March, billed to her mother's plan) leaves out the
+    patient's address, so the scrubber holds it (DM007) and the demo shows a held claim.
+    """
     return [
         _professional(
             "DEMO-1001",
@@ -130,7 +134,7 @@ def sample_claims() -> list[Claim]:
             HOLMES,
             ("J449", "R0602"),
             _line(1, "99213", "132.00", date(2026, 10, 20)),
-            _line(2, "71046", "148.50", date(2026, 10, 20)),
+            _line(2, "71046", "148.50", date(2026, 10, 20), diagnosis_pointers=(2, 1)),
         ),
         _professional(
             "DEMO-1002",
@@ -148,7 +152,7 @@ def sample_claims() -> list[Claim]:
             ("E119", "I10"),
             _line(1, "99215", "265.00", date(2026, 10, 14)),
             _line(2, "83036", "42.00", date(2026, 10, 14)),
-            _line(3, "36415", "15.00", date(2026, 10, 14)),
+            _line(3, "36415", "15.00", date(2026, 10, 14), diagnosis_pointers=(1, 2)),
         ),
         _professional(
             "DEMO-1004",
@@ -173,6 +177,7 @@ def sample_claims() -> list[Claim]:
             statement_from=date(2026, 10, 22),
             statement_to=date(2026, 10, 22),
             admission_type="1",
+            admission_source="7",
             discharge_status="01",  # CL103, required on an 837I
             lines=(
                 ServiceLine(

@@ -122,10 +122,12 @@ registry = EventRegistry()
 
 for _model in (
     claims.ClaimCreatedV1,
+    claims.ClaimCreatedV2,
     claims.ClaimCreated,
     claims.ClaimScrubFailed,
     claims.ClaimEligibilityRequested,
     claims.ClaimEligibilityVerified,
+    claims.ClaimAmendedV1,
     claims.ClaimAmended,
     claims.ClaimReady,
     claims.ClaimSubmittedV1,
@@ -138,6 +140,7 @@ for _model in (
     claims.ClaimAccepted,
     claims.ClaimAppealed,
     claims.ClaimAppealDecided,
+    claims.ClaimCorrectedV1,
     claims.ClaimCorrected,
     claims.ClaimVoided,
     claims.ClaimSecondaryCreated,
@@ -173,6 +176,9 @@ registry.register_upcaster("claim.submitted", 1, claims.upcast_claim_submitted_v
 registry.register_upcaster("claim.acknowledged", 1, claims.upcast_claim_acknowledged_v1_v2)
 registry.register_upcaster("claim.rejected", 1, claims.upcast_claim_rejected_v1_v2)
 registry.register_upcaster("claim.accepted", 1, claims.upcast_claim_accepted_v1_v2)
+registry.register_upcaster("claim.created", 2, claims.upcast_claim_created_v2_v3)
+registry.register_upcaster("claim.amended", 1, claims.upcast_claim_amended_v1_v2)
+registry.register_upcaster("claim.corrected", 1, claims.upcast_claim_corrected_v1_v2)
 registry.register_upcaster(
     "claim.eligibility_verified", 1, eligibility.upcast_eligibility_verified_v1_v2
 )
@@ -193,6 +199,7 @@ def to_envelope(
     event_id: UUID | None = None,
     correlation_id: UUID | None = None,
     causation_id: UUID | None = None,
+    submitted_by: str | None = None,
 ) -> EventEnvelope:
     """Wrap a typed event for appending; the stream id comes from the event itself."""
     known = registry.versions(event.event_type)
@@ -211,6 +218,7 @@ def to_envelope(
         causation_id=causation_id,
         producer=producer,
         organization_id=organization_id,
+        submitted_by=submitted_by,
         data=event.model_dump(mode="json"),
     )
 
@@ -224,6 +232,7 @@ def to_envelopes(
     producer: str,
     correlation_id: UUID | None = None,
     causation_id: UUID | None = None,
+    submitted_by: str | None = None,
 ) -> list[EventEnvelope]:
     """Envelopes for a batch on one stream, numbered expected_version + 1, + 2, ..."""
     envelopes = [
@@ -235,6 +244,7 @@ def to_envelopes(
             producer=producer,
             correlation_id=correlation_id,
             causation_id=causation_id,
+            submitted_by=submitted_by,
         )
         for i, event in enumerate(events, start=1)
     ]
