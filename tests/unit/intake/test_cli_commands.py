@@ -43,8 +43,9 @@ def test_the_demo_creates_sample_claims_once_and_fresh_starts_over(tmp_path: Pat
     assert "Example rejected claim: DEMO-1004" in said and "STC A7:" in said
     database = tmp_path / "revcycle.sqlite"
     events, balances = _state(database)
-    # Six claims; one held by the scrubber (DEMO-1004 leaves out the patient's address).
-    assert events == 7 and len(balances) == 5
+    # Six claims on five accounts (DEMO-1001 has two); none held by the scrubber: DEMO-1004
+    # is refused later, by the payer's 277CA.
+    assert events == 6 and len(balances) == 5
     engine = create_db_engine(f"sqlite:///{database}")
     with engine.connect() as conn:
         audited = conn.execute(
@@ -64,7 +65,7 @@ def test_the_demo_creates_sample_claims_once_and_fresh_starts_over(tmp_path: Pat
     fresh = runner.invoke(app, ["demo", "--data-dir", str(tmp_path), "--fresh"])
     assert fresh.exit_code == 0, fresh.output
     assert "6 claims created" in fresh.output
-    assert _state(database)[0] == 7
+    assert _state(database)[0] == 6
 
 
 def test_projections_rebuild_replays_the_event_table(
