@@ -27,6 +27,8 @@ _GROUPS: dict[str, tuple[tuple[str, ...], str]] = {
     ),
     "projections": (("revcycle.commands.projections",), "Rebuild read models."),
     "sim": (("revcycle.commands.sim",), "Payer and clearinghouse simulator: answer X12 files."),
+    "claims": (("revcycle.commands.claims",), "Claims: submit, show, worker, timely filing, 276s."),
+    "exchange": (("revcycle.commands.exchange",), "Clearinghouse exchange: take answer files."),
     "intake": (("revcycle.commands.intake",), "Intake: release HL7 visits held for billing."),
 }
 # Top-level commands (revcycle demo, revcycle scrub...): name -> (module, help).

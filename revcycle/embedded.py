@@ -29,6 +29,8 @@ from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.engine import Engine
 
 from services.claims import bootstrap as claims_bootstrap
+from services.claims.config import ClaimsSettings
+from services.claims.deps import ClaimsDeps
 from services.followup import bootstrap as followup_bootstrap
 from services.followup.api import FollowupDeps
 from services.followup.config import FollowupSettings
@@ -65,6 +67,7 @@ class Embedded:
     intake: IntakeDeps
     followup: FollowupDeps
     clock: Clock
+    claims: ClaimsDeps
 
     @property
     def settles(self) -> bool:
@@ -114,6 +117,12 @@ def open_embedded(
         FollowupSettings.model_validate(raw), engine=engine, clock=clock
     )
     store = intake_deps.store
+    claims_deps = claims_bootstrap.bootstrap(
+        settings if isinstance(settings, ClaimsSettings) else ClaimsSettings(**raw),
+        engine=engine,
+        store=store,
+        clock=clock,
+    )
     runner = EmbeddedRunner(store, engine, _subscriptions(store, clock, settings), decode_payload)
     return Embedded(
         settings=settings,
@@ -123,6 +132,7 @@ def open_embedded(
         intake=intake_deps,
         followup=followup_deps,
         clock=clock,
+        claims=claims_deps,
     )
 
 
@@ -151,18 +161,21 @@ class EmbeddedApp:
 
 
 def build_embedded_app(
-    settings: BaseServiceSettings | None = None, *, run_subscriptions: bool = True
+    settings: BaseServiceSettings | None = None,
+    *,
+    run_subscriptions: bool = True,
+    clock: Clock | None = None,
 ) -> EmbeddedApp:
     """Every service's routes on one app; the runner follows the event table.
 
     With `run_subscriptions` (the default; `revcycle serve` without Kafka) a background
     thread follows the event table and every write request settles its own events before
     it answers, so a client's next request sees their effects. Tests that drive the runner
-    themselves pass False.
+    themselves pass False. `clock` (tests) replaces the wall clock of every service.
     """
     settings = settings or get_settings()
     settings.check_secrets()  # with a DATABASE_URL: no built-in development secret
-    embedded = open_embedded(settings)
+    embedded = open_embedded(settings, clock=clock)
     runner = embedded.runner
 
     @asynccontextmanager
@@ -191,6 +204,7 @@ def build_embedded_app(
     intake_bootstrap.install(api, embedded.intake)
     intake_channels.install_eligibility(api, embedded.intake, settings)
     followup_bootstrap.install(api, embedded.followup)
+    claims_bootstrap.install(api, embedded.claims)
 
     if run_subscriptions and embedded.settles:
 

@@ -50,6 +50,9 @@ def demo(
     if fresh:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{database}{suffix}").unlink(missing_ok=True)
+        from revcycle.commands.demo_claims import forget_demo_files
+
+        forget_demo_files(folder)
     engine = create_db_engine(f"sqlite:///{database}")
     try:
         intake = intake_bootstrap.bootstrap(engine=engine)
@@ -166,6 +169,10 @@ def demo(
             ),
         )
     console.print(balance_table)
+    from revcycle.commands.demo_claims import run_claims_round
+
+    run_claims_round(folder, settings, console)
+
     # Follow-up: queues, aging and KPIs of the same database.
     from datetime import UTC, datetime
 

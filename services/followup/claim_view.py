@@ -25,10 +25,26 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.events.claims import (
+    AckProblem,
+    ClaimAccepted,
+    ClaimAcknowledged,
     ClaimAmended,
+    ClaimCorrected,
     ClaimCreated,
+    ClaimCrossedOver,
     ClaimEligibilityRequested,
+    ClaimReady,
+    ClaimRejected,
     ClaimScrubFailed,
+    ClaimSecondaryCreated,
+    ClaimSecondaryOpened,
+    ClaimStatusReceived,
+    ClaimStatusRequested,
+    ClaimSubmitted,
+    ClaimTimelyFilingAtRisk,
+    ClaimTimelyFilingPassed,
+    ClaimVoided,
+    StatusAnswer,
 )
 from shared.events.envelope import EventEnvelope
 from shared.money import ZERO, Money
@@ -57,8 +73,16 @@ class Finding(_ViewPart):
     message: str
 
 
+class AckReason(_ViewPart):
+    """Why an acknowledgment rejected a submission: its code, text and where it points."""
+
+    code: str
+    description: str
+    location: str | None = None
+
+
 class Submission(_ViewPart):
-    """One time the claim left in an 837 (its file and control numbers)."""
+    """One time the claim left in an 837 (its file and control numbers), and what came back."""
 
     batch_id: str
     frequency: str
@@ -67,6 +91,15 @@ class Submission(_ViewPart):
     group_control_number: str | None = None
     transaction_set_control_number: str | None = None
     file: str | None = None
+    transaction: str | None = None
+    original_payer_claim_number: str | None = None
+    outcome: str | None = Field(
+        default=None, description="acknowledged, accepted or rejected, as the acks said"
+    )
+    acknowledgments: list[str] = Field(
+        default_factory=list, description="The acknowledgment files about this submission"
+    )
+    reasons: list[AckReason] = Field(default_factory=list)
 
 
 class RemittanceMoved(_ViewPart):
@@ -119,6 +152,13 @@ class ClaimView(_ViewPart):
     payer_name: str
     frequency: str
     payer_claim_number: str | None = None
+    primary_claim_id: str | None = Field(
+        default=None, description="A secondary claim's primary (the claim it follows)"
+    )
+    secondary_claim_ids: list[str] = Field(default_factory=list)
+    filing_deadline: date | None = Field(
+        default=None, description="The payer's filing deadline, once a check reported it"
+    )
     money: ClaimMoney = Field(default_factory=ClaimMoney)
     findings: list[Finding] = Field(default_factory=list)
     submissions: list[Submission] = Field(default_factory=list)
@@ -143,14 +183,22 @@ VIEW_RULES: dict[str, ViewRule] = {}
 STATUS_AFTER: dict[str, str] = {}
 """Event type -> the claim's status after it (types absent here leave the status as it is)."""
 
+STATUS_BY_PAYLOAD: set[str] = set()
+"""Types whose rule sets the view's status from the payload (a void's submission, a 277's
+answer); their `STATUS_AFTER` entry is the usual case, which the claims table keeps."""
 
-def rule(event_type: str, *, status: str | None = None) -> Callable[[ViewRule], ViewRule]:
+
+def rule(
+    event_type: str, *, status: str | None = None, by_payload: bool = False
+) -> Callable[[ViewRule], ViewRule]:
     """Register a view rule (and optionally the status the event moves the claim to)."""
 
     def register(function: ViewRule) -> ViewRule:
         VIEW_RULES[event_type] = function
         if status is not None:
             STATUS_AFTER[event_type] = status
+        if by_payload:
+            STATUS_BY_PAYLOAD.add(event_type)
         return function
 
     return register
@@ -168,7 +216,11 @@ def fold(view: ClaimView | None, event: Any, envelope: EventEnvelope) -> ClaimVi
         )
     else:
         summary = envelope.type.removeprefix("claim.").replace("_", " ")
-    status = STATUS_AFTER.get(envelope.type, view.status)
+    status = (
+        view.status
+        if envelope.type in STATUS_BY_PAYLOAD
+        else STATUS_AFTER.get(envelope.type, view.status)
+    )
     entry = TimelineEntry(
         version=envelope.stream_version,
         at=envelope.occurred_at,
@@ -268,6 +320,274 @@ def _eligibility_requested(
     ), f"eligibility check (270) requested with payer {event.payer_id}{served}"
 
 
+# --- claims ------------------------------------------------------------------------------------
+# The claims service's types. Statuses match the claim aggregate's (services/claims/domain.py:
+# TRANSITIONS); where the payload decides (a void, a 277's answer), the rule sets it.
+
+
+def _last_submission(view: ClaimView) -> Submission | None:
+    return view.submissions[-1] if view.submissions else None
+
+
+def _with_last_submission(view: ClaimView, **changes: Any) -> list[Submission]:
+    last = _last_submission(view)
+    if last is None:
+        return view.submissions
+    return [*view.submissions[:-1], last.model_copy(update=changes)]
+
+
+def _voiding(view: ClaimView) -> bool:
+    last = _last_submission(view)
+    return last is not None and last.frequency == "8"
+
+
+@rule("claim.ready", status="ready")
+def _ready(view: ClaimView | None, event: ClaimReady, envelope: EventEnvelope) -> Any:
+    return _existing(view, envelope), f"ready for the next 837 to payer {event.payer_id}"
+
+
+@rule("claim.submitted", status="submitted", by_payload=True)
+def _submitted(view: ClaimView | None, event: ClaimSubmitted, envelope: EventEnvelope) -> Any:
+    current = _existing(view, envelope)
+    submission = Submission(
+        batch_id=event.batch_id,
+        frequency=event.frequency,
+        submitted_at=event.submitted_at or envelope.occurred_at,
+        interchange_control_number=event.interchange_control_number,
+        group_control_number=event.group_control_number,
+        transaction_set_control_number=event.transaction_set_control_number,
+        file=event.file_name,
+        transaction=event.transaction,
+        original_payer_claim_number=event.original_payer_claim_number,
+    )
+    status = "void_submitted" if event.frequency == "8" else "submitted"
+    updated = current.model_copy(
+        update={
+            "status": status,
+            "frequency": event.frequency,
+            "submissions": [*current.submissions, submission],
+        }
+    )
+    return updated, (
+        f"{'void sent' if event.frequency == '8' else 'submitted'} "
+        f"in {event.file_name or 'an 837'} "
+        f"(ISA13 {event.interchange_control_number}, GS06 {event.group_control_number}, "
+        f"ST02 {event.transaction_set_control_number}), frequency {event.frequency}"
+    )
+
+
+@rule("claim.acknowledged", status="acknowledged", by_payload=True)
+def _acknowledged(view: ClaimView | None, event: ClaimAcknowledged, envelope: EventEnvelope) -> Any:
+    current = _existing(view, envelope)
+    last = _last_submission(current)
+    files = [*(last.acknowledgments if last else []), *([event.ack_file] if event.ack_file else [])]
+    updated = current.model_copy(
+        update={
+            "status": "void_submitted" if _voiding(current) else "acknowledged",
+            "submissions": _with_last_submission(
+                current, outcome="acknowledged", acknowledgments=files
+            ),
+        }
+    )
+    return updated, f"acknowledged by the {event.ack_kind.value} {event.ack_file or ''}".rstrip()
+
+
+def _reason(problem: AckProblem) -> AckReason:
+    return AckReason(code=problem.code, description=problem.description, location=problem.location)
+
+
+@rule("claim.rejected", status="rejected")
+def _rejected(view: ClaimView | None, event: ClaimRejected, envelope: EventEnvelope) -> Any:
+    current = _existing(view, envelope)
+    last = _last_submission(current)
+    files = [*(last.acknowledgments if last else []), *([event.ack_file] if event.ack_file else [])]
+    reasons = [_reason(p) for p in event.reasons]
+    updated = current.model_copy(
+        update={
+            "submissions": _with_last_submission(
+                current, outcome="rejected", acknowledgments=files, reasons=reasons
+            )
+        }
+    )
+    first = event.reasons[0]
+    return updated, (
+        f"rejected by the {event.ack_kind.value}: {first.code} {first.description}"
+        + (f" ({first.location})" if first.location else "")
+    )
+
+
+@rule("claim.accepted", status="accepted", by_payload=True)
+def _accepted(view: ClaimView | None, event: ClaimAccepted, envelope: EventEnvelope) -> Any:
+    current = _existing(view, envelope)
+    last = _last_submission(current)
+    files = [*(last.acknowledgments if last else []), *([event.ack_file] if event.ack_file else [])]
+    voided = _voiding(current)
+    updated = current.model_copy(
+        update={
+            "status": "voided" if voided else "accepted",
+            "payer_claim_number": event.payer_claim_number or current.payer_claim_number,
+            "submissions": _with_last_submission(
+                current, outcome="accepted", acknowledgments=files
+            ),
+        }
+    )
+    what = "the payer accepted the void" if voided else "accepted by the payer"
+    return updated, f"{what}: claim number {event.payer_claim_number or 'not given'}"
+
+
+@rule("claim.corrected", status="corrected")
+def _corrected(view: ClaimView | None, event: ClaimCorrected, envelope: EventEnvelope) -> Any:
+    current = _existing(view, envelope)
+    claim = event.corrected_claim
+    updated = current.model_copy(
+        update={
+            "frequency": claim.frequency.value,
+            "payer_id": claim.payer.payer_id,
+            "payer_name": claim.payer.name,
+            "findings": [],
+        }
+    )
+    kind = "replacement (7)" if claim.frequency.value == "7" else "new original (1)"
+    return updated, f"corrected, to go out as a {kind}: {event.reason}"
+
+
+@rule("claim.voided", status="voided", by_payload=True)
+def _voided(view: ClaimView | None, event: ClaimVoided, envelope: EventEnvelope) -> Any:
+    current = _existing(view, envelope)
+    pending = event.payer_claim_number is not None
+    updated = current.model_copy(update={"status": "void_pending" if pending else "voided"})
+    follow = (
+        f"a frequency-8 claim for payer claim {event.payer_claim_number} goes out next"
+        if pending
+        else "the payer never had it: nothing is sent"
+    )
+    return updated, f"voided ({event.reason}); {follow}"
+
+
+@rule("claim.timely_filing_at_risk")
+def _at_risk(
+    view: ClaimView | None, event: ClaimTimelyFilingAtRisk, envelope: EventEnvelope
+) -> Any:
+    current = _existing(view, envelope)
+    updated = current.model_copy(update={"filing_deadline": event.deadline})
+    when = (
+        f"{event.days_left} days left"
+        if event.days_left >= 0
+        else f"passed {-event.days_left} days ago"
+    )
+    return updated, f"timely filing at risk: deadline {event.deadline} ({when})"
+
+
+@rule("claim.timely_filing_passed", status="filing_limit_passed")
+def _filing_passed(
+    view: ClaimView | None, event: ClaimTimelyFilingPassed, envelope: EventEnvelope
+) -> Any:
+    current = _existing(view, envelope)
+    updated = current.model_copy(update={"filing_deadline": event.deadline})
+    return updated, (
+        f"not submitted: the {event.filing_limit_days}-day filing limit passed on {event.deadline}"
+    )
+
+
+@rule("claim.status_requested")
+def _status_requested(
+    view: ClaimView | None, event: ClaimStatusRequested, envelope: EventEnvelope
+) -> Any:
+    return (
+        _existing(view, envelope),
+        f"status asked of payer {event.payer_id} "
+        f"(276 {event.file_name}, trace {event.trace_number})",
+    )
+
+
+_ASKABLE = frozenset(
+    {"submitted", "acknowledged", "accepted", "info_requested", "finalized", "not_found"}
+)
+_ANSWER_STATUS = {
+    StatusAnswer.FINALIZED: ("finalized", _ASKABLE),
+    StatusAnswer.INFO_REQUESTED: ("info_requested", _ASKABLE),
+    StatusAnswer.NOT_FOUND: (
+        "not_found",
+        frozenset(
+            {"submitted", "acknowledged", "accepted", "info_requested", "finalized", "not_found"}
+        ),
+    ),
+    StatusAnswer.PENDING: (
+        "accepted",
+        frozenset({"submitted", "acknowledged", "info_requested", "not_found"}),
+    ),
+    StatusAnswer.ACKNOWLEDGED: ("acknowledged", frozenset({"submitted"})),
+    StatusAnswer.REJECTED: ("rejected", frozenset({"submitted", "acknowledged"})),
+}
+
+
+@rule("claim.status_received")
+def _status_received(
+    view: ClaimView | None, event: ClaimStatusReceived, envelope: EventEnvelope
+) -> Any:
+    current = _existing(view, envelope)
+    target = _ANSWER_STATUS.get(event.answer)
+    status = target[0] if target is not None and current.status in target[1] else current.status
+    updated = current.model_copy(
+        update={
+            "status": status,
+            "payer_claim_number": event.payer_claim_number or current.payer_claim_number,
+        }
+    )
+    first = event.statuses[0]
+    return updated, (
+        f"payer status {event.answer.value}: {first.category}:{first.code} {first.code_description}"
+    )
+
+
+@rule("claim.secondary_created")
+def _secondary_created(
+    view: ClaimView | None, event: ClaimSecondaryCreated, envelope: EventEnvelope
+) -> Any:
+    current = _existing(view, envelope)
+    updated = current.model_copy(
+        update={"secondary_claim_ids": [*current.secondary_claim_ids, event.secondary_claim_id]}
+    )
+    return updated, (
+        f"secondary claim {event.secondary_claim_id} created for payer {event.secondary_payer_id}"
+    )
+
+
+@rule("claim.secondary_opened", status="created")
+def _secondary_opened(
+    view: ClaimView | None, event: ClaimSecondaryOpened, envelope: EventEnvelope
+) -> Any:
+    claim = event.claim
+    total: Decimal = claim.total_charge
+    opened = ClaimView(
+        claim_id=event.claim_id,
+        organization_id=event.organization_id,
+        account_id=event.account_id,
+        status="created",
+        kind=claim.kind.value,
+        patient_control_number=claim.patient_control_number,
+        payer_id=claim.payer.payer_id,
+        payer_name=claim.payer.name,
+        frequency=claim.frequency.value,
+        primary_claim_id=event.primary_claim_id,
+        money=ClaimMoney(charge=total, insurance_balance=total),
+        created_at=envelope.occurred_at,
+        updated_at=envelope.occurred_at,
+    )
+    return opened, (
+        f"opened as the {'secondary' if event.responsibility == 'S' else 'next'} claim of "
+        f"{event.primary_claim_id} to payer {claim.payer.payer_id}"
+    )
+
+
+@rule("claim.crossed_over")
+def _crossed_over(view: ClaimView | None, event: ClaimCrossedOver, envelope: EventEnvelope) -> Any:
+    return _existing(view, envelope), (
+        f"crossed over to {event.next_payer_name} ({event.next_payer_id}) by the payer "
+        f"({event.reason}): no secondary claim billed"
+    )
+
+
 @rule("claim.eligibility_verified")
 def _eligibility_verified(
     view: ClaimView | None, event: Any, envelope: EventEnvelope
@@ -313,13 +633,6 @@ def _eligibility_failed(
 
 STATUS_AFTER.update(
     {
-        "claim.ready": "ready",
-        "claim.submitted": "submitted",
-        "claim.acknowledged": "acknowledged",
-        "claim.rejected": "rejected",
-        "claim.accepted": "accepted",
-        "claim.corrected": "corrected",
-        "claim.voided": "voided",
         "claim.paid": "paid",
         "claim.partially_paid": "partially_paid",
         "claim.denied": "denied",

@@ -29,7 +29,7 @@ from services.followup.tables import (
     ledger_metadata,
     views_metadata,
 )
-from shared.events.claims import ClaimCreated
+from shared.events.claims import ClaimCreated, ClaimSecondaryOpened
 from shared.events.envelope import EventEnvelope
 from shared.events.registry import decode as decode_event
 from shared.events.registry import registry
@@ -66,7 +66,9 @@ _SET_STATUS = (
 )
 
 
-def add_claim(conn: Connection, event: ClaimCreated, envelope: EventEnvelope) -> None:
+def add_claim(
+    conn: Connection, event: ClaimCreated | ClaimSecondaryOpened, envelope: EventEnvelope
+) -> None:
     claim = event.claim
     at = envelope.occurred_at
     conn.execute(
@@ -212,11 +214,13 @@ def record_statement(conn: Connection, event: Any, envelope: EventEnvelope) -> N
 
 CLAIM_HANDLERS: dict[str, EventHandler] = {
     "claim.created": add_claim,
+    # A secondary claim's stream opens with its content instead of claim.created.
+    "claim.secondary_opened": add_claim,
     # One list of statuses for the table and the claim view (claim_view.STATUS_AFTER).
     **{
         event_type: _status_setter(status)
         for event_type, status in STATUS_AFTER.items()
-        if event_type != "claim.created"
+        if event_type not in ("claim.created", "claim.secondary_opened")
     },
 }
 

@@ -95,6 +95,9 @@ class ClaimPublic(BaseModel):
     remittances: list[RemittanceMoved] = []
     eligibility: EligibilityView | None = None
     timeline: list[TimelineEntry] = []
+    primary_claim_id: str | None = None
+    secondary_claim_ids: list[str] = []
+    filing_deadline: date | None = None
     created_at: datetime
     updated_at: datetime
     balance: ClaimBalancePublic | None = None
@@ -264,6 +267,9 @@ def _story(conn: Connection, organization_id: str, claim_id: str) -> dict[str, A
         "remittances": view.remittances,
         "eligibility": view.eligibility,
         "timeline": view.timeline,
+        "primary_claim_id": view.primary_claim_id,
+        "secondary_claim_ids": view.secondary_claim_ids,
+        "filing_deadline": view.filing_deadline,
         "updated_at": view.updated_at,
     }
 

@@ -103,7 +103,14 @@ HOLMES = _subscriber("Holmes", "Sherlock", "ACM000000221", date(1954, 1, 6), Sex
 BENNET = _subscriber("Bennet", "Elizabeth", "BLU000001813", date(1990, 1, 28), Sex.FEMALE)
 GATSBY = _subscriber("Gatsby", "Jay", "MBD000001925", date(1958, 4, 10), Sex.MALE)
 MARCH_MOTHER = _subscriber("March", "Margaret", "ACM000001868", date(1980, 9, 30), Sex.FEMALE)
-AMY_MARCH = Person(last_name="March", first_name="Amy", birth_date=date(2016, 5, 4), sex=Sex.FEMALE)
+AMY_MARCH = Person(
+    last_name="March",
+    first_name="Amy",
+    birth_date=date(2016, 5, 4),
+    sex=Sex.FEMALE,
+    # 2010CA N3/N4: a patient who is not the subscriber needs an address on the 837.
+    address=Address(line1="1 Fiction Lane", city="Springfield", state="IL", postal_code="62704"),
+)
 
 
 def sample_claims() -> list[Claim]:
@@ -171,7 +178,7 @@ def sample_claims() -> list[Claim]:
             statement_to=date(2026, 10, 22),
             admission_type="1",
             admission_source="7",
-            discharge_status="01",
+            discharge_status="01",  # CL103, required on an 837I
             lines=(
                 ServiceLine(
                     line_number=1,

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from shared.events import appeals as ap
+from shared.events import claim_batches as b
 from shared.events import claims as c
 from shared.events import followup_claims as fc
 from shared.events import patient_account as pa
@@ -209,20 +210,72 @@ def example_events() -> list[Event]:
         c.ClaimReady(
             claim_id=claim_id, payer_id=claim.payer.payer_id, total_charge=claim.total_charge
         ),
-        c.ClaimSubmitted(
+        c.ClaimSubmittedV1(
             claim_id=claim_id,
             payer_id=claim.payer.payer_id,
             batch_id="bat-0001",
             interchange_control_number="000000101",
             total_charge=claim.total_charge,
         ),
-        c.ClaimAcknowledged(claim_id=claim_id, batch_id="bat-0001", control_number="0001"),
-        c.ClaimRejected(
+        c.ClaimSubmitted(
+            claim_id=claim_id,
+            payer_id=claim.payer.payer_id,
+            batch_id="bat-0001",
+            interchange_control_number="000000101",
+            total_charge=claim.total_charge,
+            file_name="837p-RIVERBEND01-87726-000000101.x12",
+            transaction="837P",
+            group_control_number="101",
+            transaction_set_control_number="0101",
+            reference="bat-0001",
+            sender_id="RIVERBEND01",
+            receiver_id="CLEARX",
+            submitted_at=datetime(2026, 3, 11, 9, 30, tzinfo=UTC),
+        ),
+        c.ClaimAcknowledgedV1(claim_id=claim_id, batch_id="bat-0001", control_number="0001"),
+        c.ClaimAcknowledged(
+            claim_id=claim_id,
+            batch_id="bat-0001",
+            control_number="0101",
+            ack_file="837p-RIVERBEND01-87726-000000101.x12.999",
+            code="A",
+        ),
+        c.ClaimRejectedV1(
             claim_id=claim_id,
             ack_kind=c.AckKind.X12_277CA,
             reasons=(c.RejectionReason(code="A7:562", description="Entity's NPI invalid"),),
         ),
-        c.ClaimAccepted(claim_id=claim_id, payer_claim_number="PCN7722337"),
+        c.ClaimRejected(
+            claim_id=claim_id,
+            ack_kind=c.AcknowledgmentKind.X12_999,
+            batch_id="bat-0001",
+            ack_file="837p-RIVERBEND01-87726-000000101.x12.999",
+            reasons=(
+                c.AckProblem(
+                    code="8",
+                    description="Segment has data element errors",
+                    location="segment NM1 at position 12, loop 2010",
+                    segment_id="NM1",
+                    segment_position=12,
+                    loop_id="2010",
+                ),
+                c.AckProblem(
+                    code="I12",
+                    description="Implementation pattern match failure",
+                    location="NM1 element 9",
+                    segment_id="NM1",
+                    element_position=9,
+                ),
+            ),
+        ),
+        c.ClaimAcceptedV1(claim_id=claim_id, payer_claim_number="PCN7722337"),
+        c.ClaimAccepted(
+            claim_id=claim_id,
+            payer_claim_number="PCN7722337",
+            batch_id="bat-0001",
+            ack_file="837p-RIVERBEND01-87726-000000101.x12.277ca",
+            status="A2:20",
+        ),
         c.ClaimAppealed(
             claim_id=claim_id,
             appeal_id="apl-0001",
@@ -238,13 +291,73 @@ def example_events() -> list[Event]:
             amount_awarded=Decimal("80.00"),
             decided_on=date(2026, 4, 20),
         ),
-        c.ClaimCorrected(claim_id=claim_id, corrected_claim=claim, reason="wrong modifier"),
+        c.ClaimCorrectedV1(claim_id=claim_id, corrected_claim=claim, reason="wrong modifier"),
+        c.ClaimCorrected(
+            claim_id=claim_id, corrected_claim=EXAMPLE_INPATIENT_CLAIM, reason="POA corrected"
+        ),
         c.ClaimVoided(claim_id=claim_id, reason="duplicate submission", payer_claim_number="PCN1"),
         c.ClaimSecondaryCreated(
             claim_id=claim_id,
             secondary_claim_id="clm-0002",
             secondary_payer_id="SEC01",
             amount_billed=Decimal("20.00"),
+        ),
+        c.ClaimSecondaryOpened(
+            claim_id="clm-0002",
+            primary_claim_id=claim_id,
+            organization_id=ORG,
+            account_id=account,
+            responsibility="S",
+            claim=ClaimSnapshotV2.model_validate(claim.model_dump(mode="json", exclude_none=True)),
+            remittance_id="rmt-0001",
+        ),
+        c.ClaimCrossedOver(
+            claim_id=claim_id,
+            remittance_id="rmt-0001",
+            next_payer_id="SEC01",
+            next_payer_name="Example Medigap Plan",
+            reason="remark MA18",
+        ),
+        c.ClaimTimelyFilingAtRisk(
+            claim_id=claim_id,
+            payer_id=claim.payer.payer_id,
+            deadline=date(2027, 3, 10),
+            days_left=30,
+            filing_limit_days=365,
+            limit_starts=date(2026, 3, 10),
+        ),
+        c.ClaimTimelyFilingPassed(
+            claim_id=claim_id,
+            payer_id=claim.payer.payer_id,
+            deadline=date(2027, 3, 10),
+            filing_limit_days=365,
+            limit_starts=date(2026, 3, 10),
+        ),
+        c.ClaimStatusRequested(
+            claim_id=claim_id,
+            payer_id=claim.payer.payer_id,
+            batch_id="bat-0002",
+            trace_number="0002000001",
+            file_name="276-RIVERBEND01-87726-000000102.x12",
+            interchange_control_number="000000102",
+            payer_claim_number="PCN7722337",
+        ),
+        c.ClaimStatusReceived(
+            claim_id=claim_id,
+            answer=c.StatusAnswer.PENDING,
+            statuses=(
+                c.StatusCode(
+                    category="P1",
+                    category_description="Pending/In Process",
+                    code="20",
+                    code_description="Accepted for processing",
+                ),
+            ),
+            trace_number="0002000001",
+            status_date=date(2026, 4, 10),
+            payer_claim_number="PCN7722337",
+            charge=claim.total_charge,
+            status_file="276-RIVERBEND01-87726-000000102.x12.277",
         ),
         c.ClaimWrittenOff(
             claim_id=claim_id,
@@ -444,6 +557,34 @@ def example_events() -> list[Event]:
             dunning_level=0,
             dunning_message="",
             statement_number=1,
+        ),
+        b.ClaimBatchPrepared(
+            batch_id="bat-0001",
+            organization_id=ORG,
+            transaction=b.BatchTransaction.X12_837P,
+            file_name="837p-RIVERBEND01-87726-000000101.x12",
+            payer_id=claim.payer.payer_id,
+            sender_id="RIVERBEND01",
+            receiver_id="CLEARX",
+            interchange_control_number="000000101",
+            group_control_number="101",
+            transaction_set_control_number="0101",
+            reference="bat-0001",
+            created_at=datetime(2026, 3, 11, 9, 30, tzinfo=UTC),
+            claims=(
+                b.BatchedClaim(
+                    claim_id=claim_id, stream_version=3, frequency="1", charge=claim.total_charge
+                ),
+            ),
+            total_charge=claim.total_charge,
+            size=1834,
+            sha256="9f" * 32,
+        ),
+        b.ClaimBatchSent(
+            batch_id="bat-0001",
+            file_name="837p-RIVERBEND01-87726-000000101.x12",
+            location="var/exchange/outbound/837p-RIVERBEND01-87726-000000101.x12",
+            already_sent=False,
         ),
         pa.PaymentReceivedV1(
             account_id=account,

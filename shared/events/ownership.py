@@ -62,7 +62,9 @@ STREAM_KINDS: tuple[StreamKind, ...] = (
         "batch id",
         "claim_batch.",
         Service.CLAIMS,
-        "One 837 batch sent to a clearinghouse: its claims, file and control numbers.",
+        "One file the claims service sends to a clearinghouse (an 837 batch, or a 276 of "
+        "status inquiries): its claims, file and control numbers, prepared then sent "
+        "(shared/events/claim_batches.py).",
     ),
     StreamKind(
         "deposit",
@@ -135,7 +137,26 @@ CONSUMES: dict[Service, frozenset[str] | None] = {
     Service.CLAIMS: _CLAIM_CONTENT
     | _ADJUDICATION
     | frozenset(
-        {"claim.scrub_failed", "claim.eligibility_requested", "claim.eligibility_verified"}
+        {
+            "claim.scrub_failed",
+            "claim.eligibility_requested",
+            "claim.eligibility_verified",
+            # its own types too: the claim aggregate and the claims index fold them
+            "claim.ready",
+            "claim.submitted",
+            "claim.acknowledged",
+            "claim.rejected",
+            "claim.accepted",
+            "claim.voided",
+            "claim.secondary_created",
+            "claim.secondary_opened",
+            "claim.crossed_over",
+            "claim.timely_filing_at_risk",
+            "claim.timely_filing_passed",
+            "claim.status_requested",
+            "claim.status_received",
+            "claim.closed",
+        }
     ),
     Service.REMIT: _CLAIM_CONTENT
     | frozenset({"claim.submitted", "claim.accepted", "claim.voided", "claim.secondary_created"}),

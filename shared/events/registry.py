@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from shared.events import (
     appeals,
+    claim_batches,
     claims,
     eligibility,
     followup_claims,
@@ -139,15 +140,26 @@ for _model in (
     claims.ClaimAmendedV1,
     claims.ClaimAmended,
     claims.ClaimReady,
+    claims.ClaimSubmittedV1,
     claims.ClaimSubmitted,
+    claims.ClaimAcknowledgedV1,
     claims.ClaimAcknowledged,
+    claims.ClaimRejectedV1,
     claims.ClaimRejected,
+    claims.ClaimAcceptedV1,
     claims.ClaimAccepted,
     claims.ClaimAppealed,
     claims.ClaimAppealDecided,
+    claims.ClaimCorrectedV1,
     claims.ClaimCorrected,
     claims.ClaimVoided,
     claims.ClaimSecondaryCreated,
+    claims.ClaimSecondaryOpened,
+    claims.ClaimCrossedOver,
+    claims.ClaimTimelyFilingAtRisk,
+    claims.ClaimTimelyFilingPassed,
+    claims.ClaimStatusRequested,
+    claims.ClaimStatusReceived,
     claims.ClaimWrittenOff,
     claims.ClaimClosed,
     remittance.ClaimPaid,
@@ -160,6 +172,8 @@ for _model in (
     patient_account.StatementIssued,
     patient_account.PaymentReceivedV1,
     patient_account.PaymentReceived,
+    claim_batches.ClaimBatchPrepared,
+    claim_batches.ClaimBatchSent,
     # follow-up: claim stream additions, work items, appeals
     followup_claims.ClaimPatientPaymentApplied,
     followup_claims.ClaimFollowUpDue,
@@ -182,8 +196,13 @@ for _model in (
 ):
     registry.register(_model)
 registry.register_upcaster("claim.created", 1, claims.upcast_claim_created_v1_v2)
+registry.register_upcaster("claim.submitted", 1, claims.upcast_claim_submitted_v1_v2)
+registry.register_upcaster("claim.acknowledged", 1, claims.upcast_claim_acknowledged_v1_v2)
+registry.register_upcaster("claim.rejected", 1, claims.upcast_claim_rejected_v1_v2)
+registry.register_upcaster("claim.accepted", 1, claims.upcast_claim_accepted_v1_v2)
 registry.register_upcaster("claim.created", 2, claims.upcast_claim_created_v2_v3)
 registry.register_upcaster("claim.amended", 1, claims.upcast_claim_amended_v1_v2)
+registry.register_upcaster("claim.corrected", 1, claims.upcast_claim_corrected_v1_v2)
 registry.register_upcaster(
     "patient_account.statement_issued", 1, patient_account.upcast_statement_issued_v1_v2
 )

@@ -107,6 +107,16 @@ APPEAL_EVENTS = Topic(
     description="Appeals (appeal.*): filed with their deadline and letter template, decided.",
     event_prefixes=("appeal.",),
 )
+CLAIM_BATCH_EVENTS = Topic(
+    name="revcycle.claim-batch-events.v1",
+    value_type=EventEnvelope,
+    key="batch id (the stream_id)",
+    description=(
+        "Claim batch events (claim_batch.*): each 837 or 276 file the claims service sends, "
+        "prepared then sent."
+    ),
+    event_prefixes=("claim_batch.",),
+)
 VISIT_EVENTS = Topic(
     name="revcycle.visit-events.v1",
     value_type=EventEnvelope,
@@ -157,6 +167,7 @@ ALL_TOPICS: tuple[Topic, ...] = (
     REMITTANCE_EVENTS,
     WORK_QUEUE,
     APPEAL_EVENTS,
+    CLAIM_BATCH_EVENTS,
     VISIT_EVENTS,
     REPORTING_EVENTS,
     DEAD_LETTER,
@@ -167,6 +178,7 @@ EVENT_TOPICS: tuple[Topic, ...] = (
     REMITTANCE_EVENTS,
     WORK_QUEUE,
     APPEAL_EVENTS,
+    CLAIM_BATCH_EVENTS,
     VISIT_EVENTS,
 )
 

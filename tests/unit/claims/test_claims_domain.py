@@ -114,8 +114,8 @@ def test_a_history_the_lifecycle_forbids_is_reported_not_folded() -> None:
 
 
 def test_the_transition_table_is_data_about_registered_events() -> None:
-    keys = [(t.source, t.event_type) for t in TRANSITIONS]
-    assert len(keys) == len(set(keys)), "one target per (status, event)"
+    keys = [(t.source, t.event_type, t.when) for t in TRANSITIONS]
+    assert len(keys) == len(set(keys)), "one target per (status, event, condition)"
     assert {t.event_type for t in TRANSITIONS} <= set(registry.event_types())
     reachable = {ClaimStatus.NOT_CREATED}
     for _ in TRANSITIONS:

@@ -93,6 +93,6 @@ def test_the_process_ignores_events_it_does_not_react_to(
     store: InMemoryEventStore, uow: UnitOfWork
 ) -> None:
     [creation] = intake_appends(store, claim_created(ID))
-    other = creation.model_copy(update={"type": "claim.eligibility_verified"})
+    other = creation.model_copy(update={"type": "claim.scrub_failed"})
     assert mark_clean_claim_ready(uow, other) is None
     assert store.stream_version(ID) == 1

@@ -43,6 +43,14 @@ DESIGN_OWNERS = {
         "corrected",
         "voided",
         "secondary_created",
+        # "timely-filing and status-inquiry events"
+        "timely_filing_at_risk",
+        "timely_filing_passed",
+        "status_requested",
+        "status_received",
+        # the secondary claim's own first event, and a crossover that needs no secondary claim
+        "secondary_opened",
+        "crossed_over",
     },
     Service.REMIT: {"paid", "partially_paid", "denied", "reversed", "underpaid"},
     Service.FOLLOWUP: {

@@ -21,7 +21,8 @@ runner = CliRunner()
 def _state(database: Path) -> tuple[int, list[tuple[str, object]]]:
     engine = create_db_engine(f"sqlite:///{database}")
     try:
-        events = len(SqlEventStore(engine).read_all())
+        # Claims created (the demo's claims part then submits them: more events follow).
+        events = sum(1 for e in SqlEventStore(engine).read_all() if e.type == "claim.created")
         with engine.connect() as conn:
             # Account balances are computed from each claim's balances (follow-up's ledger).
             rows = [(a.account_id, a.charges) for a in queries.list_accounts(conn)]
@@ -35,11 +36,15 @@ def test_the_demo_creates_sample_claims_once_and_fresh_starts_over(tmp_path: Pat
     assert first.exit_code == 0, first.output
     assert "6 claims created" in first.output
     assert "4,206.05" in first.output  # total charges of the six samples
+    # The claims part: submitted to the simulator, one rejected at the payer's front end.
+    said = " ".join(first.output.split())
+    assert "6 submitted now" in said and "accepted by the payers: 5, rejected: 1" in said
+    assert "Example rejected claim: DEMO-1004" in said and "STC A7:" in said
     database = tmp_path / "revcycle.sqlite"
     events, balances = _state(database)
-    # Six claims; one held by the scrubber (DEMO-1004 leaves out the patient's address), which
-    # opens a work item in the `held` queue (follow-up's queue process).
-    assert events == 8 and len(balances) == 5
+    # Six claims on five accounts (DEMO-1001 has two); none held by the scrubber: DEMO-1004
+    # is refused later, by the payer's 277CA.
+    assert events == 6 and len(balances) == 5
     engine = create_db_engine(f"sqlite:///{database}")
     with engine.connect() as conn:
         audited = conn.execute(
@@ -53,12 +58,13 @@ def test_the_demo_creates_sample_claims_once_and_fresh_starts_over(tmp_path: Pat
     again = runner.invoke(app, ["demo", "--data-dir", str(tmp_path)])
     assert again.exit_code == 0, again.output
     assert "0 claims created, 6 already there" in " ".join(again.output.split())
+    assert "0 submitted now" in " ".join(again.output.split()), "nothing is sent twice"
     assert _state(database) == (events, balances)
 
     fresh = runner.invoke(app, ["demo", "--data-dir", str(tmp_path), "--fresh"])
     assert fresh.exit_code == 0, fresh.output
     assert "6 claims created" in fresh.output
-    assert _state(database)[0] == 8
+    assert _state(database)[0] == 6
 
 
 def test_projections_rebuild_replays_the_event_table(
