@@ -129,7 +129,9 @@ CONSUMES: dict[Service, frozenset[str] | None] = {
     | frozenset(
         {"claim.scrub_failed", "claim.eligibility_requested", "claim.eligibility_verified"}
     ),
+    # Remit folds its own adjudications too: a reversal undoes an earlier posting exactly.
     Service.REMIT: _CLAIM_CONTENT
+    | _ADJUDICATION
     | frozenset({"claim.submitted", "claim.accepted", "claim.voided", "claim.secondary_created"}),
     Service.FOLLOWUP: None,  # every type
 }

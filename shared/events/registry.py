@@ -9,7 +9,7 @@ from uuid import UUID, uuid4
 
 from pydantic import ValidationError
 
-from shared.events import claims, patient_account, remittance
+from shared.events import claims, deposit, patient_account, remittance
 from shared.events.base import (
     Event,
     EventDataError,
@@ -139,17 +139,30 @@ for _model in (
     claims.ClaimSecondaryCreated,
     claims.ClaimWrittenOff,
     claims.ClaimClosed,
+    remittance.ClaimPaidV1,
     remittance.ClaimPaid,
+    remittance.ClaimPartiallyPaidV1,
     remittance.ClaimPartiallyPaid,
+    remittance.ClaimDeniedV1,
     remittance.ClaimDenied,
+    remittance.ClaimReversedV1,
     remittance.ClaimReversed,
+    remittance.ClaimUnderpaidV1,
     remittance.ClaimUnderpaid,
+    remittance.RemittanceReceivedV1,
     remittance.RemittanceReceived,
+    remittance.RemittanceClaimUnmatched,
+    remittance.RemittanceClaimMatched,
+    remittance.RemittancePosted,
+    deposit.DepositReceived,
+    deposit.DepositMatched,
     patient_account.StatementIssued,
     patient_account.PaymentReceived,
 ):
     registry.register(_model)
 registry.register_upcaster("claim.created", 1, claims.upcast_claim_created_v1_v2)
+for _type, _upcaster in remittance.UPCASTERS.items():
+    registry.register_upcaster(_type, 1, _upcaster)
 
 
 def decode(envelope: EventEnvelope) -> Event:

@@ -89,6 +89,13 @@ REMITTANCE_EVENTS = Topic(
     description="Remittance-level events (remittance.*): 835 payments and PLB adjustments.",
     event_prefixes=("remittance.",),
 )
+DEPOSIT_EVENTS = Topic(
+    name="revcycle.deposit-events.v1",
+    value_type=EventEnvelope,
+    key="deposit id (the stream_id)",
+    description="Deposit events (deposit.*): money at the bank, reassociated with 835s.",
+    event_prefixes=("deposit.",),
+)
 REPORTING_EVENTS = Topic(
     name="revcycle.reporting-events.v1",
     value_type=EventEnvelope,
@@ -125,10 +132,16 @@ ALL_TOPICS: tuple[Topic, ...] = (
     CLAIM_EVENTS,
     PATIENT_ACCOUNT_EVENTS,
     REMITTANCE_EVENTS,
+    DEPOSIT_EVENTS,
     REPORTING_EVENTS,
     DEAD_LETTER,
 )
-EVENT_TOPICS: tuple[Topic, ...] = (CLAIM_EVENTS, PATIENT_ACCOUNT_EVENTS, REMITTANCE_EVENTS)
+EVENT_TOPICS: tuple[Topic, ...] = (
+    CLAIM_EVENTS,
+    PATIENT_ACCOUNT_EVENTS,
+    REMITTANCE_EVENTS,
+    DEPOSIT_EVENTS,
+)
 
 
 class NoTopicError(ValueError):
