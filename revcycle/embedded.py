@@ -36,6 +36,9 @@ from services.followup.projections import decode_payload
 from services.intake import bootstrap as intake_bootstrap
 from services.intake.config import IntakeSettings
 from services.intake.handlers import IntakeDeps
+from services.remit import bootstrap as remit_bootstrap
+from services.remit.config import RemitSettings
+from services.remit.handlers import RemitDeps
 from shared.auth import TokenVerifier
 from shared.config import BaseServiceSettings, get_settings
 from shared.db import create_db_engine
@@ -64,6 +67,7 @@ class Embedded:
     intake: IntakeDeps
     followup: FollowupDeps
     clock: Clock
+    remit: RemitDeps
 
     @property
     def settles(self) -> bool:
@@ -84,6 +88,7 @@ def _subscriptions(store: SqlEventStore, clock: Clock) -> list[Subscription]:
     """Every service's subscriptions; processes before the projections that read their events."""
     return [
         *claims_bootstrap.subscriptions(store, clock),
+        *remit_bootstrap.subscriptions(),
         *followup_bootstrap.subscriptions(),
     ]
 
@@ -106,6 +111,9 @@ def open_embedded(
         FollowupSettings.model_validate(raw), engine=engine
     )
     store = intake_deps.store
+    remit_deps = remit_bootstrap.bootstrap(
+        RemitSettings(**raw), engine=engine, store=store, clock=clock
+    )
     runner = EmbeddedRunner(store, engine, _subscriptions(store, clock), decode_payload)
     return Embedded(
         settings=settings,
@@ -115,6 +123,7 @@ def open_embedded(
         intake=intake_deps,
         followup=followup_deps,
         clock=clock,
+        remit=remit_deps,
     )
 
 
@@ -182,6 +191,7 @@ def build_embedded_app(
     harden(api, settings)
     intake_bootstrap.install(api, embedded.intake)
     followup_bootstrap.install(api, embedded.followup)
+    remit_bootstrap.install(api, embedded.remit)
 
     if run_subscriptions and embedded.settles:
 
