@@ -1,0 +1,102 @@
+"""`revcycle ingest FILE.835` on the embedded default: routed to remit, answer and exit code.
+
+Exit 0 only when every payment of the file was posted or recognised as a duplicate; a
+refused (out of balance) file or one with unmatched payments exits 1 and says why.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from revcycle.cli import app
+from services.remit.config import get_remit_settings
+from shared.config import get_settings
+from testsupport.claims import professional_claim
+from testsupport.remit import ORG, RemitWorld, x12_835
+from testsupport.remittances import claim_payment, remittance
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[RemitWorld]:
+    w = RemitWorld(tmp_path)
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'var' / 'revcycle.sqlite'}")
+    monkeypatch.setenv("ORGANIZATION_ID", ORG)
+    monkeypatch.delenv("KAFKA_BOOTSTRAP_SERVERS", raising=False)
+    get_settings.cache_clear()
+    get_remit_settings.cache_clear()
+    try:
+        yield w
+    finally:
+        get_settings.cache_clear()
+        get_remit_settings.cache_clear()
+        w.audit()
+        w.close()
+
+
+def _ingest(*paths: Path) -> tuple[int, object]:
+    result = runner.invoke(app, ["ingest", "--json", *map(str, paths)])
+    start = result.stdout.index("{") if "[" not in result.stdout[:2] else 0
+    return result.exit_code, json.loads(result.stdout[start:])
+
+
+def test_ingest_posts_an_835_exits_0_and_answers_per_claim(world: RemitWorld) -> None:
+    claim = professional_claim()
+    claim_id = world.create_submitted(claim)
+    path = world.write(x12_835(remittance([claim_payment(claim)])))
+
+    code, report = _ingest(path)
+    assert code == 0, report
+    assert isinstance(report, dict)
+    assert report["service"] == "remit" and report["transaction"] == "835"
+    (rmt,) = report["remittances"]
+    assert rmt["remittance_id"].startswith("rmt_")
+    assert rmt["trace_number"] == "EFT20260402001"
+    assert rmt["payer"] == {"id": "87726", "name": "Sunshine Mutual Health Plan"}
+    assert rmt["totals"]["paid"] == format(claim_payment(claim).paid, "f")
+    assert [c["result"] for c in rmt["claims"]] == ["posted"]
+    assert rmt["claims"][0]["claim_id"] == claim_id
+
+    code, again = _ingest(path)
+    assert code == 0
+    assert isinstance(again, dict) and again["status"] == "duplicate"
+    assert world.types(claim_id).count("claim.paid") == 1
+
+
+def test_ingest_exits_1_for_an_out_of_balance_file_and_posts_nothing(world: RemitWorld) -> None:
+    claim = professional_claim()
+    claim_id = world.create_submitted(claim)
+    paid = claim_payment(claim).paid
+    text = x12_835(remittance([claim_payment(claim)])).replace(
+        f"BPR*I*{paid:f}", f"BPR*I*{paid + 5:f}"
+    )
+    code, report = _ingest(world.write(text))
+
+    assert code == 1
+    assert isinstance(report, dict) and report["status"] == "refused"
+    (imbalance,) = report["imbalances"]
+    assert imbalance["check"] == "payment"
+    assert (imbalance["expected"], imbalance["found"]) == (f"{paid:f}", f"{paid + 5:f}")
+    assert "claim.paid" not in world.types(claim_id)
+
+
+def test_ingest_exits_1_when_a_payment_is_left_unmatched(world: RemitWorld) -> None:
+    claim = professional_claim()
+    world.create_submitted(claim)
+    stranger = dataclasses.replace(
+        claim_payment(claim), patient_control_number="NOSUCH", member_id="NOBODY1"
+    )
+    stranger = dataclasses.replace(stranger, patient_last_name="STRANGER")
+    code, report = _ingest(world.write(x12_835(remittance([stranger]))))
+
+    assert code == 1
+    assert isinstance(report, dict)
+    assert report["remittances"][0]["claims"][0]["result"] == "unmatched"
