@@ -13,10 +13,13 @@ from sqlalchemy.engine import Connection
 from services.followup.claim_view import (
     ClaimMoney,
     ClaimView,
+    DenialView,
     Finding,
+    NextPayerView,
     RemittanceMoved,
     Submission,
     TimelineEntry,
+    UnderpaymentView,
 )
 from services.followup.tables import accounts, claim_lines, claim_views, claims
 
@@ -56,6 +59,10 @@ class ClaimPublic(BaseModel):
     submissions: list[Submission] = []
     remittances: list[RemittanceMoved] = []
     timeline: list[TimelineEntry] = []
+    # Remit's findings on the latest posting (None when there is none).
+    denial: DenialView | None = None
+    next_payer: NextPayerView | None = None
+    underpayment: UnderpaymentView | None = None
     created_at: datetime
     updated_at: datetime
 
@@ -138,6 +145,9 @@ def _story(conn: Connection, organization_id: str, claim_id: str) -> dict[str, A
         "submissions": view.submissions,
         "remittances": view.remittances,
         "timeline": view.timeline,
+        "denial": view.denial,
+        "next_payer": view.next_payer,
+        "underpayment": view.underpayment,
         "updated_at": view.updated_at,
     }
 
