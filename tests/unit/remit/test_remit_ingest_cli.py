@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from typer.testing import CliRunner
 from revcycle.cli import app
 from services.remit.config import get_remit_settings
 from shared.config import get_settings
+from shared.events.registry import decode
 from testsupport.claims import professional_claim
 from testsupport.remit import ORG, RemitWorld, x12_835
 from testsupport.remittances import claim_payment, remittance
@@ -26,6 +28,14 @@ runner = CliRunner()
 
 @pytest.fixture
 def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[RemitWorld]:
+    with _cli_world(tmp_path, monkeypatch) as w:
+        yield w
+        w.audit()
+
+
+@contextmanager
+def _cli_world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[RemitWorld]:
+    """A world whose database the CLI (reading the environment) also uses."""
     w = RemitWorld(tmp_path)
     monkeypatch.setenv("DATA_DIR", str(tmp_path / "var"))
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'var' / 'revcycle.sqlite'}")
@@ -38,7 +48,6 @@ def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[RemitWorl
     finally:
         get_settings.cache_clear()
         get_remit_settings.cache_clear()
-        w.audit()
         w.close()
 
 
@@ -100,3 +109,27 @@ def test_ingest_exits_1_when_a_payment_is_left_unmatched(world: RemitWorld) -> N
     assert code == 1
     assert isinstance(report, dict)
     assert report["remittances"][0]["claims"][0]["result"] == "unmatched"
+
+
+def test_audit_ledger_exits_0_when_the_books_balance_and_1_naming_the_first_difference(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with _cli_world(tmp_path, monkeypatch) as world:
+        claim = professional_claim()
+        claim_id = world.create_submitted(claim)
+        code, _ = _ingest(world.write(x12_835(remittance([claim_payment(claim)]))))
+        assert code == 0
+
+        balanced = runner.invoke(app, ["audit", "ledger"])
+        assert balanced.exit_code == 0, balanced.output
+        assert "ledger balances" in balanced.stdout
+
+        # The same payment posted a second time (as a bug would): money nobody can explain.
+        (paid,) = [e for e in world.events(claim_id) if e.type == "claim.paid"]
+        world.append(claim_id, decode(paid), producer="remit")
+        world.settle()
+        broken = runner.invoke(app, ["audit", "ledger", "--json"])
+        assert broken.exit_code == 1
+        result = json.loads(broken.stdout)
+        assert result["ok"] is False
+        assert claim_id in result["first_difference"], result["first_difference"]
