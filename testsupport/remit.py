@@ -182,7 +182,12 @@ class RemitWorld:
         return [e.type for e in self.events(stream_id)]
 
     def all_events(self, prefix: str = "") -> list[EventEnvelope]:
-        return [e for e in self.embedded.store.iter_all() if e.type.startswith(prefix)]
+        """This world's organization's events (others may share the database)."""
+        return [
+            e
+            for e in self.embedded.store.iter_all()
+            if e.type.startswith(prefix) and e.organization_id == self.organization_id
+        ]
 
     def audit(self) -> LedgerAudit:
         """The ledger audit over every event; fails the test naming the first difference."""
