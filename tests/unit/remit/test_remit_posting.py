@@ -14,9 +14,15 @@ from decimal import Decimal
 import pytest
 
 from services.remit.handlers import list_unmatched, match_by_hand
-from shared.claim_model import Adjustment
+from shared.claim_model import Adjustment, Claim, OtherPayer, Payer
 from shared.events.registry import decode
-from shared.events.remittance import ClaimDenied, ClaimPaid, ClaimReversed, RemittanceReceived
+from shared.events.remittance import (
+    ClaimDenied,
+    ClaimPaid,
+    ClaimReversed,
+    NextPayerAction,
+    RemittanceReceived,
+)
 from shared.x12.x12_835_005010X221A1.writer import ProviderAdjustment, ServicePayment
 from testsupport.claims import (
     professional_claim,
@@ -428,3 +434,61 @@ def test_an_unknown_service_line_is_kept_on_the_posting_never_dropped(world: Rem
     assert extra_line.line_number is None and extra_line.matched_by == "unmatched"
     assert extra_line.paid == D("10.00")
     assert world.view(claim_id).money.paid == payment.paid
+
+
+def _with_secondary_coverage() -> Claim:
+    """A primary claim whose patient also has a secondary payer (2320 with SBR01 = S)."""
+    secondary = OtherPayer(
+        payer=Payer(payer_id="GC001", name="Gulf Coast Secondary"),
+        responsibility="S",
+        subscriber=professional_claim().subscriber.model_copy(update={"member_id": "GCB0045512"}),
+    )
+    return professional_claim_several_lines(other_payers=(secondary,))
+
+
+def test_a_primary_payment_with_a_balance_names_the_secondary_to_bill(world: RemitWorld) -> None:
+    claim = _with_secondary_coverage()
+    claim_id = world.create_submitted(claim)
+    assert world.ingest(x12_835(remittance([claim_payment(claim)]))).ok
+
+    (paid,) = _claim_events(world, claim_id)
+    assert isinstance(paid, ClaimPaid)
+    assert paid.next_payer is not None
+    assert paid.next_payer.action == NextPayerAction.BILL
+    assert (paid.next_payer.payer_id, paid.next_payer.responsibility) == ("GC001", "S")
+    assert paid.next_payer.balance == paid.ledger.patient_responsibility == D("61.84")
+    view = world.view(claim_id)
+    assert view.next_payer is not None and view.next_payer.action == "bill"
+
+
+def test_no_secondary_to_bill_without_a_balance_or_without_secondary_coverage(
+    world: RemitWorld,
+) -> None:
+    covered = _with_secondary_coverage()
+    alone = professional_claim()
+    covered_id = world.create_submitted(covered)
+    alone_id = world.create_submitted(alone)
+    nothing_left = claim_payment(covered, coinsurance_rate=D("0"))
+    world.ingest(x12_835(remittance([nothing_left, claim_payment(alone)])))
+    for claim_id in (covered_id, alone_id):
+        (paid,) = _claim_events(world, claim_id)
+        assert isinstance(paid, ClaimPaid) and paid.next_payer is None
+
+
+def test_a_crossover_marks_the_secondary_as_expected_by_forward_not_billed(
+    world: RemitWorld,
+) -> None:
+    claim = _with_secondary_coverage()
+    claim_id = world.create_submitted(claim)
+    payment = claim_payment(claim)
+    # MA18: "the claim information is also being forwarded to the patient's supplemental
+    # insurer"; the payer sends it to the secondary itself.
+    first = dataclasses.replace(payment.services[0], remarks=("MA18",))
+    payment = dataclasses.replace(payment, services=(first, *payment.services[1:]))
+    assert world.ingest(x12_835(remittance([payment]))).ok
+
+    (paid,) = _claim_events(world, claim_id)
+    assert isinstance(paid, ClaimPaid) and paid.next_payer is not None
+    assert paid.next_payer.action == NextPayerAction.CROSSOVER
+    assert paid.next_payer.payer_id == "GC001"
+    assert world.view(claim_id).next_payer.action == "crossover"  # type: ignore[union-attr]
