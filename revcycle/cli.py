@@ -28,6 +28,7 @@ _GROUPS: dict[str, tuple[tuple[str, ...], str]] = {
     "projections": (("revcycle.commands.projections",), "Rebuild read models."),
     "sim": (("revcycle.commands.sim",), "Payer and clearinghouse simulator: answer X12 files."),
     "audit": (("revcycle.commands.audit",), "Audit the books: replay events, check the money."),
+    "remit": (("revcycle.commands.remit",), "Remittances: fee schedules, clearinghouse 835s."),
 }
 # Top-level commands (revcycle demo, revcycle scrub...): name -> (module, help).
 _COMMANDS: dict[str, tuple[str, str]] = {

@@ -10,6 +10,7 @@ import dataclasses
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from typer.testing import CliRunner
 
 from revcycle.cli import app
 from services.remit.config import get_remit_settings
+from services.remit.fee_schedules import find_fee_schedule
 from shared.config import get_settings
 from shared.events.registry import decode
 from testsupport.claims import professional_claim
@@ -133,3 +135,45 @@ def test_audit_ledger_exits_0_when_the_books_balance_and_1_naming_the_first_diff
         result = json.loads(broken.stdout)
         assert result["ok"] is False
         assert claim_id in result["first_difference"], result["first_difference"]
+
+
+def test_remit_fee_schedule_load_stores_a_contract_and_refuses_a_bad_file_by_line(
+    world: RemitWorld, tmp_path: Path
+) -> None:
+    good = tmp_path / "sunshine.yaml"
+    good.write_text('rates:\n  - {procedure: "99213", rate: "80.00", effective_from: 2026-01-01}\n')
+    loaded = runner.invoke(app, ["remit", "fee-schedule", "load", "87726", str(good)])
+    assert loaded.exit_code == 0, loaded.output
+    with world.embedded.engine.connect() as conn:
+        stored = find_fee_schedule(conn, ORG, "87726")
+    assert stored is not None and stored.schedule.rates[0].rate == Decimal("80.00")
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text('rates:\n  - {procedure: "99213", rate: "-1", effective_from: 2026-01-01}\n')
+    refused = runner.invoke(app, ["remit", "fee-schedule", "load", "87726", str(bad)])
+    assert refused.exit_code == 1
+    assert "line 2" in refused.output
+
+
+def test_remit_poll_posts_the_835s_of_the_inbound_folder(world: RemitWorld, tmp_path: Path) -> None:
+    claim = professional_claim()
+    claim_id = world.create_submitted(claim)
+    inbound = tmp_path / "inbound"
+    inbound.mkdir()
+    (inbound / "pay.835").write_text(x12_835(remittance([claim_payment(claim)])))
+    polled = runner.invoke(
+        app,
+        [
+            "remit",
+            "poll",
+            "--outbound",
+            str(tmp_path / "outbound"),
+            "--inbound",
+            str(inbound),
+            "--once",
+        ],
+    )
+    assert polled.exit_code == 0, polled.output
+    assert "pay.835: posted" in polled.stdout
+    assert world.types(claim_id).count("claim.paid") == 1
+    assert not (inbound / "pay.835").exists()
