@@ -167,7 +167,6 @@ def _status(inquiry: Any, payer_id: str, memory: Memory, as_of: date) -> dict[st
         return {**fields, "statuses": (("P1", "20", None),)}
     fields.update(
         adjudication_date=known.paid_on,
-        payment_method=known.payment_method,
         check_date=known.paid_on,
         check_number=known.trace_number,
     )

@@ -10,11 +10,9 @@ read the file back with the 276 reader.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import datetime
 
-from shared.claim_model import Claim, ClaimKind, Payer, Person, Provider, Relationship, Subscriber
+from shared.claim_model import Claim, ClaimKind, Relationship
 from shared.x12.claim837_writing import Submitter
 from shared.x12.control_numbers import ControlNumberSource
 from shared.x12.envelope_writer import (
@@ -24,6 +22,7 @@ from shared.x12.envelope_writer import (
     write_interchange,
 )
 from shared.x12.segments import Delimiters, Segment, segment
+from shared.x12.status_inquiry import ClaimStatusInquiry
 from shared.x12.writing import (
     bht_segment,
     checked_hierarchy,
@@ -50,24 +49,6 @@ IMPLEMENTATION = "005010X212"
 
 class StatusInquiryWriteError(ValueError):
     """The inquiry cannot be written as a valid 276."""
-
-
-@dataclass(frozen=True, slots=True)
-class ClaimStatusInquiry:
-    """One claim asked about."""
-
-    trace_number: str  # 2200D TRN02, echoed in the 277
-    payer: Payer
-    provider: Provider
-    subscriber: Subscriber
-    patient_control_number: str  # REF*EJ = the 837's CLM01
-    charge: Decimal
-    service_from: date
-    service_to: date | None = None
-    payer_claim_number: str | None = None  # REF*1K when the payer already assigned one
-    bill_type: str | None = None  # REF*BLT for institutional claims
-    patient: Person | None = None  # a dependent; None when the subscriber is the patient
-    relationship: Relationship = Relationship.SELF
 
 
 def status_inquiry_for_claim(

@@ -12,7 +12,7 @@ Example (one claim, paid):
     HL*4*3*22*0~
     NM1*IL*1*MARLOWE*THEODORA****MI*XKZ480019203~
     TRN*2*TRACE0001~
-    STC*F1:65*20260402**145.00*92.50*20260401*ACH*20260402*EFT0001~
+    STC*F1:65*20260402**145.00*92.50*20260401**20260402*EFT0001~
     REF*1K*26070000123~
     REF*EJ*PCN26031001~
     DTP*472*D8*20260310~
@@ -30,6 +30,7 @@ from shared.x12.claim837_writing import Submitter
 from shared.x12.control_numbers import ControlNumberSource
 from shared.x12.envelope_writer import DEFAULT_DELIMITERS, Party, TransactionSet, write_interchange
 from shared.x12.segments import Delimiters, Segment, segment
+from shared.x12.status_inquiry import ClaimStatusInquiry
 from shared.x12.writing import (
     bht_segment,
     checked_hierarchy,
@@ -41,7 +42,6 @@ from shared.x12.writing import (
     provider_nm1,
     reference_or_timestamp,
 )
-from shared.x12.x12_276_005010X212.writer import ClaimStatusInquiry
 
 __all__ = [
     "IMPLEMENTATION",
@@ -73,7 +73,6 @@ class ClaimStatusResponse:
     charge: Decimal | None = None  # STC04; the inquiry's AMT*T3 when None
     paid: Decimal | None = None  # STC05 (finalized claims)
     adjudication_date: date | None = None  # STC06
-    payment_method: str | None = None  # STC07: ACH, CHK, BOP, FWT, NON
     check_date: date | None = None  # STC08
     check_number: str | None = None  # STC09: the check or EFT trace number
     payer_claim_number: str | None = None  # REF*1K
@@ -108,7 +107,7 @@ def _stc(response: ClaimStatusResponse) -> Segment:
         money(charge),
         money(response.paid) if response.paid is not None else None,
         d8(response.adjudication_date) if response.adjudication_date else None,
-        response.payment_method,
+        None,  # STC07 payment method: Not Used in X212 2200D/2200E (it is in the 835)
         d8(response.check_date) if response.check_date else None,
         response.check_number,
         _composite(statuses[1]) if len(statuses) > 1 else None,

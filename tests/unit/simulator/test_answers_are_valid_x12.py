@@ -135,7 +135,13 @@ def test_the_public_837_samples_get_answers(sim, make_profile) -> None:
             kinds = {name.rsplit(".", 1)[-1] for name in record.answers}
             assert "999" in kinds or "ta1" in kinds, record.file
         accepted = [c for c in truth.claims if c.outcome not in ("rejected_999",)]
-        assert accepted, f"no {folder} sample claim got past the 999"
+        # The clearinghouse judges like `revcycle x12 validate` (SNIP 1-5): most public
+        # samples carry made-up NPIs or 5-digit billing ZIPs and are rightly refused in the
+        # 999. A claim gets past the 999 exactly when its file is valid.
+        valid = {name for name in samples if validate((root / folder / name).read_text()).ok}
+        assert {c.submission.file for c in accepted} == valid, folder
+        if folder == "837P":
+            assert accepted, "the valid public 837P sample got no further than the 999"
         for claim in accepted:
             answers = next(f for f in truth.files if f.file == claim.submission.file).answers
             ack = next(name for name in answers if name.endswith(".277ca"))

@@ -66,7 +66,6 @@ def test_a_277_answers_each_claim_with_its_status_and_reads_back() -> None:
             date(2026, 4, 2),
             paid=Decimal("92.50"),
             adjudication_date=date(2026, 4, 1),
-            payment_method="ACH",
             check_date=date(2026, 4, 2),
             check_number="EFT0001",
             payer_claim_number="26091000123",
@@ -84,7 +83,7 @@ def test_a_277_answers_each_claim_with_its_status_and_reads_back() -> None:
         numbers=InMemoryControlNumbers(),
     )
     assert validate(text).ok, validate(text).errors
-    assert "STC*F1:65*20260402**145.00*92.50*20260401*ACH*20260402*EFT0001~" in text
+    assert "STC*F1:65*20260402**145.00*92.50*20260401**20260402*EFT0001~" in text
     (parsed,) = parse(text).transactions
     assert isinstance(parsed.model, Transaction277)
     claims = list(parsed.model.claims())

@@ -156,7 +156,7 @@ def test_the_payers_memory_survives_a_restart_through_the_truth_file(sim, make_p
 def test_a_270_for_an_unknown_member_gets_a_271_with_aaa(sim, make_profile) -> None:
     known = professional_claim()
     unknown = professional_claim(subscriber=_subscriber(member_id="NOBODY0001"))
-    malformed = professional_claim(subscriber=_subscriber(member_id="x"))
+    malformed = professional_claim(subscriber=_subscriber(member_id="x1"))
     sim.add("eligibility.270", _270([known, unknown, malformed], ["T1", "T2", "T3"]))
     profile = make_profile(
         eligibility={"member_id_pattern": "^[A-Z0-9]{6,20}$", "unknown_members": ["NOBODY0001"]}
