@@ -242,8 +242,8 @@ async def post_deposits(request: Request, principal: RemittanceWriter, deps: Rem
         try:
             payload = json.loads(body or b"null")
             rows = [(0, deposit_handlers.DepositIn.model_validate(payload))]
-        except json.JSONDecodeError:
-            return _unprocessable([_detail(["body"], "not JSON (or send text/csv)")])
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            return _unprocessable([_detail(["body"], "not JSON in UTF-8 (or send text/csv)")])
         except ValidationError as exc:
             return _unprocessable(
                 [_detail(["body", *map(str, e["loc"])], e["msg"]) for e in exc.errors()]

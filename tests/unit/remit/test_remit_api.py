@@ -193,6 +193,12 @@ def test_deposits_are_reassociated_with_835s_by_trace_number_and_amount(served: 
         "EFT999",
     ]
 
+    not_text = served.client.post(
+        "/v1/deposits",
+        content=b"\xa9\xa7\x0f",
+        headers={**served.headers, "Content-Type": "application/json"},
+    )
+    assert not_text.status_code == 422, not_text.text  # was a 500 (schemathesis found it)
     bad = served.client.post(
         "/v1/deposits",
         content="deposit_date,amount,trace_number\n2026-13-40,12.00,T1\n",
