@@ -492,3 +492,33 @@ def test_a_crossover_marks_the_secondary_as_expected_by_forward_not_billed(
     assert paid.next_payer.action == NextPayerAction.CROSSOVER
     assert paid.next_payer.payer_id == "GC001"
     assert world.view(claim_id).next_payer.action == "crossover"  # type: ignore[union-attr]
+
+
+def test_lines_the_payer_bundled_into_one_are_matched_to_every_line_billed(
+    world: RemitWorld,
+) -> None:
+    claim = professional_claim_several_lines()
+    claim_id = world.create_submitted(claim)
+    payment = claim_payment(claim)
+    first, venipuncture, panel, therapy = payment.services
+    # The payer pays the panel (80053, 62.50) and the draw (36415, 18.00) as one line.
+    bundled = ServicePayment(
+        charge=D("80.50"),
+        paid=D("50.00"),
+        procedure_code="80053",
+        service_date=panel.service_date,
+        adjustments=(Adjustment(group="CO", reason="45", amount=D("30.50")),),
+        allowed=D("50.00"),
+    )
+    services = (first, bundled, therapy)
+    payment = dataclasses.replace(
+        payment, services=services, paid=sum((s.paid for s in services), D("0.00"))
+    )
+    assert world.ingest(x12_835(remittance([payment]))).ok
+
+    (paid,) = _claim_events(world, claim_id)
+    assert isinstance(paid, ClaimPaid)
+    line = paid.lines[1]
+    assert (line.line_number, line.bundled_line_numbers, line.matched_by) == (3, (2,), "bundled")
+    assert [p.line_number for p in paid.lines] == [1, 3, 4]
+    assert world.view(claim_id).money.insurance_balance == D("0.00")
