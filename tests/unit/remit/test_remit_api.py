@@ -246,3 +246,47 @@ rates:
     assert event.difference == event.expected_amount - event.actual_amount
     read = served.client.get(f"/v1/claims/{claim_id}", headers=served.headers).json()
     assert read["underpayment"]["difference"] == format(event.difference, "f")
+
+
+def test_one_deposit_pays_both_parts_of_a_split_check(served: Served) -> None:
+    first, second = professional_claim(), professional_claim_several_lines()
+    served.world.create_submitted(first)
+    served.world.create_submitted(second)
+    part_one, part_two = claim_payment(first), claim_payment(second)
+    served.post_835(x12_835(remittance([part_one], trace_number="SPLIT1")))
+    served.post_835(x12_835(remittance([part_two], trace_number="SPLIT1"), start=30))
+
+    deposit = served.client.post(
+        "/v1/deposits",
+        json={
+            "deposit_date": "2026-04-03",
+            "amount": format(part_one.paid + part_two.paid, "f"),
+            "trace_number": "SPLIT1",
+        },
+        headers=served.headers,
+    )
+    assert deposit.status_code == 201, deposit.text
+    (recorded,) = deposit.json()["deposits"]
+    assert recorded["matched"] is True and len(recorded["remittance_ids"]) == 2
+    lists = served.client.get("/v1/deposits/unmatched", headers=served.headers).json()
+    assert lists == {"eras_without_money": [], "money_without_eras": []}
+
+
+def test_an_allowed_amount_short_within_the_tolerance_is_not_an_underpayment(
+    served: Served,
+) -> None:
+    claim = professional_claim_several_lines()
+    claim_id = served.world.create_submitted(claim)
+    # The contract prices the 99214 at 200.00; the payer allows 168.00 (32.00 short).
+    schedule = (
+        'tolerance: "32.00"\nrates:\n'
+        '  - {procedure: "99214", rate: "200.00", effective_from: 2026-01-01}\n'
+    )
+    put = served.client.put(
+        "/v1/payers/87726/fee-schedule",
+        content=schedule,
+        headers={**served.headers, "Content-Type": "application/yaml"},
+    )
+    assert put.status_code == 200, put.text
+    served.post_835(x12_835(remittance([claim_payment(claim)])))
+    assert "claim.underpaid" not in served.world.types(claim_id)
