@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from shared.claim_model import Claim
 from shared.events.registry import decode
 from shared.events.remittance import ClaimPosting, ClaimReversed, RemittanceReceived
 from shared.x12.control_numbers import InMemoryControlNumbers
@@ -25,7 +26,7 @@ from shared.x12.x12_837_005010X222A1.writer import write_837p
 from simulator.profile import PROFILE_DIR, Profile, parse_profile
 from simulator.respond import respond
 from simulator.truth import ClaimTruth, TruthPayment, load_truth
-from testsupport.claims import random_professional_claims
+from testsupport.claims import professional_claim_secondary, random_professional_claims
 from testsupport.remit import RemitWorld, temporary_world
 from testsupport.x12 import CREATED_AT, RECEIVER, SUBMITTER
 
@@ -40,22 +41,28 @@ def posted(
 ) -> Iterator[tuple[RemitWorld, dict[str, str], Path]]:
     root = tmp_path_factory.mktemp("sim")
     world = temporary_world()
-    claims = list(random_professional_claims(CLAIMS, seed=11))
+    # Plus a claim to a secondary payer carrying the primary's adjudication (COB: OA-23).
+    claims = [*random_professional_claims(CLAIMS, seed=11), professional_claim_secondary()]
     ids = {claim.patient_control_number: world.create_submitted(claim) for claim in claims}
     inbound, out = root / "in", root / "out"
     inbound.mkdir()
-    (inbound / "batch.837").write_text(
-        str(
-            write_837p(
-                claims,
-                submitter=SUBMITTER,
-                receiver=RECEIVER,
-                created_at=CREATED_AT,
-                numbers=InMemoryControlNumbers(),
-            )
-        ),
-        encoding="ascii",
-    )
+    numbers = InMemoryControlNumbers()
+    by_payer: dict[str, list[Claim]] = {}
+    for claim in claims:  # one 837 file per payer
+        by_payer.setdefault(claim.payer.payer_id, []).append(claim)
+    for payer_id, batch in by_payer.items():
+        (inbound / f"batch-{payer_id}.837").write_text(
+            str(
+                write_837p(
+                    batch,
+                    submitter=SUBMITTER,
+                    receiver=RECEIVER,
+                    created_at=CREATED_AT,
+                    numbers=numbers,
+                )
+            ),
+            encoding="ascii",
+        )
     respond(
         inbound,
         out,
@@ -187,4 +194,7 @@ def test_each_claim_s_money_and_lines_are_what_the_payer_decided(
             assert view.status == "denied" and view.money.insurance_balance == denied > 0
     # The default profile's behaviours all occurred in this batch (else the test proves less).
     expected = {"paid", "denied", "partially_paid", "reversal", "underpayment"}
+    secondary = truth.claim(professional_claim_secondary().patient_control_number)
+    assert secondary.outcome == "paid" and secondary.responsibility == "S"
+    assert secondary.payments[0].status == "2"
     assert expected <= seen, seen
