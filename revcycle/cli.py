@@ -29,6 +29,7 @@ _GROUPS: dict[str, tuple[tuple[str, ...], str]] = {
     "sim": (("revcycle.commands.sim",), "Payer and clearinghouse simulator: answer X12 files."),
     "audit": (("revcycle.commands.audit",), "Audit the books: replay events, check the money."),
     "remit": (("revcycle.commands.remit",), "Remittances: fee schedules, clearinghouse 835s."),
+    "intake": (("revcycle.commands.intake",), "Intake: release HL7 visits held for billing."),
 }
 # Top-level commands (revcycle demo, revcycle scrub...): name -> (module, help).
 _COMMANDS: dict[str, tuple[str, str]] = {
@@ -40,6 +41,7 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "scrub": ("revcycle.commands.scrub", "Scrub claims (JSON or an 837 batch) before submission."),
     "scrub-docs": ("revcycle.commands.scrub", "Write the scrubber's edit catalogue."),
     "serve": ("revcycle.commands.serve", "Serve the HTTP API (intake and follow-up)."),
+    "mllp": ("revcycle.commands.mllp", "Listen for HL7 v2 ADT and DFT messages over MLLP."),
 }
 
 

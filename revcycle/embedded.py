@@ -34,6 +34,7 @@ from services.followup.api import FollowupDeps
 from services.followup.config import FollowupSettings
 from services.followup.projections import decode_payload
 from services.intake import bootstrap as intake_bootstrap
+from services.intake import channels as intake_channels
 from services.intake.config import IntakeSettings
 from services.intake.handlers import IntakeDeps
 from services.remit import bootstrap as remit_bootstrap
@@ -84,11 +85,14 @@ class Embedded:
         self.engine.dispose()
 
 
-def _subscriptions(store: SqlEventStore, clock: Clock) -> list[Subscription]:
+def _subscriptions(
+    store: SqlEventStore, clock: Clock, settings: BaseServiceSettings
+) -> list[Subscription]:
     """Every service's subscriptions; processes before the projections that read their events."""
     return [
         *claims_bootstrap.subscriptions(store, clock),
         *remit_bootstrap.subscriptions(),
+        *intake_channels.subscriptions(store, clock, settings),
         *followup_bootstrap.subscriptions(),
     ]
 
@@ -114,7 +118,7 @@ def open_embedded(
     remit_deps = remit_bootstrap.bootstrap(
         RemitSettings(**raw), engine=engine, store=store, clock=clock
     )
-    runner = EmbeddedRunner(store, engine, _subscriptions(store, clock), decode_payload)
+    runner = EmbeddedRunner(store, engine, _subscriptions(store, clock, settings), decode_payload)
     return Embedded(
         settings=settings,
         engine=engine,
@@ -190,6 +194,7 @@ def build_embedded_app(
     api.state.token_verifier = TokenVerifier.from_settings(settings)
     harden(api, settings)
     intake_bootstrap.install(api, embedded.intake)
+    intake_channels.install_eligibility(api, embedded.intake, settings)
     followup_bootstrap.install(api, embedded.followup)
     remit_bootstrap.install(api, embedded.remit)
 

@@ -32,7 +32,9 @@ class Route:
 # Transaction (ST01, or 277CA / TA1) -> the service function that ingests it.
 ROUTES: dict[str, Route] = {
     "837": Route("intake", "services.intake.ingest:ingest_837", "claims (837P, 837I)"),
-    "271": Route("intake", "services.intake.ingest:ingest_271", "eligibility answers (271)"),
+    "271": Route(
+        "intake", "services.intake.eligibility.ingest:ingest_271", "eligibility answers (271)"
+    ),
     "999": Route("claims", "services.claims.ingest:ingest_999", "acknowledgements (999)"),
     "TA1": Route("claims", "services.claims.ingest:ingest_ta1", "interchange acks (TA1)"),
     "277CA": Route("claims", "services.claims.ingest:ingest_277ca", "claim acks (277CA)"),

@@ -111,6 +111,24 @@ class UnderpaymentView(_ViewPart):
     difference: Money
 
 
+class EligibilityView(_ViewPart):
+    """The last eligibility check's outcome (intake's 270/271): coverage, or why it failed."""
+
+    checked_at: datetime
+    outcome: str  # active, inactive, failed
+    trace_number: str | None = None
+    from_cache: bool = False
+    plan_name: str | None = None
+    plan_begin: date | None = None
+    plan_end: date | None = None
+    copay: Money | None = None
+    coinsurance: Decimal | None = None
+    deductible: Money | None = None
+    deductible_remaining: Money | None = None
+    out_of_pocket_remaining: Money | None = None
+    problems: list[str] = Field(default_factory=list)  # AAA03 codes and words
+
+
 class TimelineEntry(_ViewPart):
     version: int
     at: datetime
@@ -139,6 +157,7 @@ class ClaimView(_ViewPart):
     denial: DenialView | None = None
     next_payer: NextPayerView | None = None
     underpayment: UnderpaymentView | None = None
+    eligibility: EligibilityView | None = None
     timeline: list[TimelineEntry] = Field(default_factory=list)
     stream_version: int = 0
     created_at: datetime
@@ -376,6 +395,45 @@ def _underpaid(
         f"underpaid: the contract allows {event.expected_amount}, the payer allowed "
         f"{event.actual_amount} ({event.difference} short)"
     )
+
+
+@rule("claim.eligibility_verified")
+def _eligibility_verified(
+    view: ClaimView | None, event: Any, envelope: EventEnvelope
+) -> tuple[ClaimView, str]:
+    # v1 events decode to v2 (upcast), so every field below exists; v1's are None.
+    checked = EligibilityView(
+        checked_at=envelope.occurred_at,
+        outcome="active" if event.coverage_active else "inactive",
+        trace_number=event.trace_number,
+        from_cache=event.from_cache,
+        plan_name=event.plan_name,
+        plan_begin=event.plan_begin,
+        plan_end=event.plan_end,
+        copay=event.copay,
+        coinsurance=event.coinsurance,
+        deductible=event.deductible,
+        deductible_remaining=event.deductible_remaining,
+        out_of_pocket_remaining=event.out_of_pocket_remaining,
+    )
+    current = _existing(view, envelope).model_copy(update={"eligibility": checked})
+    source = " (cached answer)" if event.from_cache else ""
+    return current, f"coverage {checked.outcome} with payer {event.payer_id}{source}"
+
+
+@rule("claim.eligibility_failed")
+def _eligibility_failed(
+    view: ClaimView | None, event: Any, envelope: EventEnvelope
+) -> tuple[ClaimView, str]:
+    problems = [f"{p.code}: {p.description}" for p in event.problems]
+    checked = EligibilityView(
+        checked_at=envelope.occurred_at,
+        outcome="failed",
+        trace_number=event.trace_number,
+        problems=problems,
+    )
+    current = _existing(view, envelope).model_copy(update={"eligibility": checked})
+    return current, f"eligibility check failed: {', '.join(p.code for p in event.problems)}"
 
 
 # --- the rest of the lifecycle ------------------------------------------------------------------

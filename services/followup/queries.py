@@ -14,6 +14,7 @@ from services.followup.claim_view import (
     ClaimMoney,
     ClaimView,
     DenialView,
+    EligibilityView,
     Finding,
     NextPayerView,
     RemittanceMoved,
@@ -58,6 +59,7 @@ class ClaimPublic(BaseModel):
     findings: list[Finding] = []
     submissions: list[Submission] = []
     remittances: list[RemittanceMoved] = []
+    eligibility: EligibilityView | None = None
     timeline: list[TimelineEntry] = []
     # Remit's findings on the latest posting (None when there is none).
     denial: DenialView | None = None
@@ -144,6 +146,7 @@ def _story(conn: Connection, organization_id: str, claim_id: str) -> dict[str, A
         "findings": view.findings,
         "submissions": view.submissions,
         "remittances": view.remittances,
+        "eligibility": view.eligibility,
         "timeline": view.timeline,
         "denial": view.denial,
         "next_payer": view.next_payer,

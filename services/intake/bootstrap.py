@@ -9,6 +9,7 @@ from uuid import uuid4
 from fastapi import FastAPI
 from sqlalchemy.engine import Engine
 
+from services.intake import channels
 from services.intake.api import router
 from services.intake.config import IntakeSettings, get_intake_settings
 from services.intake.handlers import IntakeDeps
@@ -29,6 +30,7 @@ def prepare_database(engine: Engine) -> None:
     """Event store tables (Alembic) and intake's own idempotency table."""
     upgrade_event_store(engine)
     intake_metadata.create_all(engine, checkfirst=True)
+    channels.prepare_channel_tables(engine)
 
 
 def bootstrap(
@@ -56,6 +58,7 @@ def install(app: FastAPI, deps: IntakeDeps) -> None:
     """Mount intake's routes and state on an app (its own, or the embedded all-in-one)."""
     app.state.intake = deps
     app.include_router(router)
+    channels.install(app, deps)
 
 
 def create_app(

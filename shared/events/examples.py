@@ -11,6 +11,7 @@ from shared.events import patient_account as pa
 from shared.events import remittance as r
 from shared.events.base import Event
 from shared.events.claim_snapshot import ClaimSnapshotV1
+from shared.events.visit_examples import visit_examples
 
 ORG = "org-st-example"
 
@@ -510,6 +511,7 @@ def example_events() -> list[Event]:
             amount=Decimal("101.25"),
             remittance_ids=("rmt-0001",),
         ),
+        *visit_examples(),
         pa.StatementIssued(
             account_id=account,
             statement_id="stm-0001",

@@ -93,6 +93,14 @@ STREAM_KINDS: tuple[StreamKind, ...] = (
         "One appeal's own record (letters, deadlines); its filing and decision also go on "
         "the claim stream (claim.appealed, claim.appeal_decided).",
     ),
+    StreamKind(
+        "visit",
+        "visit id (vis_ + 32 hex digits; intake_hl7_visits maps the hospital's PV1-19 to it)",
+        "visit.",
+        Service.INTAKE,
+        "One hospital visit fed over HL7 v2: its patient and insurance (ADT), charges and "
+        "reversals (DFT^P03), discharge, and the claim it became.",
+    ),
 )
 
 

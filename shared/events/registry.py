@@ -9,7 +9,7 @@ from uuid import UUID, uuid4
 
 from pydantic import ValidationError
 
-from shared.events import claims, deposit, patient_account, remittance
+from shared.events import claims, deposit, eligibility, patient_account, remittance, visits
 from shared.events.base import (
     Event,
     EventDataError,
@@ -158,11 +158,21 @@ for _model in (
     deposit.DepositMatched,
     patient_account.StatementIssued,
     patient_account.PaymentReceived,
+    visits.VisitUpdated,
+    visits.VisitChargePosted,
+    visits.VisitChargeReversed,
+    visits.VisitDischarged,
+    visits.VisitBilled,
+    eligibility.ClaimEligibilityVerifiedV2,
+    eligibility.ClaimEligibilityFailed,
 ):
     registry.register(_model)
 registry.register_upcaster("claim.created", 1, claims.upcast_claim_created_v1_v2)
 for _type, _upcaster in remittance.UPCASTERS.items():
     registry.register_upcaster(_type, 1, _upcaster)
+registry.register_upcaster(
+    "claim.eligibility_verified", 1, eligibility.upcast_eligibility_verified_v1_v2
+)
 
 
 def decode(envelope: EventEnvelope) -> Event:

@@ -96,6 +96,16 @@ DEPOSIT_EVENTS = Topic(
     description="Deposit events (deposit.*): money at the bank, reassociated with 835s.",
     event_prefixes=("deposit.",),
 )
+VISIT_EVENTS = Topic(
+    name="revcycle.visit-events.v1",
+    value_type=EventEnvelope,
+    key="visit id (the stream_id)",
+    description=(
+        "Hospital visits fed over HL7 v2 (visit.*): updates, charges, reversals, discharge, "
+        "billing; all of one visit in order on one partition."
+    ),
+    event_prefixes=("visit.",),
+)
 REPORTING_EVENTS = Topic(
     name="revcycle.reporting-events.v1",
     value_type=EventEnvelope,
@@ -133,6 +143,7 @@ ALL_TOPICS: tuple[Topic, ...] = (
     PATIENT_ACCOUNT_EVENTS,
     REMITTANCE_EVENTS,
     DEPOSIT_EVENTS,
+    VISIT_EVENTS,
     REPORTING_EVENTS,
     DEAD_LETTER,
 )
@@ -141,6 +152,7 @@ EVENT_TOPICS: tuple[Topic, ...] = (
     PATIENT_ACCOUNT_EVENTS,
     REMITTANCE_EVENTS,
     DEPOSIT_EVENTS,
+    VISIT_EVENTS,
 )
 
 

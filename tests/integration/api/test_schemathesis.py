@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, seed, settings
+from hypothesis.errors import Unsatisfiable
 from schemathesis.generation import GenerationMode
 
 from revcycle.embedded import EmbeddedApp, build_embedded_app
@@ -89,7 +90,13 @@ def test_no_operation_of_the_openapi_answers_a_server_error(app_on_postgres: Emb
                         f"{response.text[:300]}"
                     )
 
-            call()
+            try:
+                call()
+            except Unsatisfiable:
+                # An operation without parameters or a body schema (GET /fhir/metadata, the
+                # FHIR POSTs that read their body themselves) has nothing to make invalid.
+                if mode is not GenerationMode.NEGATIVE:
+                    raise
 
     # The kinds of input that once ended in 500, sent as schemathesis cases of each
     # operation (random generation rarely reaches them): NUL, a lone surrogate, ids far over

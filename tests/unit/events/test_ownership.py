@@ -31,6 +31,7 @@ DESIGN_OWNERS = {
         "scrub_failed",
         "eligibility_requested",
         "eligibility_verified",
+        "eligibility_failed",  # the failed variant of eligibility_verified (issue 11 point 5)
         "amended",
     },
     Service.CLAIMS: {
@@ -54,6 +55,7 @@ DESIGN_STREAM_OWNERS = {
     "patient account": Service.FOLLOWUP,
     "work item": Service.FOLLOWUP,
     "appeal": Service.FOLLOWUP,
+    "visit": Service.INTAKE,  # HL7 v2 visits (issue 11 point 4)
 }
 
 
