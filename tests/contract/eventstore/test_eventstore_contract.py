@@ -13,7 +13,7 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, func, select
 
 from shared.events import EventEnvelope, decode, to_envelopes
 from shared.events.claims import ClaimWrittenOff
-from shared.events.remittance import ClaimUnderpaidV1
+from shared.events.remittance import ClaimUnderpaid
 from shared.eventstore import (
     ConcurrencyError,
     DuplicateEventError,
@@ -125,12 +125,13 @@ class EventStoreContract:
         assert list(store.iter_all(batch=3)) == everything
 
     def test_money_and_aware_datetimes_round_trip_exactly(self, store: EventStore) -> None:
-        event = ClaimUnderpaidV1(
+        event = ClaimUnderpaid(
             claim_id="clm-1",
             remittance_id="r-1",
             expected_amount=Decimal("1234567.89"),
+            actual_amount=Decimal("0.10"),
+            difference=Decimal("1234567.79"),
             paid_amount=Decimal("0.10"),
-            shortfall=Decimal("1234567.79"),
         )
         [envelope] = to_envelopes(
             [event],
