@@ -35,7 +35,7 @@ from services.followup.bootstrap import consumer_for, embedded_runner, prepare_d
 from services.followup.config import FollowupSettings  # noqa: E402
 from services.followup.projections import PROJECTIONS  # noqa: E402
 from services.intake.bootstrap import prepare_database as prepare_event_store  # noqa: E402
-from services.intake.domain import create_claim  # noqa: E402
+from services.intake.domain import created_event  # noqa: E402
 from shared.claim_model import ServiceLine  # noqa: E402
 from shared.db import create_db_engine  # noqa: E402
 from shared.events.envelope import EventEnvelope  # noqa: E402
@@ -60,7 +60,7 @@ def make_events(n: int) -> list[EventEnvelope]:
                 "total_charge": Decimal("125.00"),
             }
         )
-        event = create_claim(claim, claim_id=f"clm_{i:08d}", organization_id=ORG)
+        event = created_event(claim, claim_id=f"clm_{i:08d}", organization_id=ORG)
         events.append(
             to_envelope(
                 event, stream_version=1, occurred_at=at, organization_id=ORG, producer="intake"

@@ -36,7 +36,7 @@ from services.remit import bootstrap as remit_bootstrap  # noqa: E402
 from services.remit.handlers import post_remittance_file  # noqa: E402
 from services.remit.projections import decode_payload  # noqa: E402
 from shared.config import BaseServiceSettings  # noqa: E402
-from shared.events.claim_snapshot import snapshot_v1  # noqa: E402
+from shared.events.claim_snapshot_v2 import snapshot_v2  # noqa: E402
 from shared.events.claims import ClaimCreated, ClaimSubmitted  # noqa: E402
 from shared.events.patient_account import patient_account_id  # noqa: E402
 from shared.events.registry import to_envelopes  # noqa: E402
@@ -96,7 +96,7 @@ def main() -> None:
                         claim_id=claim_id,
                         account_id=patient_account_id(organization, claim.patient_control_number),
                         organization_id=organization,
-                        claim=snapshot_v1(claim),
+                        claim=snapshot_v2(claim),
                     )
                     store.append_in(
                         conn,

@@ -35,8 +35,8 @@ from services.followup.config import FollowupSettings
 from services.followup.projections import decode_payload
 from services.intake import bootstrap as intake_bootstrap
 from services.intake import channels as intake_channels
+from services.intake.bootstrap import IntakeDeps
 from services.intake.config import IntakeSettings
-from services.intake.handlers import IntakeDeps
 from services.remit import bootstrap as remit_bootstrap
 from services.remit.config import RemitSettings
 from services.remit.handlers import RemitDeps
@@ -109,7 +109,11 @@ def open_embedded(
     clock = clock or _utc_now
     engine = engine or create_db_engine(settings.effective_database_url)
     intake_deps = intake_bootstrap.bootstrap(
-        IntakeSettings.model_validate(raw), engine=engine, clock=clock
+        # Keyword arguments, not model_validate: intake's own settings (INTAKE_CONFIG_PATH...)
+        # still come from the environment.
+        IntakeSettings(**raw),
+        engine=engine,
+        clock=clock,
     )
     followup_deps = followup_bootstrap.bootstrap(
         FollowupSettings.model_validate(raw), engine=engine

@@ -11,7 +11,7 @@ with a named reason, never lost.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
@@ -22,6 +22,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    ValidationInfo,
     field_validator,
 )
 
@@ -47,6 +48,8 @@ MAX_LINES = {"professional": 50, "institutional": 999}
 MAX_DIAGNOSES = 25
 """837I: principal (ABK) + two HI of 12 ABF; 837P's 12 is the scrubber's edit (DX011)."""
 
+MAX_HI_CODES = 24  # two HI segments of 12 codes each (occurrence, span, value, condition)
+MAX_OTHER_PROCEDURES = 24  # two HI segments of 12 BBQ codes
 MAX_LINE_NUMBER = 999_999  # LX01 is N0 1/6
 MAX_OTHER_PAYERS = 10  # loop 2320 repeats 10 times
 MAX_ADJUSTMENTS = 30  # five CAS segments (one per group code) of six triples
@@ -260,6 +263,39 @@ class ServiceLine(_Model):
     rendering_provider: Provider | None = None
 
 
+class IcdProcedure(_Model):
+    """An inpatient procedure (ICD-10-PCS) and the day it was performed (837I HI BBR/BBQ)."""
+
+    code: AN1_30 = Field(description="ICD-10-PCS code, 7 characters, without a dot (HI0x-2)")
+    date: ClaimDate | None = Field(default=None, description="Date performed (HI0x-4, D8)")
+
+
+class OccurrenceCode(_Model):
+    """A UB-04 occurrence code and its date (FL 31-34; 837I HI BH)."""
+
+    code: AN1_30 = Field(description="NUBC occurrence code, e.g. '11' onset of symptoms")
+    date: ClaimDate = Field(description="HI0x-4 (D8)")
+
+
+class OccurrenceSpan(_Model):
+    """A UB-04 occurrence span code and its period (FL 35-36; 837I HI BI)."""
+
+    code: AN1_30 = Field(description="NUBC occurrence span code, e.g. '74' non-covered level")
+    start: ClaimDate = Field(description="HI0x-4 (RD8) from")
+    end: ClaimDate = Field(description="HI0x-4 (RD8) through")
+
+
+class ValueCode(_Model):
+    """A UB-04 value code and its amount (FL 39-41; 837I HI BE)."""
+
+    code: AN1_30 = Field(description="NUBC value code, two characters, e.g. '80' covered days")
+    amount: Amount = Field(description="HI0x-5: money, or a count for day and unit codes")
+
+
+POA_CODES = frozenset({"Y", "N", "U", "W"})
+"""Present-on-admission indicators of 005010X223A2 (HI0x-9); blank means exempt."""
+
+
 class ClaimFields(_Model):
     """A claim's content: what a sender submits (`ClaimCreate` at the API) and `Claim` holds.
 
@@ -301,9 +337,52 @@ class ClaimFields(_Model):
     admitting_diagnosis: AN1_30 | None = None
     drg: AN1_30 | None = Field(default=None, description="Institutional: DRG code (HI*DR)")
     admission_date: ClaimDate | None = None
+    admission_hour: time | None = Field(
+        default=None,
+        description="Institutional: hour (and minute) of admission (DTP*435 format DT, FL 13)",
+    )
     admission_type: Code1 | None = Field(default=None, description="CL101")
     admission_source: Code1 | None = Field(default=None, description="CL102")
-    discharge_status: Code1_2 | None = Field(default=None, description="CL103")
+    discharge_status: Code1_2 | None = Field(
+        default=None, description="CL103: patient status (discharge status), FL 17"
+    )
+    discharge_hour: time | None = Field(
+        default=None, description="Institutional: hour (and minute) of discharge (DTP*096, FL 16)"
+    )
+    present_on_admission: tuple[Code1 | None, ...] | None = Field(
+        default=None,
+        max_length=MAX_DIAGNOSES,
+        description=(
+            "Institutional: one present-on-admission indicator per diagnosis, in the order of "
+            "`diagnoses` (Y, N, U, W; null where exempt) (HI0x-9)"
+        ),
+    )
+    principal_procedure: IcdProcedure | None = Field(
+        default=None, description="Institutional: principal ICD-10-PCS procedure (HI*BBR)"
+    )
+    other_procedures: tuple[IcdProcedure, ...] | None = Field(
+        default=None,
+        max_length=MAX_OTHER_PROCEDURES,
+        description="Institutional: other ICD-10-PCS procedures (HI*BBQ, up to 24)",
+    )
+    occurrence_codes: tuple[OccurrenceCode, ...] | None = Field(
+        default=None, max_length=MAX_HI_CODES, description="Institutional: HI*BH (up to 24)"
+    )
+    occurrence_spans: tuple[OccurrenceSpan, ...] | None = Field(
+        default=None, max_length=MAX_HI_CODES, description="Institutional: HI*BI (up to 24)"
+    )
+    value_codes: tuple[ValueCode, ...] | None = Field(
+        default=None, max_length=MAX_HI_CODES, description="Institutional: HI*BE (up to 24)"
+    )
+    condition_codes: tuple[AN1_30, ...] | None = Field(
+        default=None, max_length=MAX_HI_CODES, description="Institutional: HI*BG (up to 24)"
+    )
+    operating_provider: Provider | None = Field(
+        default=None, description="Institutional: operating physician (2310B NM1*72)"
+    )
+    other_operating_provider: Provider | None = Field(
+        default=None, description="Institutional: other operating physician (2310C NM1*ZZ)"
+    )
     statement_from: ClaimDate | None = None
     statement_to: ClaimDate | None = None
     onset_date: ClaimDate | None = None
@@ -319,6 +398,21 @@ class ClaimFields(_Model):
     @classmethod
     def _normalise_diagnoses(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         return tuple(code.replace(".", "").upper() for code in value)
+
+    @field_validator("present_on_admission")
+    @classmethod
+    def _one_indicator_per_diagnosis(
+        cls, value: tuple[str | None, ...] | None, info: ValidationInfo
+    ) -> tuple[str | None, ...] | None:
+        # Parallel to `diagnoses`: an indicator without its diagnosis would be read as
+        # another diagnosis's, so a list of another length is refused, never guessed at.
+        diagnoses = info.data.get("diagnoses")
+        if value is not None and diagnoses is not None and len(value) != len(diagnoses):
+            raise ValueError(
+                f"{len(value)} indicators for {len(diagnoses)} diagnoses: one per diagnosis, "
+                "in the same order (null where exempt)"
+            )
+        return value
 
     @property
     def patient_person(self) -> Person:

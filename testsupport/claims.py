@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, time
 from decimal import Decimal
 from typing import Any
 
@@ -20,6 +20,9 @@ from shared.claim_model import (
     Claim,
     ClaimKind,
     Frequency,
+    IcdProcedure,
+    OccurrenceCode,
+    OccurrenceSpan,
     OtherPayer,
     Payer,
     Person,
@@ -29,6 +32,7 @@ from shared.claim_model import (
     ServiceLine,
     Sex,
     Subscriber,
+    ValueCode,
 )
 
 __all__ = [
@@ -44,6 +48,7 @@ __all__ = [
     "professional_claim_line_details",
     "institutional_claim",
     "institutional_claim_secondary",
+    "institutional_claim_ub04",
     "random_professional_claims",
     "random_institutional_claims",
     "PROFESSIONAL_VARIANTS",
@@ -484,6 +489,7 @@ def institutional_claim(**overrides: Any) -> Claim:
         "subscriber": _subscriber(),
         "relationship": Relationship.SELF,
         "diagnoses": ("J189", "E119", "I10"),
+        "present_on_admission": ("Y", "Y", "Y"),  # an inpatient hospital claim needs POA
         "admitting_diagnosis": "R0602",
         "drg": "194",
         "admission_date": admitted,
@@ -526,6 +532,39 @@ def institutional_claim_secondary(**overrides: Any) -> Claim:
     return institutional_claim(**values)
 
 
+def institutional_claim_ub04(**overrides: Any) -> Claim:
+    """The inpatient stay as a hospital's UB-04 carries it: admission and discharge hours,
+    present-on-admission indicators (one exempt), ICD-10-PCS procedures with their dates,
+    occurrence codes and spans, value and condition codes, operating physicians."""
+    admitted = date(2026, 2, 16)
+    values: dict[str, Any] = {
+        "patient_control_number": "ACCT26021605",
+        "diagnoses": ("J189", "E119", "I10", "Z8249"),
+        "present_on_admission": ("Y", "Y", "N", None),  # Z82.49 is POA-exempt: blank
+        "admission_hour": time(14, 30),
+        "discharge_hour": time(11, 0),
+        "principal_procedure": IcdProcedure(code="0BH17EZ", date=admitted),
+        "other_procedures": (IcdProcedure(code="3E0G76Z", date=date(2026, 2, 17)),),
+        "occurrence_codes": (OccurrenceCode(code="11", date=date(2026, 2, 14)),),
+        "occurrence_spans": (
+            OccurrenceSpan(code="74", start=date(2026, 2, 18), end=date(2026, 2, 19)),
+        ),
+        "value_codes": (
+            ValueCode(code="80", amount=Decimal("3.00")),
+            ValueCode(code="A1", amount=Decimal("250.00")),
+        ),
+        "condition_codes": ("39", "C1"),
+        "operating_provider": Provider(
+            npi=npi_with_check_digit("156789012"), last_name="Okafor", first_name="Daniel"
+        ),
+        "other_operating_provider": Provider(
+            npi=npi_with_check_digit("167890123"), last_name="Lindqvist", first_name="Maja"
+        ),
+    }
+    values.update(overrides)
+    return institutional_claim(**values)
+
+
 PROFESSIONAL_VARIANTS = {
     "simple": professional_claim,
     "several_lines": professional_claim_several_lines,
@@ -540,6 +579,7 @@ PROFESSIONAL_VARIANTS = {
 
 INSTITUTIONAL_VARIANTS = {
     "inpatient_drg": institutional_claim,
+    "inpatient_ub04": institutional_claim_ub04,
     "secondary": institutional_claim_secondary,
     "child_patient": lambda **kw: institutional_claim(
         **{
@@ -768,6 +808,7 @@ def random_institutional_claims(n: int, seed: int = 0) -> Iterator[Claim]:
             "statement_from": start,
             "statement_to": end,
             "type_of_bill": "011" if inpatient else "013",
+            "present_on_admission": ("Y",) * len(diagnoses) if inpatient else None,
         }  # fmt: skip
         if not inpatient:
             overrides.update(

@@ -29,9 +29,9 @@ def demo(
     from services.followup import bootstrap as followup_bootstrap
     from services.followup import queries
     from services.intake import bootstrap as intake_bootstrap
-    from services.intake.commands import SubmitClaim
-    from services.intake.handlers import submit_claim
-    from services.intake.idempotency import fingerprint
+    from services.intake.commands import CreateClaim
+    from services.intake.handlers import create_claim
+    from services.intake.idempotency import Answer, fingerprint
     from services.intake.samples import sample_claims
     from shared.auth import Principal, record_access
     from shared.config import get_settings
@@ -54,18 +54,20 @@ def demo(
         organization = settings.organization_id
         created = replayed = 0
         for number, claim in enumerate(sample_claims(), start=1):
-            result = submit_claim(
-                SubmitClaim(
-                    claim=claim,
-                    organization_id=organization,
-                    submitted_by=DEMO_SUBMITTER,
-                    idempotency_key=f"demo-sample-{number}",
-                    request_fingerprint=fingerprint(claim.model_dump_json()),
-                ),
-                intake,
+            command = CreateClaim(
+                claim=claim, organization_id=organization, submitted_by=DEMO_SUBMITTER
             )
-            replayed += result.replayed
-            created += not result.replayed
+            answer = intake.idempotency.answer(
+                intake.unit_of_work(),
+                organization_id=organization,
+                key=f"demo-sample-{number}",
+                request_fingerprint=fingerprint(claim.model_dump_json()),
+                act=lambda uow, command=command: Answer(  # type: ignore[misc]
+                    201, {"claim_id": create_claim(uow, command, intake.policy).claim_id}
+                ),
+            )
+            replayed += answer.replayed
+            created += not answer.replayed
         totals = followup_bootstrap.embedded_runner(intake.store, engine).run_until_caught_up()
         with engine.begin() as conn:
             claims = queries.list_claims(conn, organization)

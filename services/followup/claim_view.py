@@ -24,7 +24,12 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.events.claims import ClaimCreated, ClaimScrubFailed
+from shared.events.claims import (
+    ClaimAmended,
+    ClaimCreated,
+    ClaimEligibilityRequested,
+    ClaimScrubFailed,
+)
 from shared.events.envelope import EventEnvelope
 from shared.events.remittance import (
     ClaimDenied,
@@ -266,9 +271,40 @@ def _scrub_failed(
 
 
 @rule("claim.amended", status="amended")
-def _amended(view: ClaimView | None, event: Any, envelope: EventEnvelope) -> tuple[ClaimView, str]:
-    # The amended content is scrubbed again: earlier findings no longer stand.
-    return _existing(view, envelope).model_copy(update={"findings": []}), "amended"
+def _amended(
+    view: ClaimView | None, event: ClaimAmended, envelope: EventEnvelope
+) -> tuple[ClaimView, str]:
+    # The new content replaces the old (no payer has seen either, so nothing was paid or
+    # adjusted yet: the balance is the new charge). It is scrubbed again: earlier findings
+    # no longer stand, and a claim.scrub_failed right after brings the new ones.
+    current = _existing(view, envelope)
+    claim = event.claim
+    total: Decimal = claim.total_charge
+    amended = current.model_copy(
+        update={
+            "findings": [],
+            "account_id": event.account_id,
+            "kind": claim.kind.value,
+            "patient_control_number": claim.patient_control_number,
+            "payer_id": claim.payer.payer_id,
+            "payer_name": claim.payer.name,
+            "frequency": claim.frequency.value,
+            "money": current.money.model_copy(update={"charge": total, "insurance_balance": total}),
+        }
+    )
+    why = f": {event.reason}" if event.reason else ""
+    return amended, f"amended before submission{why}: {len(claim.lines)} lines, {total}"
+
+
+@rule("claim.eligibility_requested")
+def _eligibility_requested(
+    view: ClaimView | None, event: ClaimEligibilityRequested, envelope: EventEnvelope
+) -> tuple[ClaimView, str]:
+    # The claim waits for the 270/271 answer (claim.eligibility_verified) before it is ready.
+    served = f" for {event.service_date}" if event.service_date else ""
+    return _existing(
+        view, envelope
+    ), f"eligibility check (270) requested with payer {event.payer_id}{served}"
 
 
 # --- remit: money and remittances ---------------------------------------------------------------

@@ -2,19 +2,22 @@
 
 FHIR (`services.intake.fhir`) and HL7 v2 (`services.intake.hl7`) translate what they
 receive into the intake `Claim`, then create it here, so the way a claim is created
-(intake's command handler, its idempotency, its scrubbing) is the same for every channel
-and changes in one line when intake's handler does.
+(intake's command handler `create_claim` on the kernel, the edge's idempotency gate, the
+scrubbing of every new claim) is the same for every channel.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 from uuid import UUID
 
-from services.intake.commands import SubmitClaim
-from services.intake.handlers import IntakeDeps, submit_claim
+from services.intake.bootstrap import IntakeDeps
+from services.intake.commands import CreateClaim
+from services.intake.handlers import create_claim
+from services.intake.idempotency import Answer, fingerprint
 from shared.claim_model import Claim
-from shared.events.claims import ClaimSource
+from shared.events.claims import ClaimChannel, ClaimSource
 
 
 @dataclass(frozen=True)
@@ -31,7 +34,7 @@ def create_channel_claim(
     *,
     organization_id: str,
     submitted_by: str,
-    source: ClaimSource,
+    source: ClaimChannel | ClaimSource,
     idempotency_key: str | None = None,
     request_fingerprint: str | None = None,
     correlation_id: UUID | None = None,
@@ -40,24 +43,32 @@ def create_channel_claim(
 
     With an idempotency key, a second call with the same key and fingerprint answers with
     the first claim and creates nothing (a retried message or request).
-    Raises what the handler raises (IntakeRejected, IdempotencyKeyReused...).
+    Raises what the handler and the gate raise (IntakeRejected, IdempotencyKeyReused...).
     """
-    result = submit_claim(
-        SubmitClaim(
-            claim=claim,
-            organization_id=organization_id,
-            submitted_by=submitted_by,
-            idempotency_key=idempotency_key,
-            request_fingerprint=request_fingerprint,
-            source=source,
-            correlation_id=correlation_id,
-        ),
-        deps,
+    command = CreateClaim(
+        claim=claim,
+        organization_id=organization_id,
+        submitted_by=submitted_by,
+        source=ClaimChannel(source.value),
+        source_reference=str(correlation_id) if correlation_id is not None else None,
     )
-    body = result.body
+
+    def act(uow: Any) -> Answer:
+        result = create_claim(uow, command, deps.policy)
+        body = {"account_id": result.account_id, "status": result.status}
+        return Answer(201, body, result.claim_id)
+
+    answer = deps.idempotency.answer(
+        deps.unit_of_work(),
+        organization_id=organization_id,
+        key=idempotency_key,
+        request_fingerprint=request_fingerprint or fingerprint(claim.model_dump_json()),
+        act=act,
+    )
+    assert answer.claim_id is not None
     return CreatedClaim(
-        claim_id=result.claim_id,
-        account_id=str(body["account_id"]),
-        status=str(body.get("status", "created")),
-        replayed=result.replayed,
+        claim_id=answer.claim_id,
+        account_id=str(answer.body["account_id"]),
+        status=str(answer.body.get("status", "created")),
+        replayed=answer.replayed,
     )

@@ -15,7 +15,7 @@ from datetime import datetime
 from fastapi import FastAPI
 from sqlalchemy.engine import Engine
 
-from services.intake.handlers import IntakeDeps
+from services.intake.bootstrap import IntakeDeps
 from shared.config import BaseServiceSettings
 from shared.eventstore.interface import EventStore
 from shared.messaging.subscription import Subscription

@@ -5,6 +5,10 @@ own number sends it as `client_reference`. The row is written in the same transa
 the claim's `claim.created`, keyed by (organization, reference), so the same reference in
 two organizations never meets, and a second use within one organization is refused.
 The reference stays here: it is not part of the claim's frozen event snapshot.
+
+The row is reserved *before* the claim is appended: a concurrent request with the same
+reference waits on the unique index until the first commits, then learns which claim has
+it, and has appended nothing that would need undoing.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
 
 from services.intake.idempotency import intake_metadata
 from services.intake.schemas import CLIENT_REFERENCE_MAX
@@ -38,6 +43,36 @@ def find(conn: Connection, organization_id: str, reference: str) -> tuple[str, s
         )
     ).first()
     return (str(row[0]), str(row[1])) if row is not None else None
+
+
+def reserve(
+    conn: Connection,
+    *,
+    organization_id: str,
+    reference: str,
+    claim_id: str,
+    account_id: str,
+    at: datetime,
+) -> str | None:
+    """Take the reference for `claim_id`; the claim id that already has it, if any."""
+    taken = find(conn, organization_id, reference)
+    if taken is not None:
+        return taken[0]
+    try:
+        with conn.begin_nested():
+            save(
+                conn,
+                organization_id=organization_id,
+                reference=reference,
+                claim_id=claim_id,
+                account_id=account_id,
+                at=at,
+            )
+    except IntegrityError:
+        winner = find(conn, organization_id, reference)  # a concurrent twin committed it
+        assert winner is not None
+        return winner[0]
+    return None
 
 
 def save(

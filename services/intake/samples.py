@@ -35,14 +35,18 @@ CLINIC = Provider(
     organization_name="Baker Street Community Clinic (DEMO)",
     taxonomy="207Q00000X",
     tax_id="990000001",
-    address=Address(line1="221 Baker Street", city="Springfield", state="IL", postal_code="62701"),
+    address=Address(
+        line1="221 Baker Street", city="Springfield", state="IL", postal_code="627010221"
+    ),
 )
 HOSPITAL = Provider(
     npi=npi_with_check_digit("100000002"),
     organization_name="Pemberley General Hospital (DEMO)",
     taxonomy="282N00000X",
     tax_id="990000002",
-    address=Address(line1="1 Pemberley Way", city="Springfield", state="IL", postal_code="62702"),
+    address=Address(
+        line1="1 Pemberley Way", city="Springfield", state="IL", postal_code="627020001"
+    ),
 )
 DR_WATSON = Provider(npi=npi_with_check_digit("100000003"), last_name="Watson", first_name="John")
 
@@ -103,7 +107,11 @@ AMY_MARCH = Person(last_name="March", first_name="Amy", birth_date=date(2016, 5,
 
 
 def sample_claims() -> list[Claim]:
-    """Six claims across five patient accounts (Holmes has two visits on one account)."""
+    """Six claims across five patient accounts (Holmes has two visits on one account).
+
+    Five are clean; DEMO-1004 (Amy March, billed to her mother's plan) leaves out the
+    patient's address, so the scrubber holds it (DM007) and the demo shows a held claim.
+    """
     return [
         _professional(
             "DEMO-1001",
@@ -119,7 +127,7 @@ def sample_claims() -> list[Claim]:
             HOLMES,
             ("J449", "R0602"),
             _line(1, "99213", "132.00", date(2026, 10, 20)),
-            _line(2, "71046", "148.50", date(2026, 10, 20)),
+            _line(2, "71046", "148.50", date(2026, 10, 20), diagnosis_pointers=(2, 1)),
         ),
         _professional(
             "DEMO-1002",
@@ -137,7 +145,7 @@ def sample_claims() -> list[Claim]:
             ("E119", "I10"),
             _line(1, "99215", "265.00", date(2026, 10, 14)),
             _line(2, "83036", "42.00", date(2026, 10, 14)),
-            _line(3, "36415", "15.00", date(2026, 10, 14)),
+            _line(3, "36415", "15.00", date(2026, 10, 14), diagnosis_pointers=(1, 2)),
         ),
         _professional(
             "DEMO-1004",
@@ -162,6 +170,8 @@ def sample_claims() -> list[Claim]:
             statement_from=date(2026, 10, 22),
             statement_to=date(2026, 10, 22),
             admission_type="1",
+            admission_source="7",
+            discharge_status="01",
             lines=(
                 ServiceLine(
                     line_number=1,

@@ -1,4 +1,4 @@
-"""Intake's HTTP request and response models: `ClaimCreate` in, `ClaimCreatedPublic` out.
+"""Intake's HTTP request and response models: `ClaimCreate` / `ClaimAmend` in, `*Public` out.
 
 `ClaimCreate` is what a client may send: the claim's content (bounded per X12 element and
 read-model column, `shared.claim_model`) and, optionally, the client's own reference for it.
@@ -33,6 +33,27 @@ ClientReference = Annotated[
 ]
 
 
+AmendReason = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+    AfterValidator(x12_text),
+]
+
+
+def _guide_line_count(
+    value: tuple[ServiceLine, ...], info: ValidationInfo
+) -> tuple[ServiceLine, ...]:
+    """Loop 2400 repeats 50 times in an 837P and 999 in an 837I."""
+    kind = info.data.get("kind")
+    if isinstance(kind, ClaimKind) and len(value) > MAX_LINES[kind.value]:
+        guide = "837P" if kind is ClaimKind.PROFESSIONAL else "837I"
+        raise ValueError(
+            f"a {kind.value} claim ({guide}) carries at most {MAX_LINES[kind.value]} "
+            f"service lines, got {len(value)}"
+        )
+    return value
+
+
 class ClaimCreate(ClaimFields):
     """A claim as a client submits it (`POST /v1/claims`)."""
 
@@ -61,18 +82,37 @@ class ClaimCreate(ClaimFields):
     def _lines_within_the_guide(
         cls, value: tuple[ServiceLine, ...], info: ValidationInfo
     ) -> tuple[ServiceLine, ...]:
-        """Loop 2400 repeats 50 times in an 837P and 999 in an 837I."""
-        kind = info.data.get("kind")
-        if isinstance(kind, ClaimKind) and len(value) > MAX_LINES[kind.value]:
-            guide = "837P" if kind is ClaimKind.PROFESSIONAL else "837I"
-            raise ValueError(
-                f"a {kind.value} claim ({guide}) carries at most {MAX_LINES[kind.value]} "
-                f"service lines, got {len(value)}"
-            )
-        return value
+        return _guide_line_count(value, info)
 
     def to_claim(self) -> Claim:
         """The intake claim with this content (no id yet; the handler assigns it)."""
+        content = {name: getattr(self, name) for name in ClaimFields.model_fields}
+        return Claim(**content)
+
+
+class ClaimAmend(ClaimFields):
+    """A corrected claim replacing the content of one not yet submitted (`PUT /v1/claims/{id}`)."""
+
+    reason: AmendReason | None = Field(
+        default=None, description="Why the claim was corrected (1-200 characters), kept with it"
+    )
+    claim_id: SkipJsonSchema[None] = Field(default=None, exclude=True)
+
+    @field_validator("claim_id", mode="before")
+    @classmethod
+    def _named_by_the_path(cls, value: object) -> None:
+        if value is not None:
+            raise ValueError("is the path's: leave it out of the body")
+        return None
+
+    @field_validator("lines")
+    @classmethod
+    def _lines_within_the_guide(
+        cls, value: tuple[ServiceLine, ...], info: ValidationInfo
+    ) -> tuple[ServiceLine, ...]:
+        return _guide_line_count(value, info)
+
+    def to_claim(self) -> Claim:
         content = {name: getattr(self, name) for name in ClaimFields.model_fields}
         return Claim(**content)
 
@@ -82,11 +122,36 @@ class ClaimLinks(BaseModel):
     account: str
 
 
+class FindingPublic(BaseModel):
+    """One scrubber edit: `error` holds the claim, `warning` lets it pass."""
+
+    code: str = Field(description="Edit code, e.g. 'NPI001' (docs/scrub-edits.md)")
+    severity: str
+    field: str | None = Field(default=None, description="Path in the claim, e.g. 'lines[0].charge'")
+    message: str
+
+
 class ClaimCreatedPublic(BaseModel):
     claim_id: str
     client_reference: str | None = None
     account_id: str
-    status: str
+    status: str = Field(description="'created' (clean) or 'held' (the findings say why)")
+    findings: list[FindingPublic] = Field(
+        default_factory=list, description="Every scrubber edit found: errors hold, warnings pass"
+    )
+    eligibility_requested: bool = Field(
+        default=False, description="The payer requires a 270/271 check before submission"
+    )
+    event_id: str
+    links: ClaimLinks
+
+
+class ClaimAmendedPublic(BaseModel):
+    claim_id: str
+    account_id: str
+    status: str = Field(description="'amended' (clean) or 'held' (the findings say why)")
+    findings: list[FindingPublic] = Field(default_factory=list)
+    eligibility_requested: bool = False
     event_id: str
     links: ClaimLinks
 

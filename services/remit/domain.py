@@ -37,6 +37,7 @@ from services.remit.denials import DenialTable
 from services.remit.matching_lines import OurLine, match_lines
 from shared.events.base import Event
 from shared.events.claim_snapshot import ClaimSnapshotV1
+from shared.events.claim_snapshot_v2 import ClaimSnapshotV2
 from shared.events.claims import (
     ClaimAccepted,
     ClaimAmended,
@@ -122,7 +123,7 @@ class Posting:
 @dataclass(frozen=True)
 class ClaimState:
     claim_id: str
-    content: ClaimSnapshotV1 | None = None
+    content: ClaimSnapshotV1 | ClaimSnapshotV2 | None = None
     status: str = "not_created"
     payer_claim_numbers: tuple[str, ...] = ()
     postings: tuple[Posting, ...] = ()
@@ -446,7 +447,7 @@ def _main_denial(denials: Sequence[DenialReason], table: DenialTable) -> tuple[s
 # --- the next payer --------------------------------------------------------------------------
 
 
-def own_responsibility(content: ClaimSnapshotV1) -> str:
+def own_responsibility(content: ClaimSnapshotV1 | ClaimSnapshotV2) -> str:
     """SBR01 of the payer this claim is billed to: the rank after its other payers'."""
     taken = {o.responsibility for o in content.other_payers}
     return next((rank for rank in RANKS if rank not in taken), "U")

@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection
 
 from services.remit.tables import claim_index, claim_numbers, index_metadata
 from shared.events.claim_snapshot import ClaimSnapshotV1
+from shared.events.claim_snapshot_v2 import ClaimSnapshotV2
 from shared.events.envelope import EventEnvelope
 from shared.events.registry import decode as decode_event
 from shared.messaging.projection import EventHandler, Projection
@@ -31,7 +32,9 @@ def patient_key(last_name: str | None, first_name: str | None) -> str:
     return f"{last}|{first}"
 
 
-def _row(envelope: EventEnvelope, claim: ClaimSnapshotV1, status: str) -> dict[str, Any]:
+def _row(
+    envelope: EventEnvelope, claim: ClaimSnapshotV1 | ClaimSnapshotV2, status: str
+) -> dict[str, Any]:
     person = claim.patient if claim.patient is not None else claim.subscriber
     dates = [line.service_date for line in claim.lines if line.service_date]
     dates += [line.service_date_end for line in claim.lines if line.service_date_end]

@@ -18,6 +18,7 @@ def _sizes(sets: CodeSets) -> dict[str, int]:
         "carc": len(sets.carc),
         "rarc": len(sets.rarc),
         "claim_status_categories": len(sets.claim_status_categories),
+        "claim_status_codes": len(sets.claim_status_codes),
         "frequency_codes": len(sets.frequency_codes),
         "ncci": sets.ncci.ptp_count + sets.ncci.mue_count,
     }

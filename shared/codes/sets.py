@@ -89,6 +89,9 @@ class CodeSets:
     ncci: NcciTables
     sources: dict[str, SourceInfo]
     data_dir: Path | None = field(default=None)
+    # Claim status codes (code list 508, STC01-2): code -> description ('' when the list
+    # has none, as the shipped one).
+    claim_status_codes: dict[str, str] = field(default_factory=dict)
 
     def modifiers_of_kind(self, kind: str) -> frozenset[str]:
         """Modifier codes of one kind, e.g. 'ncci' -> {'59', 'XE', 'XS', 'XP', 'XU', '25'}."""
@@ -103,6 +106,8 @@ _LIST_SPECS: dict[str, tuple[list[str], re.Pattern[str]]] = {
     "carc": (["code", "description"], re.compile(r"[A-Z]?[0-9]{1,3}")),
     "rarc": (["code", "description"], re.compile(r"[A-Z]{1,2}[0-9]{1,3}")),
     "claim_status_categories": (["code", "description"], re.compile(r"[A-Z][0-9]{1,2}[A-Z]?")),
+    # Codes only (the source carries no descriptions): see data/claim_status_codes.csv.
+    "claim_status_codes": (["code"], re.compile(r"[0-9]{1,4}")),
     "frequency_codes": (["code", "description"], re.compile(r"[0-9]")),
 }
 
@@ -412,7 +417,13 @@ def _build(override: Path | None) -> CodeSets:
         ncci=ncci,
         sources=sources,
         data_dir=override,
+        claim_status_codes=_described(lists["claim_status_codes"]),
     )
+
+
+def _described(rows: list[list[str]]) -> dict[str, str]:
+    """code -> description of a list's rows; '' for a codes-only list."""
+    return {r[0]: r[1] if len(r) > 1 else "" for r in rows}
 
 
 _cache: dict[Path | None, CodeSets] = {}
@@ -448,8 +459,9 @@ _list_cache: dict[tuple[str, Path | None], dict[str, str]] = {}
 
 def load_code_list(name: str, data_dir: Path | None = None) -> dict[str, str]:
     """One code list (`place_of_service`, `carc`, `rarc`, `claim_status_categories`,
-    `frequency_codes`): code -> description, without loading the whole CodeSets (the X12
-    validator checks an 835's CARC/RARC codes without reading ICD-10-CM)."""
+    `claim_status_codes`, `frequency_codes`): code -> description, without loading the
+    whole CodeSets (the X12 validator checks an 835's CARC/RARC codes without reading
+    ICD-10-CM)."""
     if data_dir is None:
         env = os.environ.get(ENV_CODES_DIR)
         data_dir = Path(env) if env else None
@@ -460,6 +472,6 @@ def load_code_list(name: str, data_dir: Path | None = None) -> dict[str, str]:
             return cached
         columns, pattern = _LIST_SPECS[name]
         path, _ = _Resolver(key[1]).file(name)
-        rows = {r[0]: r[1] for r in read_code_list(path, columns, pattern)}
+        rows = _described(read_code_list(path, columns, pattern))
         _list_cache[key] = rows
         return rows

@@ -14,14 +14,26 @@ from pydantic import Field
 
 from shared.events.base import Event, Money, Part
 from shared.events.claim_snapshot import ClaimSnapshotV1
+from shared.events.claim_snapshot_v2 import ClaimSnapshotV2
 from shared.events.ownership import Service
 from shared.events.patient_account import patient_account_id
 
 
+# The channels of claim.created v1 and v2, frozen with them (v3 uses ClaimChannel). No
+# docstring: it would become a description in their published schemas.
 class ClaimSource(StrEnum):
     JSON = "json"
     FHIR = "fhir"
     X12_837 = "x12-837"
+
+
+class ClaimChannel(StrEnum):
+    """How a claim reached intake (`claim.created` v3 `source`)."""
+
+    JSON = "json"  # POST /v1/claims
+    FHIR = "fhir"  # POST /fhir/Claim, POST /fhir (Bundle)
+    X12_837 = "x12-837"  # POST /v1/batches/837, revcycle ingest
+    HL7V2 = "hl7v2"  # DFT^P03 charges over MLLP, released as a claim
 
 
 class ClaimCreatedV1(Event):
@@ -42,8 +54,11 @@ class ClaimCreatedV1(Event):
     source: ClaimSource = ClaimSource.JSON
 
 
-class ClaimCreated(Event):
+class ClaimCreatedV2(Event):
     """Intake accepted a claim: its lifecycle begins. Carries the full intake claim."""
+
+    # Superseded by v3 (snapshot v2 with the institutional claim's UB-04 fields, the HL7
+    # channel, the source document); upcast by `upcast_claim_created_v2_v3`.
 
     event_type: ClassVar[str] = "claim.created"
     event_version: ClassVar[int] = 2
@@ -58,6 +73,34 @@ class ClaimCreated(Event):
     source: ClaimSource = ClaimSource.JSON
 
 
+class ClaimCreated(Event):
+    """Intake accepted a claim: its lifecycle begins. Carries the full claim (snapshot v2).
+
+    Scrubbed in the same transaction: a claim the scrubber holds has `claim.scrub_failed`
+    right after it, and one whose payer requires a 270 has `claim.eligibility_requested`;
+    a clean claim's `claim.created` is followed by nothing else from intake.
+    """
+
+    event_type: ClassVar[str] = "claim.created"
+    event_version: ClassVar[int] = 3
+    owner: ClassVar[Service] = Service.INTAKE
+
+    claim_id: str
+    account_id: str = Field(
+        description="Patient account: organization-scoped patient control number"
+    )
+    organization_id: str
+    claim: ClaimSnapshotV2
+    source: ClaimChannel = ClaimChannel.JSON
+    source_reference: str | None = Field(
+        default=None,
+        description=(
+            "The document the claim came in, when it had one: the inbound 837 batch id, "
+            "the HL7 message control id, the FHIR resource id"
+        ),
+    )
+
+
 def upcast_claim_created_v1_v2(data: dict[str, Any]) -> dict[str, Any]:
     """v1 -> v2: derive the patient account id from organization and CLM01."""
     upgraded = dict(data)
@@ -65,6 +108,12 @@ def upcast_claim_created_v1_v2(data: dict[str, Any]) -> dict[str, Any]:
         str(data["organization_id"]), str(data["claim"]["patient_control_number"])
     )
     return upgraded
+
+
+def upcast_claim_created_v2_v3(data: dict[str, Any]) -> dict[str, Any]:
+    """v2 -> v3: a v1 snapshot is a v2 snapshot without the institutional fields, every v2
+    source is a v3 channel, and no source document was recorded: the data carries over."""
+    return dict(data)
 
 
 class ScrubFinding(Part):
@@ -124,7 +173,7 @@ class ClaimEligibilityVerified(Event):
     trace_number: str | None = Field(default=None, description="TRN02 of the 270")
 
 
-class ClaimAmended(Event):
+class ClaimAmendedV1(Event):
     """Intake replaced the claim's content before it was ever submitted (a corrected request).
 
     No payer has seen the earlier content, so the claim still goes out as an original
@@ -143,6 +192,32 @@ class ClaimAmended(Event):
     )
     claim: ClaimSnapshotV1
     reason: str | None = Field(default=None, description="Why it was amended, when given")
+
+
+class ClaimAmended(Event):
+    """Intake replaced the claim's content before it was ever submitted (`PUT /v1/claims/{id}`).
+
+    No payer has seen the earlier content, so the claim still goes out as an original
+    (frequency 1); a change after submission is the claims service's `claim.corrected`.
+    The new content is scrubbed like a new claim: when it fails, a `claim.scrub_failed`
+    follows in the same transaction and the claim stays held. v2 carries snapshot v2.
+    """
+
+    event_type: ClassVar[str] = "claim.amended"
+    event_version: ClassVar[int] = 2
+    owner: ClassVar[Service] = Service.INTAKE
+
+    claim_id: str
+    account_id: str = Field(
+        description="Patient account: organization-scoped patient control number"
+    )
+    claim: ClaimSnapshotV2
+    reason: str | None = Field(default=None, description="Why it was amended, when given")
+
+
+def upcast_claim_amended_v1_v2(data: dict[str, Any]) -> dict[str, Any]:
+    """v1 -> v2: a v1 snapshot is a v2 snapshot without the institutional fields."""
+    return dict(data)
 
 
 class ClaimReady(Event):

@@ -29,6 +29,15 @@ class EventEnvelope(BaseModel):
     causation_id: UUID | None = None
     producer: str
     organization_id: str
+    submitted_by: str | None = Field(
+        default=None,
+        max_length=200,
+        description=(
+            "Who asked for it: the subject of the bearer token (a person or a program) whose "
+            "request or file appended the event; None for a service's own reaction to an "
+            "event and for events recorded before this field existed"
+        ),
+    )
     data: dict[str, Any]
     position: int | None = Field(
         default=None,

@@ -11,6 +11,7 @@ from shared.events import patient_account as pa
 from shared.events import remittance as r
 from shared.events.base import Event
 from shared.events.claim_snapshot import ClaimSnapshotV1
+from shared.events.claim_snapshot_v2 import ClaimSnapshotV2
 from shared.events.visit_examples import visit_examples
 
 ORG = "org-st-example"
@@ -77,6 +78,71 @@ EXAMPLE_CLAIM = ClaimSnapshotV1.model_validate(
 )
 
 
+# A fictional inpatient stay (837I): what snapshot v2 added to v1.
+EXAMPLE_INPATIENT_CLAIM = ClaimSnapshotV2.model_validate(
+    {
+        "kind": "institutional",
+        "patient_control_number": "IP26030401",
+        "total_charge": "18400.00",
+        "type_of_bill": "0111",
+        "billing_provider": {
+            "npi": "1234567893",
+            "organization_name": "Riverbend Community Hospital",
+            "tax_id": "591234567",
+            "address": {
+                "line1": "1 Hospital Plaza",
+                "city": "Tampa",
+                "state": "FL",
+                "postal_code": "336021234",
+            },
+        },
+        "attending_provider": {"npi": "1928374655", "last_name": "Okafor", "first_name": "A"},
+        "operating_provider": {"npi": "1588667638", "last_name": "Varga", "first_name": "L"},
+        "payer": {"payer_id": "87726", "name": "Sunshine Mutual Health Plan"},
+        "subscriber": {
+            "last_name": "Marlowe",
+            "first_name": "Theodora",
+            "birth_date": "1968-07-14",
+            "sex": "F",
+            "member_id": "XKZ480019203",
+        },
+        "diagnoses": ["K3580", "E119"],
+        "present_on_admission": ["Y", "Y"],
+        "admitting_diagnosis": "R1031",
+        "drg": "343",
+        "principal_procedure": {"code": "0DTJ4ZZ", "date": "2026-03-04"},
+        "other_procedures": [{"code": "BW40ZZZ", "date": "2026-03-04"}],
+        "occurrence_codes": [{"code": "11", "date": "2026-03-03"}],
+        "occurrence_spans": [{"code": "72", "start": "2026-03-01", "end": "2026-03-03"}],
+        "value_codes": [{"code": "80", "amount": "2.00"}],
+        "condition_codes": ["39"],
+        "admission_date": "2026-03-04",
+        "admission_hour": "07:30:00",
+        "admission_type": "1",
+        "admission_source": "7",
+        "discharge_status": "01",
+        "discharge_hour": "15:00:00",
+        "statement_from": "2026-03-04",
+        "statement_to": "2026-03-06",
+        "lines": [
+            {
+                "line_number": 1,
+                "revenue_code": "0120",
+                "units": "2",
+                "unit_type": "DA",
+                "charge": "6400.00",
+            },
+            {
+                "line_number": 2,
+                "revenue_code": "0360",
+                "procedure_code": "44970",
+                "charge": "12000.00",
+            },
+        ],
+    }
+)
+
+
 def example_events() -> list[Event]:
     """Every registered (type, version) once, with fictional but realistic values."""
     claim = EXAMPLE_CLAIM
@@ -132,7 +198,15 @@ def example_events() -> list[Event]:
     )
     return [
         c.ClaimCreatedV1(claim_id=claim_id, organization_id=ORG, claim=claim),
-        c.ClaimCreated(claim_id=claim_id, account_id=account, organization_id=ORG, claim=claim),
+        c.ClaimCreatedV2(claim_id=claim_id, account_id=account, organization_id=ORG, claim=claim),
+        c.ClaimCreated(
+            claim_id=claim_id,
+            account_id=pa.patient_account_id(ORG, EXAMPLE_INPATIENT_CLAIM.patient_control_number),
+            organization_id=ORG,
+            claim=EXAMPLE_INPATIENT_CLAIM,
+            source=c.ClaimChannel.X12_837,
+            source_reference="ib_0f3c9a7e2d1b4c5a8e6f7a8b9c0d1e2f",
+        ),
         c.ClaimScrubFailed(
             claim_id=claim_id,
             findings=(
@@ -158,11 +232,17 @@ def example_events() -> list[Event]:
             deductible_remaining=Decimal("150.00"),
             trace_number="TRN0001",
         ),
-        c.ClaimAmended(
+        c.ClaimAmendedV1(
             claim_id=claim_id,
             account_id=account,
             claim=claim,
             reason="rendering provider's NPI corrected",
+        ),
+        c.ClaimAmended(
+            claim_id=claim_id,
+            account_id=pa.patient_account_id(ORG, EXAMPLE_INPATIENT_CLAIM.patient_control_number),
+            claim=EXAMPLE_INPATIENT_CLAIM,
+            reason="present-on-admission indicators added",
         ),
         c.ClaimReady(
             claim_id=claim_id, payer_id=claim.payer.payer_id, total_charge=claim.total_charge

@@ -122,10 +122,12 @@ registry = EventRegistry()
 
 for _model in (
     claims.ClaimCreatedV1,
+    claims.ClaimCreatedV2,
     claims.ClaimCreated,
     claims.ClaimScrubFailed,
     claims.ClaimEligibilityRequested,
     claims.ClaimEligibilityVerified,
+    claims.ClaimAmendedV1,
     claims.ClaimAmended,
     claims.ClaimReady,
     claims.ClaimSubmitted,
@@ -170,6 +172,8 @@ for _model in (
 registry.register_upcaster("claim.created", 1, claims.upcast_claim_created_v1_v2)
 for _type, _upcaster in remittance.UPCASTERS.items():
     registry.register_upcaster(_type, 1, _upcaster)
+registry.register_upcaster("claim.created", 2, claims.upcast_claim_created_v2_v3)
+registry.register_upcaster("claim.amended", 1, claims.upcast_claim_amended_v1_v2)
 registry.register_upcaster(
     "claim.eligibility_verified", 1, eligibility.upcast_eligibility_verified_v1_v2
 )
@@ -190,6 +194,7 @@ def to_envelope(
     event_id: UUID | None = None,
     correlation_id: UUID | None = None,
     causation_id: UUID | None = None,
+    submitted_by: str | None = None,
 ) -> EventEnvelope:
     """Wrap a typed event for appending; the stream id comes from the event itself."""
     known = registry.versions(event.event_type)
@@ -208,6 +213,7 @@ def to_envelope(
         causation_id=causation_id,
         producer=producer,
         organization_id=organization_id,
+        submitted_by=submitted_by,
         data=event.model_dump(mode="json"),
     )
 
@@ -221,6 +227,7 @@ def to_envelopes(
     producer: str,
     correlation_id: UUID | None = None,
     causation_id: UUID | None = None,
+    submitted_by: str | None = None,
 ) -> list[EventEnvelope]:
     """Envelopes for a batch on one stream, numbered expected_version + 1, + 2, ..."""
     envelopes = [
@@ -232,6 +239,7 @@ def to_envelopes(
             producer=producer,
             correlation_id=correlation_id,
             causation_id=causation_id,
+            submitted_by=submitted_by,
         )
         for i, event in enumerate(events, start=1)
     ]

@@ -47,8 +47,11 @@ def render(reg: EventRegistry = registry) -> dict[str, str]:
         schema["x-event-version"] = model.event_version
         latest = reg.latest(model.event_type).event_version
         if model.event_version < latest:
+            # The next version, not the latest: publishing v3 marks v2 superseded and leaves
+            # v1's file (already pointing at v2) exactly as subscribers know it. Readers get
+            # the latest, upcast step by step along this chain.
             schema["deprecated"] = True
-            schema["x-upcast-to"] = latest
+            schema["x-upcast-to"] = model.event_version + 1
         files[f"{SCHEMA_DIR}/{schema_file(model.event_type, model.event_version)}"] = _json(schema)
     envelope = EventEnvelope.model_json_schema(mode="serialization")
     envelope["$schema"] = JSON_SCHEMA_DIALECT

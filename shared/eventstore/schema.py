@@ -77,6 +77,8 @@ events = Table(
     Column("producer", String(100), nullable=False),
     Column("organization_id", String(100), nullable=False),
     Column("data", DataType, nullable=False),
+    # Migration 0003: the token subject whose request appended the event (NULL before).
+    Column("submitted_by", String(200)),
     UniqueConstraint("stream_id", "stream_version", name="uq_events_stream_version"),
     UniqueConstraint("event_id", name="uq_events_event_id"),
     Index("ix_events_type", "type"),

@@ -198,6 +198,7 @@ class SqlEventStore(EventStore[Connection]):
             "causation_id": str(e.causation_id) if e.causation_id else None,
             "producer": e.producer,
             "organization_id": e.organization_id,
+            "submitted_by": e.submitted_by,
             # JSON form: Decimals become strings, dates ISO text, so any JSON column takes it.
             "data": e.model_dump(mode="json", include={"data"})["data"],
         }
@@ -261,6 +262,7 @@ def _envelope(row: Any) -> EventEnvelope:
         causation_id=UUID(row["causation_id"]) if row["causation_id"] else None,
         producer=row["producer"],
         organization_id=row["organization_id"],
+        submitted_by=row["submitted_by"],
         data=row["data"],
         position=int(row["position"]),
     )

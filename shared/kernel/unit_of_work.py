@@ -186,13 +186,16 @@ class UnitOfWork(Generic[TxT]):
         organization_id: str | None = None,
         cause: EventEnvelope | None = None,
         correlation_id: UUID | None = None,
+        submitted_by: str | None = None,
     ) -> CommandResult[S]:
         """Load `stream_id`, decide `command`, append the events; reload and retry on conflict.
 
         The envelopes get this unit of work's producer, the organization of the stream
         (a new stream needs `organization_id`, or a `cause` to take it from), and for a
         command run in reaction to an event (`cause`), its event id as causation id and
-        its correlation id. A `DomainError` from decide propagates; nothing is appended.
+        its correlation id. `submitted_by` is who asked (a request's token subject); a
+        reaction to an event asked by nobody leaves it None. A `DomainError` from decide
+        propagates; nothing is appended.
         """
         last_conflict: ConcurrencyError | None = None
         for attempt in range(1, self.max_attempts + 1):
@@ -211,6 +214,7 @@ class UnitOfWork(Generic[TxT]):
                 producer=self.producer,
                 correlation_id=correlation_id or _correlation(cause),
                 causation_id=cause.event_id if cause is not None else None,
+                submitted_by=submitted_by,
             )
             try:
                 recorded = self.store.append_in(

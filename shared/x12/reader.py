@@ -61,6 +61,7 @@ class ParsedTransaction:
     kind: str
     model: Loop | None
     component: str = ":"  # the separator the body's composites use
+    repetition: str = ""  # ISA11, when the interchange has one (EB03 repeats in a 271)
 
     @property
     def expected_version(self) -> str:
@@ -247,7 +248,7 @@ def parse_transaction(
     comp = _body_component(segments, d.component, d.element, issues)
     ctx = LoopContext(comp, d.repetition, issues, typed=typed)
     root = _root_class(kind)()
-    parsed = ParsedTransaction(ts, kind, root, comp)
+    parsed = ParsedTransaction(ts, kind, root, comp, d.repetition)
     callback = on_close(parsed) if on_close is not None else None
     if body is None:
         build_loops(root, ts.segments, ctx, callback)

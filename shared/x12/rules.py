@@ -413,9 +413,14 @@ def _billing_zip(loop: Loop, _: Sequence[Loop], ctx: RuleContext, issues: list[I
 _SHAPES = {
     "carc": re.compile(r"[A-Z]?[0-9]{1,3}\Z"),
     "rarc": re.compile(r"[A-Z]{1,2}[0-9]{1,4}\Z"),
-    "claim_status_categories": re.compile(r"[A-Z][0-9]{1,2}[A-Z]?\Z|DR0[1-8]\Z"),
+    # X12 also has RQ and X0 (pyx12 4.0.0 lists them): letters after the first are allowed.
+    "claim_status_categories": re.compile(r"[A-Z][0-9A-Z]{1,3}\Z"),
+    "claim_status_codes": re.compile(r"[0-9]{1,4}\Z"),
 }
-_SUBSETS = frozenset(_SHAPES)
+_SUBSETS = frozenset({"carc", "rarc", "claim_status_categories"})
+# Complete lists as of a dated copy: X12 adds codes at each release, so a well-formed code
+# newer than the copy is a warning naming the copy, not an error.
+_DATED = frozenset({"claim_status_codes"})
 
 
 def _listed(
@@ -438,16 +443,22 @@ def _listed(
         )  # fmt: skip
     elif code not in ctx.codes(name):
         subset = name in _SUBSETS
+        dated = name in _DATED
         issues.append(
             _issue(
                 rule,
                 f"{what} {code[:8]!r} is not in the loaded {name} list"
-                + (" (the shipped list is a subset: install the full list)" if subset else ""),
+                + (" (the shipped list is a subset: install the full list)" if subset else "")
+                + (
+                    " (the shipped list is a dated copy: install X12's current list)"
+                    if dated
+                    else ""
+                ),
                 seg,
                 index,
                 component=component,
                 loop=loop,
-                severity=Severity.WARNING if subset else Severity.ERROR,
+                severity=Severity.WARNING if subset or dated else Severity.ERROR,
             )
         )
 
@@ -530,6 +541,16 @@ def _status_category(loop: Loop, _: Sequence[Loop], ctx: RuleContext, issues: li
                 what = f"STC{index:02d}-1 claim status category code"
                 _listed("unknown_status_category", what, category, "claim_status_categories",
                         stc, index, ctx, issues, component=1, loop=loop.LOOP_ID)  # fmt: skip
+
+
+def _status_code(loop: Loop, _: Sequence[Loop], ctx: RuleContext, issues: list[Issue]) -> None:
+    for stc in _segs(loop, "STC"):
+        for index in (1, 10, 11):
+            parts = stc.get(index).split(ctx.component)
+            if len(parts) > 1 and parts[1]:
+                what = f"STC{index:02d}-2 claim status code"
+                _listed("unknown_status_code", what, parts[1], "claim_status_codes",
+                        stc, index, ctx, issues, component=2, loop=loop.LOOP_ID)  # fmt: skip
 
 
 def _provider_ids(loop: Loop, _: Sequence[Loop], ctx: RuleContext, issues: list[Issue]) -> None:
@@ -655,6 +676,12 @@ RULES: tuple[Rule, ...] = (
     _rule("unknown_status_category", 5, frozenset({"277", "277CA"}), "2220*",
           "X212/X214 2220 STC01-1 Claim Status Category Code (code source 507)",
           "service line STC categories are claim status category codes", _status_category),
+    _rule("unknown_status_code", 5, frozenset({"277", "277CA"}), "2200*",
+          "X212/X214 STC01-2 Claim Status Code (code source 508)",
+          "STC01-2, STC10-2, STC11-2 are claim status codes", _status_code),
+    _rule("unknown_status_code", 5, frozenset({"277", "277CA"}), "2220*",
+          "X212/X214 2220 STC01-2 Claim Status Code (code source 508)",
+          "service line STC status codes are claim status codes", _status_code),
     _rule("invalid_npi", 5, _ALL, "name loops",
           "NM108/N103 XX: National Provider Identifier (check digit, prefix 80840)",
           "an NPI (NM109 or N104 after XX) has a valid Luhn check digit; PRV03 after PXC "

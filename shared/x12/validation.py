@@ -589,7 +589,9 @@ class TransactionChecks:
         self.parsed = parsed
         self.issues = issues
         self.comp = parsed.component
-        self.closer = LoopCloser(parsed.kind, parsed.expected_version, self.comp, issues)
+        self.closer = LoopCloser(
+            parsed.kind, parsed.expected_version, self.comp, issues, parsed.repetition
+        )
         self.hand_tables = self.closer.table is None
         self.units = UNITS.get(parsed.kind, frozenset()) if stream else frozenset()
         self.levels: list[Segment] = []
@@ -649,12 +651,15 @@ class LoopCloser:
 
     __slots__ = ("kind", "table", "context", "issues", "repetition", "counts")
 
-    def __init__(self, kind: str, guide: str, component: str, issues: list[Issue]) -> None:
+    def __init__(
+        self, kind: str, guide: str, component: str, issues: list[Issue], repetition: str = ""
+    ) -> None:
         self.kind = kind
         self.table = guide_table(guide, kind)
         self.context = RuleContext(kind, component)
         self.issues = issues
-        self.repetition = ""  # composites only: the guides' repeating elements are few
+        # Repeated values (EB03 service types in a 271) are judged one by one.
+        self.repetition = repetition
         # Child loops counted per open parent as they close (a streamed claim is dropped).
         self.counts: dict[int, dict[str, int]] = {}
 

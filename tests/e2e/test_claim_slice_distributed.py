@@ -40,15 +40,31 @@ def _headers(org: str = ORG, **extra: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}", **extra}
 
 
-CLAIM: dict[str, Any] = {
+_SERVED = (datetime.now(UTC).date() - timedelta(days=7)).isoformat()
+_ADDRESS = {"line1": "12 Elm Street", "city": "Tampa", "state": "FL", "postal_code": "336021234"}
+CLAIM: dict[str, Any] = {  # clean: the scrubber passes it, so it goes on to ready
     "patient_control_number": "ACCT-7001",
     "total_charge": "412.35",
+    "place_of_service": "23",
+    "billing_provider": {
+        "npi": "1234567893",
+        "organization_name": "Fictional Emergency Physicians",
+        "tax_id": "591234567",
+        "address": _ADDRESS,
+    },
     "payer": {"payer_id": "60054", "name": "Fictional Mutual Health"},
-    "subscriber": {"last_name": "Testperson", "first_name": "Ada", "member_id": "ZZX000000001"},
+    "subscriber": {
+        "last_name": "Testperson",
+        "first_name": "Ada",
+        "member_id": "ZZX000000001",
+        "birth_date": "1980-02-03",
+        "sex": "F",
+        "address": _ADDRESS,
+    },
     "diagnoses": ["J06.9"],
     "lines": [
-        {"line_number": 1, "procedure_code": "99284", "charge": "380.00"},
-        {"line_number": 2, "procedure_code": "87880", "charge": "32.35"},
+        {"line_number": 1, "procedure_code": "99284", "charge": "380.00", "service_date": _SERVED},
+        {"line_number": 2, "procedure_code": "87880", "charge": "32.35", "service_date": _SERVED},
     ],
 }
 
@@ -68,6 +84,7 @@ def test_a_posted_claim_reaches_the_followup_api_through_relay_and_kafka(
         "database_url": postgres_url,
         "kafka_bootstrap_servers": kafka_bootstrap_servers,
         "auth_jwt_secret": SECRET,
+        "organization_id": ORG,
     }
     intake = TestClient(intake_bootstrap.create_app(IntakeSettings(**common)))
     followup_settings = FollowupSettings(**common, claims_topic=claims_topic, dead_letter_topic=dlq)

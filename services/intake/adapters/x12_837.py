@@ -14,12 +14,12 @@ DMG is sent only for a subscriber-patient), the other payer's subscriber's demog
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, time
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
@@ -29,6 +29,9 @@ from shared.claim_model import (
     Claim,
     ClaimKind,
     Frequency,
+    IcdProcedure,
+    OccurrenceCode,
+    OccurrenceSpan,
     OtherPayer,
     Payer,
     Person,
@@ -38,13 +41,23 @@ from shared.claim_model import (
     ServiceLine,
     Sex,
     Subscriber,
+    ValueCode,
 )
 from shared.money import MoneyError, to_money
 from shared.x12.errors import Issue, X12Error
 from shared.x12.loops import Loop, is_digits
 from shared.x12.segments import Segment
 
-__all__ = ["Claim837TranslationError", "Translation", "translate_837", "translate_837_report"]
+if TYPE_CHECKING:
+    from shared.x12.reader import ParsedTransaction
+
+__all__ = [
+    "Claim837TranslationError",
+    "Translation",
+    "translate_837",
+    "translate_837_report",
+    "translate_transaction",
+]
 
 # Envelope errors that make a whole batch untrustworthy (a count or control number is off).
 _ENVELOPE_FAULTS = frozenset(
@@ -429,6 +442,91 @@ def _line(
     return ServiceLine(**values), adjudications
 
 
+def _hhmm(seg: Segment, text: str) -> time:
+    """An HHMM hour and minute (DTP*096 TM, the end of DTP*435 DT)."""
+    if len(text) != 4 or not is_digits(text) or int(text[:2]) > 23 or int(text[2:]) > 59:
+        raise _Problem(f"{seg.id}03 hour {text[:12]!r} is not HHMM", seg, 3)
+    return time(int(text[:2]), int(text[2:]))
+
+
+def _hi_date(hi: Segment, index: int, parts: list[str], fmt: str) -> str:
+    if len(parts) < 4 or parts[2] != fmt or not parts[3]:
+        raise _Problem(f"{parts[0]} code needs its {fmt} date (HI{index:02d}-3 and -4)", hi, index)
+    return parts[3]
+
+
+def _health_care_codes(claim_loop: Loop, comp: str) -> dict[str, Any]:
+    """The 2300 HI segments: diagnoses with their present-on-admission indicators (HI0x-9),
+    admitting diagnosis, DRG, and on institutional claims the UB-04 codes (ICD-10-PCS
+    procedures, occurrence codes and spans, value and condition codes). A kind of code the
+    file does not send stays None (absent), never an empty list."""
+    diagnoses: list[tuple[str, str | None]] = []
+    principal: tuple[str, str | None] | None = None
+    found: dict[str, list[Any]] = {}
+    values: dict[str, Any] = {}
+    for hi in (s for s in claim_loop.segments if s.id == "HI"):
+        for index in range(1, 13):
+            parts = _parts(hi, index, comp)
+            if len(parts) < 2 or not parts[1]:
+                continue
+            qualifier, code = parts[0], parts[1]
+            poa = (parts[8] if len(parts) > 8 else "") or None
+            if qualifier in ("ABK", "BK"):
+                principal = principal or (code, poa)
+            elif qualifier in ("ABF", "BF"):
+                diagnoses.append((code, poa))
+            elif qualifier in ("ABJ", "BJ"):
+                values["admitting_diagnosis"] = code
+            elif qualifier == "DR":
+                values["drg"] = code
+            elif qualifier in ("BBR", "BR", "CAH"):
+                when = parts[3] if len(parts) > 3 and parts[3] else None
+                values["principal_procedure"] = IcdProcedure(
+                    code=code, date=_d8(hi, when, index) if when else None
+                )
+            elif qualifier in ("BBQ", "BQ"):
+                when = parts[3] if len(parts) > 3 and parts[3] else None
+                found.setdefault("other_procedures", []).append(
+                    IcdProcedure(code=code, date=_d8(hi, when, index) if when else None)
+                )
+            elif qualifier == "BH":
+                when = _hi_date(hi, index, parts, "D8")
+                found.setdefault("occurrence_codes", []).append(
+                    OccurrenceCode(code=code, date=_d8(hi, when, index))
+                )
+            elif qualifier == "BI":
+                start, _, end = _hi_date(hi, index, parts, "RD8").partition("-")
+                found.setdefault("occurrence_spans", []).append(
+                    OccurrenceSpan(code=code, start=_d8(hi, start, index), end=_d8(hi, end, index))
+                )
+            elif qualifier == "BE":
+                amount = parts[4] if len(parts) > 4 else ""
+                if not amount:
+                    raise _Problem(f"value code {code[:4]!r} needs its amount (HI{index:02d}-5)",
+                                   hi, index)  # fmt: skip
+                found.setdefault("value_codes", []).append(
+                    ValueCode(code=code, amount=_hi_amount(hi, index, amount))
+                )
+            elif qualifier == "BG":
+                found.setdefault("condition_codes", []).append(code)
+    every = ([principal] if principal else []) + diagnoses
+    values["diagnoses"] = tuple(code for code, _ in every)
+    if any(poa is not None for _, poa in every):
+        values["present_on_admission"] = tuple(poa for _, poa in every)
+    values.update({key: tuple(items) for key, items in found.items()})
+    return values
+
+
+def _hi_amount(hi: Segment, index: int, text: str) -> Decimal:
+    if not text.isascii() or "_" in text or any(ch.isspace() for ch in text):
+        raise _Problem(f"value code amount (HI{index:02d}-5) is not a number", hi, index)
+    try:
+        amount = to_money(Decimal(text))
+    except (InvalidOperation, MoneyError):
+        raise _Problem(f"value code amount (HI{index:02d}-5) is not a number", hi, index) from None
+    return amount
+
+
 def _claim(context: Any, kind: ClaimKind, declared_comp: str) -> Claim:
     claim_loop: Loop = context.claim
     billing_loop: Loop = context.billing_provider
@@ -513,8 +611,12 @@ def _claim(context: Any, kind: ClaimKind, declared_comp: str) -> Claim:
             values["onset_date"] = _period(dtp)[0]
         elif qualifier == "435":
             values["admission_date"] = _period(dtp)[0]
+            if dtp.get(2) == "DT":  # CCYYMMDDHHMM: the admission hour too (UB-04 FL 13)
+                values["admission_hour"] = _hhmm(dtp, dtp.get(3)[8:])
         elif qualifier == "434":
             values["statement_from"], values["statement_to"] = _period(dtp)
+        elif qualifier == "096":  # discharge hour, HHMM (UB-04 FL 16)
+            values["discharge_hour"] = _hhmm(dtp, dtp.get(3))
     cl1 = _first(claim_loop.segments, "CL1")
     if cl1 is not None:
         values["admission_type"] = cl1.get(1) or None
@@ -525,29 +627,14 @@ def _claim(context: Any, kind: ClaimKind, declared_comp: str) -> Claim:
         ref = _first(claim_loop.segments, "REF", qualifier)
         if ref is not None:
             values[key] = ref.get(2)
-    principal: list[str] = []
-    others: list[str] = []
-    for hi in (s for s in claim_loop.segments if s.id == "HI"):
-        for index in range(1, 13):
-            parts = _parts(hi, index, comp)
-            if len(parts) < 2 or not parts[1]:
-                continue
-            qualifier, code = parts[0], parts[1]
-            if qualifier in ("ABK", "BK"):
-                principal.append(code)
-            elif qualifier in ("ABF", "BF"):
-                others.append(code)
-            elif qualifier in ("ABJ", "BJ"):
-                values["admitting_diagnosis"] = code
-            elif qualifier == "DR":
-                values["drg"] = code
-            # Procedure, occurrence, value and condition codes have no place in the model.
-    values["diagnoses"] = tuple(principal[:1] + others)
+    values.update(_health_care_codes(claim_loop, comp))
 
     # Claim-level providers (2310x).
     providers = [c for c in _children(claim_loop) if c.LOOP_ID.startswith("2310")]
     for codes, key in ((("DN", "P3"), "referring_provider"), (("82",), "rendering_provider"),
-                       (("77",), "service_facility"), (("71",), "attending_provider")):  # fmt: skip
+                       (("77",), "service_facility"), (("71",), "attending_provider"),
+                       (("72",), "operating_provider"),
+                       (("ZZ",), "other_operating_provider")):  # fmt: skip
         loop = _named(providers, *codes)
         if loop is not None:
             values[key] = _provider(loop)
@@ -588,6 +675,27 @@ def _claim(context: Any, kind: ClaimKind, declared_comp: str) -> Claim:
         raise _Problem(f"claim does not fit the intake model: {_first_error(exc)}", clm) from None
 
 
+def translate_transaction(
+    transaction: ParsedTransaction, declared_component: str
+) -> Iterator[tuple[str, Claim | Issue]]:
+    """Each claim of one parsed 837P/837I set, in file order: (CLM01, the claim) or
+    (CLM01, the positioned issue that stopped its translation). One claim's problem does
+    not stop the next."""
+    if transaction.kind not in ("837P", "837I") or transaction.model is None:
+        return
+    kind = ClaimKind.PROFESSIONAL if transaction.kind == "837P" else ClaimKind.INSTITUTIONAL
+    for context in transaction.model.claims():  # type: ignore[attr-defined]
+        clm = context.claim.segments[0]
+        try:
+            yield clm.get(1), _claim(context, kind, declared_component)
+        except _Problem as problem:
+            yield clm.get(1), problem.issue
+        except ValidationError as exc:
+            # A value the model refuses below the claim (a line number of 0, say).
+            message = f"claim does not fit the intake model: {_first_error(exc)}"
+            yield clm.get(1), Issue("claim_translation", message, clm.position, clm.id)
+
+
 def translate_837_report(source: str | bytes | Path) -> Translation:
     """Every claim of an 837P/837I file, and a positioned issue for each that failed."""
     from shared.x12.reader import parse
@@ -603,17 +711,11 @@ def translate_837_report(source: str | bytes | Path) -> Translation:
         if transaction.kind not in ("837P", "837I") or transaction.model is None:
             continue
         found = True
-        kind = ClaimKind.PROFESSIONAL if transaction.kind == "837P" else ClaimKind.INSTITUTIONAL
-        for context in transaction.model.claims():  # type: ignore[attr-defined]
-            try:
-                translation.claims.append(_claim(context, kind, declared))
-            except _Problem as problem:
-                translation.issues.append(problem.issue)
-            except ValidationError as exc:
-                # A value the model refuses below the claim (a line number of 0, say).
-                clm = context.claim.segments[0]
-                message = f"claim does not fit the intake model: {_first_error(exc)}"
-                translation.issues.append(Issue("claim_translation", message, clm.position, clm.id))
+        for _pcn, translated in translate_transaction(transaction, declared):
+            if isinstance(translated, Claim):
+                translation.claims.append(translated)
+            else:
+                translation.issues.append(translated)
     if not found:
         translation.issues.append(
             Issue("not_837", "the file holds no 837P/837I transaction set", None, "ST", 1)

@@ -21,11 +21,11 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.intake.bootstrap import IntakeDeps
 from services.intake.eligibility import tables
 from services.intake.eligibility.checks import CheckStarted, start_check
 from services.intake.eligibility.config import EligibilitySettings
 from services.intake.eligibility.domain import CLAIM_ELIGIBILITY
-from services.intake.handlers import IntakeDeps
 from shared.auth import ROLE_CLAIMS_READ, ROLE_CLAIMS_WRITE, Principal, record_access, require_role
 from shared.exchange.interface import ClearinghouseAdapter
 from shared.ids import CLAIM_ID_MAX, CLAIM_ID_PATTERN

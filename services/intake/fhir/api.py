@@ -14,19 +14,19 @@ from fastapi import APIRouter, Path, Request, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
+from services.intake.bootstrap import IntakeDeps
 from services.intake.channel_claims import CreatedClaim, create_channel_claim
 from services.intake.domain import IntakeRejected
 from services.intake.fhir import store
 from services.intake.fhir.mapping import ClaimMappingError, References, claim_from_fhir
 from services.intake.fhir.outcome import FHIR_JSON, FhirProblem, Issue, operation_outcome
 from services.intake.fhir.validation import parse_json, validate_resource
-from services.intake.handlers import (
-    ClientReferenceInUse,
+from services.intake.handlers import ClientReferenceInUse
+from services.intake.idempotency import (
     IdempotencyKeyReused,
-    IntakeDeps,
     InvalidIdempotencyKey,
+    fingerprint,
 )
-from services.intake.idempotency import fingerprint
 from shared.auth import (
     ROLE_CLAIMS_READ,
     ROLE_CLAIMS_WRITE,
@@ -35,7 +35,7 @@ from shared.auth import (
     record_access,
 )
 from shared.claim_model import Claim
-from shared.events.claims import ClaimSource
+from shared.events.claims import ClaimChannel
 from shared.ids import CLAIM_ID_MAX, CLAIM_ID_PATTERN
 
 router = APIRouter(prefix="/fhir", tags=["fhir"])
@@ -296,7 +296,7 @@ def _create(
             claim,
             organization_id=principal.organization_id,
             submitted_by=principal.subject,
-            source=ClaimSource.FHIR,
+            source=ClaimChannel.FHIR,
             idempotency_key=key,
             request_fingerprint=fingerprint(body.decode("utf-8")) if key else None,
         )

@@ -21,8 +21,8 @@ from uuid import uuid4
 from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 
+from services.intake.bootstrap import IntakeDeps
 from services.intake.channel_claims import CreatedClaim, create_channel_claim
-from services.intake.handlers import IntakeDeps
 from services.intake.hl7 import tables
 from services.intake.hl7.ack import ACCEPT, ERROR, REJECT, build_ack
 from services.intake.hl7.message import (
@@ -48,13 +48,13 @@ from services.intake.hl7.visit import (
 from services.intake.idempotency import fingerprint
 from shared.claim_model import Claim
 from shared.events.claim_snapshot import Provider
-from shared.events.claims import ClaimSource
+from shared.events.claims import ClaimChannel
 from shared.kernel import DomainError, KernelError, UnitOfWork
 from shared.logsafe import describe_error
 
 log = logging.getLogger(__name__)
 
-HL7_CLAIM_SOURCE = ClaimSource.JSON
+HL7_CLAIM_SOURCE = ClaimChannel.HL7V2
 """claim.created v2 names no HL7 source; intake's next version of the event does
 (ClaimChannel.HL7V2), and this becomes it. The visit stream says where the claim came from."""
 

@@ -1,10 +1,13 @@
-"""Edits specific to institutional (837I, UB-04) claims: type of bill, revenue codes, stay dates."""
+"""Edits specific to institutional (837I, UB-04) claims: type of bill, revenue codes, stay dates,
+present-on-admission indicators, ICD-10-PCS procedures and the UB-04 occurrence, occurrence
+span, value and condition codes."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
 
+from shared.claim_model import POA_CODES
 from shared.scrubber.context import Scrubbing
 from shared.scrubber.model import Category, Finding, Severity
 from shared.scrubber.registry import INSTITUTIONAL, edit
@@ -18,6 +21,10 @@ _REVENUE = re.compile(r"^\d{4}$")
 # Hospital (1), SNF (2) and religious non-medical (4) facilities, inpatient classifications.
 _INPATIENT_FACILITIES = frozenset("124")
 _INPATIENT_CLASSES = frozenset("12")
+# NUBC occurrence, occurrence span, value and condition codes: two characters, digits and
+# capital letters ("01", "A1", "80"); ICD-10-PCS: seven characters, never the letters I or O.
+_NUBC_CODE = re.compile(r"^[0-9A-Z]{2}$")
+_ICD10_PCS = re.compile(r"^[0-9A-HJ-NP-Z]{7}$")
 
 
 def _tob(s: Scrubbing) -> re.Match[str] | None:
@@ -222,3 +229,95 @@ def admission_before_statement(s: Scrubbing) -> Iterator[Finding]:
     admitted, start = s.claim.admission_date, s.claim.statement_from
     if admitted and start and admitted > start:
         yield Finding("admission_date", "admission date is after the statement from date")
+
+
+@edit(
+    "IN012",
+    E,
+    Category.INSTITUTIONAL,
+    "Present-on-admission indicators missing",
+    "An inpatient hospital claim (type of bill 011x, 012x) needs a present-on-admission "
+    "indicator for its diagnoses (HI0x-9; CMS hospital-acquired condition rules).",
+    fix="Enter Y, N, U or W for each diagnosis (blank only for codes exempt from POA).",
+    kinds=INSTITUTIONAL,
+)
+def present_on_admission_required(s: Scrubbing) -> Iterator[Finding]:
+    match = _tob(s)
+    hospital_inpatient = match is not None and match[1] == "1" and match[2] in _INPATIENT_CLASSES
+    poa = s.claim.present_on_admission
+    if hospital_inpatient and s.claim.diagnoses and (poa is None or poa[0] is None):
+        yield Finding("present_on_admission", "inpatient claim without present-on-admission")
+
+
+@edit(
+    "IN013",
+    E,
+    Category.INSTITUTIONAL,
+    "Present-on-admission indicator invalid",
+    "A present-on-admission indicator is Y (yes), N (no), U (documentation insufficient) or "
+    "W (clinically undetermined); blank for exempt codes.",
+    fix="Use Y, N, U or W, or leave the indicator blank for an exempt diagnosis.",
+    kinds=INSTITUTIONAL,
+)
+def present_on_admission_codes(s: Scrubbing) -> Iterator[Finding]:
+    for index, indicator in enumerate(s.claim.present_on_admission or ()):
+        if indicator is not None and indicator not in POA_CODES:
+            yield Finding(
+                f"present_on_admission[{index}]",
+                f"present-on-admission indicator {indicator!r} is not Y, N, U or W",
+            )
+
+
+@edit(
+    "IN014",
+    E,
+    Category.INSTITUTIONAL,
+    "ICD-10-PCS procedure invalid",
+    "An inpatient procedure is a seven-character ICD-10-PCS code (digits and letters, never "
+    "I or O) with the date it was performed (HI BBR/BBQ).",
+    fix="Enter the ICD-10-PCS code without a dot, and the procedure date.",
+    kinds=INSTITUTIONAL,
+)
+def icd10_pcs_procedures(s: Scrubbing) -> Iterator[Finding]:
+    claim = s.claim
+    named = (
+        [("principal_procedure", claim.principal_procedure)] if claim.principal_procedure else []
+    )
+    named += [(f"other_procedures[{i}]", p) for i, p in enumerate(claim.other_procedures or ())]
+    for field, procedure in named:
+        if procedure is None:
+            continue
+        if not _ICD10_PCS.match(procedure.code):
+            yield Finding(f"{field}.code", f"{procedure.code!r} is not an ICD-10-PCS code")
+        if procedure.date is None:
+            yield Finding(f"{field}.date", "procedure without the date it was performed")
+
+
+@edit(
+    "IN015",
+    E,
+    Category.INSTITUTIONAL,
+    "UB-04 code malformed",
+    "Occurrence, occurrence span, value and condition codes are two NUBC characters (digits "
+    "and capital letters, e.g. 11, 74, 80, A1, C1); an occurrence span ends on or after it "
+    "starts.",
+    fix="Enter the NUBC code as two characters with its leading zero (01, not 1).",
+    kinds=INSTITUTIONAL,
+)
+def ub04_codes(s: Scrubbing) -> Iterator[Finding]:
+    claim = s.claim
+    coded: list[tuple[str, str]] = []
+    coded += [
+        (f"occurrence_codes[{i}].code", o.code) for i, o in enumerate(claim.occurrence_codes or ())
+    ]
+    coded += [
+        (f"occurrence_spans[{i}].code", o.code) for i, o in enumerate(claim.occurrence_spans or ())
+    ]
+    coded += [(f"value_codes[{i}].code", v.code) for i, v in enumerate(claim.value_codes or ())]
+    coded += [(f"condition_codes[{i}]", code) for i, code in enumerate(claim.condition_codes or ())]
+    for field, code in coded:
+        if not _NUBC_CODE.match(code):
+            yield Finding(field, f"{code!r} is not a two-character NUBC code")
+    for index, span in enumerate(claim.occurrence_spans or ()):
+        if span.end < span.start:
+            yield Finding(f"occurrence_spans[{index}].end", "occurrence span ends before it starts")

@@ -525,12 +525,16 @@ def _valid_time(text: str) -> bool:
 
 @cache
 def guide_table(guide: str, transaction: str | None = None) -> GuideTable | None:
-    """The table of `guide` (ST03/GS08, e.g. '005010X222A1'); None when there is none, or
-    when it describes another transaction of the same guide (X212 is the 276 and the 277:
-    the table describes the 277)."""
-    if guide not in GUIDES:
+    """The table of `guide` (ST03/GS08, e.g. '005010X222A1') for `transaction`; None when
+    there is none, or when it describes another transaction of the same guide (X212 is the
+    276 and the 277:
+    the table describes the 277; the 276's is `005010X212-276`)."""
+    name = guide
+    if transaction is not None and f"{guide}-{transaction}" in GUIDES:
+        name = f"{guide}-{transaction}"  # one guide, several transactions: X279A1, X212
+    elif guide not in GUIDES:
         return None
-    raw = json.loads((HERE / f"{guide}.json").read_text(encoding="utf-8"))
+    raw = json.loads((HERE / f"{name}.json").read_text(encoding="utf-8"))
     if transaction is not None and raw["transaction"] != transaction:
         return None
     return GuideTable(raw)

@@ -3,8 +3,11 @@
 One source per guide: each table is written from one pyx12 map (BSD licence, John
 Holland; pyx12 is a development dependency), which carries the implementation guide's own
 loop, segment and element names, usages (R/S/N), repeats, code lists and data element
-numbers; lengths and data types come from pyx12's data element dictionary. Run after a
-pyx12 upgrade and commit the result:
+numbers; lengths and data types come from pyx12's data element dictionary. The guides
+pyx12 4.0.0 has no map for (270 and 271 X279A1, 276 X212) are read from `sources/*.txt`,
+each a line-for-line transcription of one named public source (its header says which),
+with lengths and types from the same dictionary. Run after a pyx12 upgrade and commit the
+result:
 
     .venv/bin/python -m shared.x12.guides.build_tables
 
@@ -30,6 +33,15 @@ MAPS: dict[str, tuple[str, str]] = {
     "005010X212": ("277", "277.5010.X212.xml"),
     "005010X214": ("277CA", "277.5010.X214.xml"),
     "005010X231A1": ("999", "999.5010X231.A1.xml"),
+}
+# guide-transaction -> (transaction, source file in sources/): guides pyx12 4.0.0 ships no
+# map for, transcribed line by line from a named public source (each file's header says
+# which). Where a line gives no data element number (the 276), the number is the one
+# pyx12's maps give that segment's element at that position.
+SOURCES: dict[str, tuple[str, str]] = {
+    "005010X279A1-270": ("270", "005010X279A1-270.txt"),
+    "005010X279A1-271": ("271", "005010X279A1-271.txt"),
+    "005010X212-276": ("276", "005010X212-276.txt"),
 }
 # pyx12 wrapper loops whose segments belong to the transaction's header loop.
 _HEADER_LOOPS = {"ST_LOOP", "HEADER", "DETAIL", "FOOTER", "SUMMARY", "TABLE1", "TABLE2"}
@@ -142,12 +154,99 @@ def build(guide: str, map_dir: Path) -> dict[str, Any]:
     }
 
 
+def _element_numbers(map_dir: Path) -> dict[tuple[str, int, int], str]:
+    """(segment id, position, component or 0) -> data element number, as pyx12's 005010
+    maps give them."""
+    numbers: dict[tuple[str, int, int], str] = {}
+
+    def seq_of(node: ET.Element) -> int:
+        return int(node.findtext("seq") or node.get("seq") or "0")
+
+    def number_of(node: ET.Element) -> str:
+        return node.findtext("data_ele") or node.get("data_ele") or ""
+
+    for name in sorted(m for _, m in MAPS.values()):
+        for seg in ET.parse(map_dir / name).getroot().iter("segment"):
+            sid = seg.get("xid") or ""
+            for node in seg:
+                if node.tag == "element":
+                    numbers.setdefault((sid, seq_of(node), 0), number_of(node))
+                elif node.tag == "composite":
+                    for part in node:
+                        if part.tag == "element":
+                            key = (sid, seq_of(node), seq_of(part))
+                            numbers.setdefault(key, number_of(part))
+    return numbers
+
+
+def _source_codes(text: str) -> list[str] | str | None:
+    if text.startswith("@"):
+        return "external:" + text[1:]
+    return text.split() or None
+
+
+def build_from_source(guide: str, map_dir: Path) -> dict[str, Any]:
+    """A table from one `sources/<guide>.txt` (LOOP, SEG, EL, CMP and C lines)."""
+    transaction, source = SOURCES[guide]
+    dd = _data_elements(map_dir)
+    numbers = _element_numbers(map_dir)
+    loops: dict[str, dict[str, Any]] = {}
+    loop: dict[str, Any] = {}
+    segment: list[Any] = []
+    composite: list[Any] = []
+    for line in (HERE / "sources" / source).read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        kind, *f = line.split("|")
+        if kind == "LOOP":
+            loop_id, usage, repeat, parent, name = f
+            loop = {"name": name, "usage": usage, "repeat": int(repeat)}
+            if parent:
+                loop["parent"] = parent
+            loop["segments"] = []
+            loops.setdefault(loop_id, loop)
+            loop = loops[loop_id]  # the header's trailer (SE) is listed after the loops
+        elif kind == "SEG":
+            sid, usage, max_use, name = f
+            segment = [sid, name, usage, int(max_use), []]
+            loop["segments"].append(segment)
+        elif kind in ("EL", "C"):
+            seq, usage, name, codes = f[:4]
+            key = (segment[0], composite[0], int(seq)) if kind == "C" else (segment[0], int(seq), 0)
+            number = f[4] if len(f) > 4 and f[4] else numbers.get(key, "")
+            data_type, low, high = dd.get(number, ("AN", 1, 80))
+            element = [int(seq), name, usage, data_type, low, high, _source_codes(codes), None]
+            (composite[7] if kind == "C" else segment[4]).append(element)
+        elif kind == "CMP":
+            seq, usage, name = f[:3]
+            composite = [int(seq), name, usage, "COMPOSITE", 0, 0, None, []]
+            segment[4].append(composite)
+        else:
+            raise ValueError(f"{source}: unknown line {line[:40]!r}")
+    for seg in loops["HEADER"]["segments"]:
+        if seg[0] == "ST":
+            for element in seg[4]:
+                if element[0] == 3:
+                    element[6] = None  # ST03: the envelope's version checks judge it
+    return {
+        "guide": guide.split("-")[0],
+        "transaction": transaction,
+        "source": f"shared/x12/guides/sources/{source} (see its header)",
+        "loops": loops,
+    }
+
+
 def main() -> None:
     import pyx12  # type: ignore[import-untyped]  # development dependency, no stubs
 
     map_dir = Path(pyx12.__file__).parent / "map"
     for guide in MAPS:
         table = build(guide, map_dir)
+        out = HERE / f"{guide}.json"
+        out.write_text(json.dumps(table, separators=(",", ":")) + "\n", encoding="utf-8")
+        print(f"{out.name}: {len(table['loops'])} loops from {table['source']}")
+    for guide in SOURCES:
+        table = build_from_source(guide, map_dir)
         out = HERE / f"{guide}.json"
         out.write_text(json.dumps(table, separators=(",", ":")) + "\n", encoding="utf-8")
         print(f"{out.name}: {len(table['loops'])} loops from {table['source']}")

@@ -152,6 +152,20 @@ class Loop2120D(Loop2120C):
     NAME = "Dependent Benefit Related Entity Name"
 
 
+class Loop2115C(Loop):
+    """Subscriber Eligibility or Benefit Additional Information (one III each)."""
+
+    LOOP_ID = "2115C"
+    NAME = "Subscriber Eligibility or Benefit Additional Information"
+    TRIGGER = "III"
+    FIELDS = {"III": ("iii", False, None)}
+
+
+class Loop2115D(Loop2115C):
+    LOOP_ID = "2115D"
+    NAME = "Dependent Eligibility or Benefit Additional Information"
+
+
 class Loop2110C(Loop):
     """Subscriber Eligibility or Benefit Information."""
 
@@ -165,22 +179,29 @@ class Loop2110C(Loop):
         "DTP": ("dates", True, DtpSegment.read),
         "AAA": ("requests_rejected", True, AaaSegment.read),
         "MSG": ("messages", True, None),
-        "III": ("iii", True, None),
         "LS": ("ls", False, None),
         "LE": ("le", False, None),
     }
-    CHILDREN = {"NM1": [(0, None, Loop2120C, "related_entities")]}
+    # The guide's 2115C (III) comes before LS; 2120C (NM1) sits between LS and LE.
+    CHILDREN = {
+        "III": [(0, None, Loop2115C, "additional_information")],
+        "NM1": [(0, None, Loop2120C, "related_entities")],
+    }
     eb: EbSegment
     references: list[RefSegment]
     dates: list[DtpSegment]
     requests_rejected: list[AaaSegment]
+    additional_information: list[Loop2115C]
     related_entities: list[Loop2120C]
 
 
 class Loop2110D(Loop2110C):
     LOOP_ID = "2110D"
     NAME = "Dependent Eligibility or Benefit Information"
-    CHILDREN = {"NM1": [(0, None, Loop2120D, "related_entities")]}
+    CHILDREN = {
+        "III": [(0, None, Loop2115D, "additional_information")],
+        "NM1": [(0, None, Loop2120D, "related_entities")],
+    }
 
 
 class _NameLoop271(NameLoop):

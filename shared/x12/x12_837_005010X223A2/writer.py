@@ -2,16 +2,20 @@
 
 Same hierarchy and envelope as the 837P writer (loops shared in `claim837_writing`);
 the institutional claim differs in loop 2300 (CLM05 facility type code with form code A,
-statement dates DTP*434, admission DTP*435 and CL1, HI with ABK/ABJ/DR/ABF/BBR) and in the
-service line (SV2 with a revenue code, 2400), and in the 2310 provider order.
+discharge hour DTP*096, statement dates DTP*434, admission date (and hour) DTP*435 and CL1,
+HI with ABK/ABJ/DR/ABF carrying present-on-admission indicators, then the UB-04 codes:
+principal and other ICD-10-PCS procedures BBR/BBQ with their dates, occurrence spans BI,
+occurrence codes BH, value codes BE and condition codes BG), in the service line (SV2 with
+a revenue code, 2400), and in the 2310 providers (attending 71, operating 72, other
+operating ZZ, rendering 82, service facility 77, referring DN).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, time
 
-from shared.claim_model import Claim, ClaimKind, ServiceLine
+from shared.claim_model import Claim, ClaimKind, IcdProcedure, ServiceLine
 from shared.x12.claim837_writing import (
     ClaimWriteError,
     Receiver,
@@ -44,6 +48,7 @@ __all__ = [
 
 IMPLEMENTATION = "005010X223A2"
 MAX_OTHER_DIAGNOSES = 24  # two HI segments of 12 ABF codes each
+MAX_HI_CODES = 24  # the same for procedures, occurrence (span), value and condition codes
 
 
 def facility_type_code(claim: Claim) -> str:
@@ -59,32 +64,81 @@ def facility_type_code(claim: Claim) -> str:
     return tob
 
 
+def _diagnosis(qualifier: str, code: str, poa: str | None) -> list[str]:
+    # HI0x-9 is the present-on-admission indicator; HI0x-3..8 stay empty for diagnoses.
+    return [qualifier, code] if poa is None else [qualifier, code, "", "", "", "", "", "", poa]
+
+
+def _his(claim: Claim, what: str, composites: list[list[str]]) -> list[Segment]:
+    """Up to 24 codes of one kind: HI segments of 12 composites each (the guide's two)."""
+    if len(composites) > MAX_HI_CODES:
+        raise ClaimWriteError(claim, f"837I carries at most 24 {what}, got {len(composites)}")
+    return [segment("HI", *composites[at : at + 12]) for at in range(0, len(composites), 12)]
+
+
+def _procedure(claim: Claim, qualifier: str, procedure: IcdProcedure) -> list[str]:
+    if procedure.date is None:
+        raise ClaimWriteError(
+            claim, f"ICD-10-PCS procedure {qualifier} needs the date performed (HI0x-4)"
+        )
+    return [qualifier, procedure.code, "D8", d8(procedure.date)]
+
+
 def _diagnosis_segments(claim: Claim) -> list[Segment]:
     if not claim.diagnoses:
         raise ClaimWriteError(claim, "a principal diagnosis is required (HI*ABK)")
     others = claim.diagnoses[1:]
     if len(others) > MAX_OTHER_DIAGNOSES:
         raise ClaimWriteError(claim, f"837I carries at most 24 other diagnoses, got {len(others)}")
-    out = [segment("HI", ["ABK", claim.diagnoses[0]])]
+    poa = claim.present_on_admission or (None,) * len(claim.diagnoses)
+    out = [segment("HI", _diagnosis("ABK", claim.diagnoses[0], poa[0]))]
     if claim.admitting_diagnosis:
         out.append(segment("HI", ["ABJ", claim.admitting_diagnosis.replace(".", "").upper()]))
     if claim.drg:
         out.append(segment("HI", ["DR", claim.drg]))
-    for start in range(0, len(others), 12):
-        out.append(segment("HI", *[["ABF", code] for code in others[start : start + 12]]))
+    out += _his(
+        claim,
+        "other diagnoses",
+        [_diagnosis("ABF", code, poa[1 + i]) for i, code in enumerate(others)],
+    )
+    # The UB-04 codes, in the guide's order of 2300 HI segments.
+    if claim.principal_procedure is not None:
+        out.append(segment("HI", _procedure(claim, "BBR", claim.principal_procedure)))
+    procedures = [_procedure(claim, "BBQ", p) for p in claim.other_procedures or ()]
+    out += _his(claim, "other procedures", procedures)
+    spans = [
+        ["BI", span.code, "RD8", f"{d8(span.start)}-{d8(span.end)}"]
+        for span in claim.occurrence_spans or ()
+    ]
+    out += _his(claim, "occurrence spans", spans)
+    occurrences = [["BH", o.code, "D8", d8(o.date)] for o in claim.occurrence_codes or ()]
+    out += _his(claim, "occurrence codes", occurrences)
+    values = [["BE", v.code, "", "", money(v.amount)] for v in claim.value_codes or ()]
+    out += _his(claim, "value codes", values)
+    out += _his(claim, "condition codes", [["BG", code] for code in claim.condition_codes or ()])
     return out
+
+
+def _hhmm(value: time) -> str:
+    return f"{value.hour:02d}{value.minute:02d}"
 
 
 def _institutional_claim_segments(claim: Claim) -> list[Segment]:
     if claim.statement_from is None:
         raise ClaimWriteError(claim, "statement from date is required (DTP*434)")
     statement_to = claim.statement_to or claim.statement_from
-    out = [
-        clm_segment(claim, facility_type_code(claim), "A", None),
-        segment("DTP", "434", "RD8", f"{d8(claim.statement_from)}-{d8(statement_to)}"),
-    ]
+    out = [clm_segment(claim, facility_type_code(claim), "A", None)]
+    if claim.discharge_hour is not None:
+        out.append(segment("DTP", "096", "TM", _hhmm(claim.discharge_hour)))
+    out.append(segment("DTP", "434", "RD8", f"{d8(claim.statement_from)}-{d8(statement_to)}"))
     if claim.admission_date is not None:
-        out.append(segment("DTP", "435", "D8", d8(claim.admission_date)))
+        if claim.admission_hour is not None:  # DT: the date and the hour (FL 12 and 13)
+            admitted = d8(claim.admission_date) + _hhmm(claim.admission_hour)
+            out.append(segment("DTP", "435", "DT", admitted))
+        else:
+            out.append(segment("DTP", "435", "D8", d8(claim.admission_date)))
+    elif claim.admission_hour is not None:
+        raise ClaimWriteError(claim, "an admission hour needs its admission date (DTP*435)")
     # CL1 is required on every institutional claim; its CL103 (patient status) always.
     if not claim.discharge_status:
         raise ClaimWriteError(claim, "patient status (discharge_status, CL103) is required")
@@ -95,6 +149,10 @@ def _institutional_claim_segments(claim: Claim) -> list[Segment]:
         out.append(provider_name("71", claim.attending_provider, claim))
         if claim.attending_provider.taxonomy:
             out.append(segment("PRV", "AT", "PXC", claim.attending_provider.taxonomy))
+    if claim.operating_provider is not None:  # 2310B
+        out.append(provider_name("72", claim.operating_provider, claim))
+    if claim.other_operating_provider is not None:  # 2310C
+        out.append(provider_name("ZZ", claim.other_operating_provider, claim))
     if claim.rendering_provider is not None:
         out.append(provider_name("82", claim.rendering_provider, claim))
     out += service_facility_segments(claim)

@@ -12,11 +12,18 @@ from services.followup.config import FollowupSettings
 from shared.config import BaseServiceSettings
 from tests.integration.api.support import SECRET, Pipeline
 
+# The organizations these tests send claims for (intake serves only those configured).
+SERVED_ORGANIZATIONS = "st-elsewhere,acme,acme:north,bounds-org,schemathesis-org,phi-scan-org"
+
 
 @pytest.fixture
 def pipeline(
-    postgres_url: str, kafka_bootstrap_servers: str, new_topic: Callable[..., str]
+    postgres_url: str,
+    kafka_bootstrap_servers: str,
+    new_topic: Callable[..., str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[Pipeline]:
+    monkeypatch.setenv("INTAKE_ORGANIZATIONS", SERVED_ORGANIZATIONS)
     settings = BaseServiceSettings(
         database_url=postgres_url,
         kafka_bootstrap_servers=kafka_bootstrap_servers,

@@ -24,6 +24,7 @@ import sqlalchemy as sa
 import uvicorn
 
 from shared.events.claim_snapshot import snapshot_v1
+from shared.events.claim_snapshot_v2 import snapshot_v2
 from shared.events.claims import ClaimCreated
 from shared.events.patient_account import patient_account_id
 from shared.events.registry import to_envelope
@@ -148,9 +149,9 @@ def _poison_events() -> list[ClaimCreated]:
             }
         )
     )
-    bad_payload = snapshot_v1(clean).model_copy(
+    bad_payload = snapshot_v2(clean).model_copy(
         update={
-            "subscriber": snapshot_v1(clean).subscriber.model_copy(
+            "subscriber": snapshot_v2(clean).subscriber.model_copy(
                 update={"birth_date": patient["last_name"]}  # not a date: refused on decode
             )
         }
@@ -168,12 +169,13 @@ def _poison_events() -> list[ClaimCreated]:
             organization_id=ORG,
             claim=snapshot_v1(clean),
         ),
+        # Built valid, then given the bad payload (model_copy does not validate it).
         ClaimCreated(
             claim_id="clm_poison_payload",
             account_id=patient_account_id(ORG, "ACCT-1"),
             organization_id=ORG,
-            claim=bad_payload,
-        ),
+            claim=snapshot_v2(clean),
+        ).model_copy(update={"claim": bad_payload}),
     ]
 
 
@@ -245,7 +247,9 @@ def test_a_full_load_leaves_no_patient_data_in_logs_headers_errors_or_reporting(
             )
         )
 
-    assert pipeline.relay() == len(PATIENTS) + 3
+    # Each held claim's claim.created is followed by its claim.scrub_failed.
+    held = sum(1 for c in created if c["status"] == "held")
+    assert pipeline.relay() == len(PATIENTS) + held + 3
     stats = pipeline.project()
     assert stats["followup.claims"].dead_lettered == 3, stats
     assert stats["followup.account_balances"].dead_lettered == 2, stats

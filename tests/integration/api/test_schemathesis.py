@@ -33,7 +33,10 @@ schemathesis.serializer.alias(["application/edi-x12", "text/csv"], "text/plain")
 @pytest.fixture(scope="module")
 def app_on_postgres(postgres_url: str) -> Iterator[EmbeddedApp]:
     settings = BaseServiceSettings(
-        database_url=postgres_url, kafka_bootstrap_servers="", auth_jwt_secret=SECRET
+        database_url=postgres_url,
+        kafka_bootstrap_servers="",
+        auth_jwt_secret=SECRET,
+        organization_id="schemathesis-org",  # the organization intake serves
     )
     embedded = build_embedded_app(settings, run_subscriptions=False)
     yield embedded

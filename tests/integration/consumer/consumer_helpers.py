@@ -15,7 +15,7 @@ from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from sqlalchemy.engine import Engine
 
 from services.followup.tables import accounts
-from services.intake.domain import create_claim
+from services.intake.domain import created_event
 from shared.claim_model import ServiceLine
 from shared.events.envelope import EventEnvelope
 from shared.events.registry import to_envelope
@@ -31,7 +31,7 @@ def claim_created(n: int, account: str, charge: str) -> EventEnvelope:
         patient_control_number=account,
         lines=(ServiceLine(line_number=1, procedure_code="99213", charge=Decimal(charge)),),
     )
-    event = create_claim(claim, claim_id=f"clm_{n:05d}", organization_id=ORG)
+    event = created_event(claim, claim_id=f"clm_{n:05d}", organization_id=ORG)
     return to_envelope(
         event,
         stream_version=1,

@@ -20,7 +20,7 @@ from services.intake.hl7.mllp import MllpServer, address_of, serve_in_thread
 from services.intake.hl7.service import HL7_CLAIM_SOURCE, Hl7Channel
 from shared.config import BaseServiceSettings
 from shared.events.claim_snapshot import Address, Provider, claim_from_snapshot
-from shared.events.claims import ClaimCreated, ClaimSource
+from shared.events.claims import ClaimChannel, ClaimCreated
 from shared.events.registry import decode
 
 pytestmark = pytest.mark.integration
@@ -48,7 +48,7 @@ def embedded(postgres_url: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
     app.engine.dispose()
 
 
-def _created(embedded: EmbeddedApp, source: ClaimSource) -> list[ClaimCreated]:
+def _created(embedded: EmbeddedApp, source: ClaimChannel) -> list[ClaimCreated]:
     events = [decode(e) for e in embedded.store.read_all(limit=10_000) if e.type == "claim.created"]
     return [e for e in events if isinstance(e, ClaimCreated) and e.source is source]
 
@@ -67,7 +67,7 @@ def test_the_r4_examples_become_claims_on_postgres_and_a_retry_creates_nothing(
         assert again.headers["Location"] == first.headers["Location"]
         assert again.headers["Idempotent-Replayed"] == "true"
         locations.append(first.headers["Location"])
-    created = _created(embedded, ClaimSource.FHIR)
+    created = _created(embedded, ClaimChannel.FHIR)
     kinds = sorted(claim_from_snapshot(c.claim).kind.value for c in created)
     assert kinds == ["institutional", "professional"]
     embedded.project()

@@ -21,7 +21,7 @@ from services.remit.config import RemitSettings
 from services.remit.handlers import RemitDeps, post_remittance_file
 from services.remit.projections import CLAIM_INDEX_PROJECTION
 from shared.db import create_db_engine
-from shared.events.claim_snapshot import snapshot_v1
+from shared.events.claim_snapshot_v2 import snapshot_v2
 from shared.events.claims import ClaimCreated, ClaimSubmitted
 from shared.events.envelope import EventEnvelope
 from shared.events.patient_account import patient_account_id
@@ -55,7 +55,7 @@ def _claims_in_store(deps: RemitDeps, organization: str) -> list[EventEnvelope]:
                 claim_id=claim_id,
                 account_id=patient_account_id(organization, claim.patient_control_number),
                 organization_id=organization,
-                claim=snapshot_v1(claim),
+                claim=snapshot_v2(claim),
             )
             submitted = ClaimSubmitted(
                 claim_id=claim_id,

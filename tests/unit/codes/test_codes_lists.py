@@ -67,6 +67,20 @@ def test_claim_status_categories(code_sets: CodeSets) -> None:
     assert "R2" not in categories
 
 
+def test_claim_status_codes_are_pyx12s_copy_of_code_list_508(code_sets: CodeSets) -> None:
+    import xml.etree.ElementTree as ET
+    from pathlib import Path
+
+    import pyx12  # type: ignore[import-untyped]  # development dependency, no stubs
+
+    root = ET.parse(Path(pyx12.__file__).parent / "map" / "codes.xml").getroot()
+    (codeset,) = [c for c in root if c.findtext("id") == "claim_status"]
+    source = [c.text for c in codeset.iter("code")]
+    assert list(code_sets.claim_status_codes) == source
+    assert len(source) == 759 and {"0", "19", "20", "21", "771"} <= set(source)
+    assert "pyx12 4.0.0" in code_sets.sources["claim_status_codes"].source
+
+
 def test_frequency_codes_one_to_eight(code_sets: CodeSets) -> None:
     assert sorted(code_sets.frequency_codes) == [str(i) for i in range(1, 9)]
     assert "Replacement" in code_sets.frequency_codes["7"]
@@ -85,6 +99,7 @@ def test_every_set_records_its_source_and_as_of_date(code_sets: CodeSets) -> Non
         "carc",
         "rarc",
         "claim_status_categories",
+        "claim_status_codes",
         "frequency_codes",
         "ncci",
     }

@@ -22,6 +22,7 @@ from shared.events import (
     to_envelopes,
 )
 from shared.events.claim_snapshot import claim_from_snapshot, snapshot_v1
+from shared.events.claim_snapshot_v2 import claim_from_snapshot_v2, snapshot_v2
 from shared.events.claims import ClaimCreated, ClaimCreatedV1, ClaimWrittenOff
 from shared.events.examples import ORG, example_events
 from shared.events.patient_account import PaymentReceived, patient_account_id
@@ -150,16 +151,17 @@ def test_events_are_frozen() -> None:
         event.amount = Decimal("2.00")  # type: ignore[misc]
 
 
-def test_a_stored_v1_claim_created_decodes_as_v2_with_the_account_id_derived() -> None:
+def test_a_stored_v1_claim_created_decodes_as_the_latest_with_the_account_id_derived() -> None:
     claim = professional_claim()
     v1 = ClaimCreatedV1(claim_id="c-9", organization_id="org-a", claim=snapshot_v1(claim))
     stored = EventEnvelope.model_validate_json(envelope_of(v1).model_dump_json())
     assert stored.version == 1 and "account_id" not in stored.data
     decoded = decode(stored)
-    assert isinstance(decoded, ClaimCreated)
+    assert isinstance(decoded, ClaimCreated) and decoded.event_version == 3
     assert decoded.account_id == f"org-a:{claim.patient_control_number}"
-    assert decoded.claim == snapshot_v1(claim)
-    assert claim_from_snapshot(decoded.claim) == claim
+    assert decoded.claim == snapshot_v2(claim)
+    assert claim_from_snapshot_v2(decoded.claim) == claim
+    assert claim_from_snapshot(snapshot_v1(claim)) == claim  # v1's own reader is unchanged
 
 
 def test_unknown_type_and_version_raise_the_contract_errors() -> None:

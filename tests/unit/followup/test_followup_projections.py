@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from itertools import count
 from pathlib import Path
@@ -24,8 +24,10 @@ from services.followup.projections import (
 from services.followup.rebuild import rebuild_embedded
 from services.followup.tables import accounts, claim_lines, claims
 from services.intake import bootstrap as intake_bootstrap
-from services.intake.commands import SubmitClaim
-from services.intake.handlers import IntakeDeps, submit_claim
+from services.intake.bootstrap import IntakeDeps
+from services.intake.commands import CreateClaim
+from services.intake.config import IntakeSettings
+from services.intake.handlers import create_claim
 from shared.claim_model import Claim, ServiceLine
 from shared.db import create_db_engine
 from shared.events.claim_snapshot import snapshot_v1
@@ -50,6 +52,7 @@ def intake(engine: Engine) -> IntakeDeps:
     ticks = count()
     ids = count(1)
     deps = intake_bootstrap.bootstrap(
+        IntakeSettings(organization_id=ORG),
         engine=engine,
         clock=lambda: T0 + timedelta(minutes=next(ticks)),
         claim_ids=lambda: f"clm_{next(ids):04d}",
@@ -59,8 +62,8 @@ def intake(engine: Engine) -> IntakeDeps:
 
 
 def submit(intake: IntakeDeps, claim: Claim) -> str:
-    command = SubmitClaim(claim=claim, organization_id=ORG, submitted_by="biller-7")
-    return submit_claim(command, intake).claim_id
+    command = CreateClaim(claim=claim, organization_id=ORG, submitted_by="biller-7")
+    return create_claim(intake.unit_of_work(), command, intake.policy).claim_id
 
 
 def snapshot(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
@@ -72,7 +75,14 @@ def snapshot(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
 
 
 def _morning(intake: IntakeDeps) -> list[str]:
-    one_line = (ServiceLine(line_number=1, procedure_code="99212", charge=Decimal("95.10")),)
+    one_line = (
+        ServiceLine(
+            line_number=1,
+            procedure_code="99212",
+            charge=Decimal("95.10"),
+            service_date=date(2026, 3, 10),
+        ),
+    )
     return [
         submit(intake, professional_claim(patient_control_number="PCN-1")),  # 145.00
         submit(

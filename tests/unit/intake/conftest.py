@@ -30,8 +30,15 @@ def settings(tmp_path: Path) -> BaseServiceSettings:
     )
 
 
+OTHER_ORGANIZATION = "county-general"
+
+
 @pytest.fixture
-def embedded(settings: BaseServiceSettings) -> Iterator[EmbeddedApp]:
+def embedded(
+    settings: BaseServiceSettings, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[EmbeddedApp]:
+    # Two organizations served: the deployment's own, and a second for the tenancy tests.
+    monkeypatch.setenv("INTAKE_ORGANIZATIONS", OTHER_ORGANIZATION)
     app = build_embedded_app(settings, run_subscriptions=False)
     yield app
     app.engine.dispose()
@@ -69,21 +76,56 @@ def auth() -> TokenFactory:
 
 
 def make_claim_body(**overrides: Any) -> dict[str, Any]:
-    """A minimal professional claim as a hospital would POST it (fictional patient)."""
+    """A clean professional claim as a hospital would POST it (fictional patient).
+
+    Served ten days ago, so the scrubber's date edits (future date, timely filing) pass
+    whatever day the suite runs.
+    """
+    served = (datetime.now(UTC).date() - timedelta(days=10)).isoformat()
     body: dict[str, Any] = {
         "patient_control_number": "ACCT-1001",
         "total_charge": "250.00",
+        "place_of_service": "11",
+        "billing_provider": {
+            "npi": "1234567893",
+            "organization_name": "Riverbend Family Medicine",
+            "taxonomy": "207Q00000X",
+            "tax_id": "591234567",
+            "address": {
+                "line1": "1200 Harbor View Drive",
+                "city": "Tampa",
+                "state": "FL",
+                "postal_code": "336021234",
+            },
+        },
         "payer": {"payer_id": "60054", "name": "Fictional Mutual Health"},
         "subscriber": {
             "last_name": "Testperson",
             "first_name": "Ada",
             "member_id": "ZZX000000001",
             "birth_date": "1980-02-03",
+            "sex": "F",
+            "address": {
+                "line1": "48 Cypress Hollow Lane",
+                "city": "Brandon",
+                "state": "FL",
+                "postal_code": "33511",
+            },
         },
         "diagnoses": ["E11.9"],
         "lines": [
-            {"line_number": 1, "procedure_code": "99214", "charge": "180.00"},
-            {"line_number": 2, "procedure_code": "36415", "charge": "70.00"},
+            {
+                "line_number": 1,
+                "procedure_code": "99214",
+                "charge": "180.00",
+                "service_date": served,
+            },
+            {
+                "line_number": 2,
+                "procedure_code": "36415",
+                "charge": "70.00",
+                "service_date": served,
+            },
         ],
     }
     body.update(overrides)

@@ -34,7 +34,10 @@ def test_a_posted_claim_is_created_and_shows_in_claims_and_balances(
     assert response.headers["Location"] == body["links"]["self"]
 
     [event] = embedded.store.read_all()
-    assert (event.type, event.version, event.stream_id) == ("claim.created", 2, body["claim_id"])
+    # A clean claim: its claim.created is followed by nothing else from intake.
+    assert (event.type, event.version, event.stream_id) == ("claim.created", 3, body["claim_id"])
+    assert event.submitted_by == "biller-7"  # the token's subject, in the envelope
+    assert body["status"] == "created" and body["findings"] == []
     assert event.organization_id == "st-elsewhere"
     assert event.data["claim"]["claim_id"] == body["claim_id"]
 

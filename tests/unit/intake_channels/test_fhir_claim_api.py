@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from revcycle.embedded import EmbeddedApp
 from shared.auth import audit_log
 from shared.events.claim_snapshot import claim_from_snapshot
-from shared.events.claims import ClaimCreated, ClaimSource
+from shared.events.claims import ClaimChannel, ClaimCreated
 from shared.events.registry import decode
 
 FHIR = {"Content-Type": "application/fhir+json"}
@@ -40,7 +40,7 @@ def test_a_professional_r4_claim_is_created_and_read_back_as_received(
     assert response.headers["content-type"].startswith("application/fhir+json")
     [created] = _created(embedded)
     assert response.headers["Location"] == f"/fhir/Claim/{created.claim_id}"
-    assert created.source is ClaimSource.FHIR
+    assert created.source is ClaimChannel.FHIR
     claim = claim_from_snapshot(created.claim)
     assert claim.patient_control_number == "PCN-100150"
     assert claim.total_charge == Decimal("167.35")

@@ -18,12 +18,15 @@ from shared.claim_model import (
     Address,
     Claim,
     Frequency,
+    IcdProcedure,
+    OccurrenceSpan,
     OtherPayer,
     Person,
     Provider,
     Relationship,
     ServiceLine,
     Sex,
+    ValueCode,
 )
 from shared.scrubber import (
     REGISTRY,
@@ -426,6 +429,34 @@ CASES: list[Case] = [
     Case("IN009", lambda: inst(discharge_status=None), "discharge_status"),
     Case("IN010", lambda: inst(admitting_diagnosis="R999"), "admitting_diagnosis"),
     Case("IN011", lambda: inst(admission_date=date(2026, 2, 17)), "admission_date"),
+    Case("IN012", lambda: inst(present_on_admission=None), "present_on_admission"),
+    Case("IN012", lambda: inst(present_on_admission=(None, "Y", "Y")), "present_on_admission"),
+    Case("IN013", lambda: inst(present_on_admission=("Y", "1", "N")), "present_on_admission[1]"),
+    Case(
+        "IN014",
+        lambda: inst(principal_procedure=IcdProcedure(code="0BH17IZ", date=date(2026, 2, 16))),
+        "principal_procedure.code",
+    ),
+    Case(
+        "IN014",
+        lambda: inst(other_procedures=(IcdProcedure(code="3E0G76Z"),)),
+        "other_procedures[0].date",
+    ),
+    Case(
+        "IN015",
+        lambda: inst(value_codes=(ValueCode(code="8", amount=Decimal("3")),)),
+        "value_codes[0].code",
+    ),
+    Case("IN015", lambda: inst(condition_codes=("c1",)), "condition_codes[0]"),
+    Case(
+        "IN015",
+        lambda: inst(
+            occurrence_spans=(
+                OccurrenceSpan(code="74", start=date(2026, 2, 18), end=date(2026, 2, 17)),
+            )
+        ),
+        "occurrence_spans[0].end",
+    ),
     # payer rules: the shipped file's rules, and a warn rule of our own
     Case("PR001", lambda: lines(line(procedure_code="99442")), "lines[0]"),
     Case(

@@ -136,6 +136,7 @@ CASES = [
     ("837P", "*11:B:1*", "*00:B:1*", "unknown_place_of_service", "CLM", 5),
     ("835", "CAS*CO*45*20.00~", "CAS*CO*Q9Z*20.00~", "unknown_carc", "CAS", 2),
     ("277CA", "STC*A1:19*2026", "STC*9Z:19*2026", "unknown_status_category", "STC", 1),
+    ("277CA", "STC*A1:19*2026", "STC*A1:X9*2026", "unknown_status_code", "STC", 1),
     ("837P", "XX*1234567893~", "XX*1234567890~", "invalid_npi", "NM1", 9),
     ("837P", "PRV*BI*PXC*207Q00000X~", "PRV*BI*PXC*207Q0000~", "invalid_taxonomy", "PRV", 3),
 ]  # fmt: skip
@@ -149,8 +150,15 @@ CASES = [
 def test_a_file_breaking_one_rule_gets_that_rules_errors_only(
     base: str, old: str, new: str, rule: str, segment: str, element: int | None
 ) -> None:
-    text = BASES[base]()
-    assert old in text, f"{old!r} is not in the {base} base file"
+    assert_breaks_one_rule(BASES[base](), old, new, rule, segment, element)
+
+
+def assert_breaks_one_rule(
+    text: str, old: str, new: str, rule: str, segment: str, element: int | None
+) -> list[Issue]:
+    """`text` with `old` replaced by `new` gets exactly that rule's error, naming the
+    segment (by its position) and element."""
+    assert old in text, f"{old!r} is not in the base file"
     broken = _recount(text.replace(old, new, 1))
     errors: list[Issue] = validate(broken).errors
     assert {(e.code, e.segment_id, e.element) for e in errors} == {(rule, segment, element)}, [
@@ -160,6 +168,7 @@ def test_a_file_breaking_one_rule_gets_that_rules_errors_only(
     for error in errors:
         assert error.position is not None
         assert segments[error.position - 1].split("*")[0] == segment
+    return errors
 
 
 def test_the_second_pwk_definition_of_loop_2400_is_judged_by_its_own_codes() -> None:
@@ -180,6 +189,24 @@ def test_a_well_formed_code_missing_from_a_shipped_subset_list_is_a_warning() ->
     (warning,) = [w for w in report.warnings if w.code == "unknown_carc"]
     assert (warning.segment_id, warning.element) == ("CAS", 2)
     assert "subset" in warning.message
+
+
+def test_a_numeric_status_code_missing_from_the_dated_list_is_a_warning() -> None:
+    # STC01-2 (code source 508): 19 is in the list, 999 is not (X12 may add it later).
+    assert "STC*A1:19*2026" in _277ca()
+    report = validate(_277ca().replace("STC*A1:19*2026", "STC*A1:999*2026", 1))
+    assert report.ok, [str(e) for e in report.errors]
+    (warning,) = [w for w in report.warnings if w.code == "unknown_status_code"]
+    assert (warning.segment_id, warning.element, warning.component) == ("STC", 1, 2)
+    assert "dated copy" in warning.message
+
+
+def test_category_codes_rq_and_x0_are_shaped_like_categories() -> None:
+    # X12 lists RQ and X0 (pyx12 4.0.0's code list 507): missing from our subset, a warning.
+    for category in ("RQ", "X0"):
+        report = validate(_277ca().replace("STC*A1:19*2026", f"STC*{category}:19*2026", 1))
+        assert report.ok, [str(e) for e in report.errors]
+        assert [w.code for w in report.warnings] == ["unknown_status_category"]
 
 
 def test_the_rule_table_in_the_docs_is_the_rule_table_in_the_code() -> None:

@@ -130,10 +130,10 @@ def test_837i_carries_bill_type_dates_drg_and_revenue_codes() -> None:
     assert "DTP*434*RD8*20260216-20260219" in text
     assert "CL1*1*7*01" in text
     assert _segments(text, "HI") == [
-        "HI*ABK:J189",
+        "HI*ABK:J189:::::::Y",  # HI01-9: present on admission (an inpatient stay)
         "HI*ABJ:R0602",
         "HI*DR:194",
-        "HI*ABF:E119*ABF:I10",
+        "HI*ABF:E119:::::::Y*ABF:I10:::::::Y",
     ]
     assert "SV2*0120**5400.00*DA*3" in text
 
