@@ -20,8 +20,8 @@ from typing import Any
 from revcycle.embedded import Embedded, open_embedded
 from services.followup.claim_view import ClaimView
 from services.followup.queries import get_claim_view
-from services.intake.commands import SubmitClaim
-from services.intake.handlers import submit_claim
+from services.intake.commands import CreateClaim
+from services.intake.handlers import create_claim
 from services.remit.audit import LedgerAudit, audit_ledger
 from services.remit.handlers import PostingReport, post_remittance_file
 from shared.claim_model import Claim
@@ -90,9 +90,11 @@ class RemitWorld:
 
     def create(self, claim: Claim) -> str:
         """A claim through intake (created, scrubbed, made ready), projections settled."""
-        result = submit_claim(
-            SubmitClaim(claim=claim, organization_id=self.organization_id, submitted_by="tests"),
-            self.embedded.intake,
+        intake = self.embedded.intake
+        result = create_claim(
+            intake.unit_of_work(),
+            CreateClaim(claim=claim, organization_id=self.organization_id, submitted_by="tests"),
+            intake.policy,
         )
         self.settle()
         return result.claim_id
