@@ -78,21 +78,27 @@ class ClaimAdjudicatedV1(Event):
 
 
 class ClaimPaidV1(ClaimAdjudicatedV1):
-    """Superseded by v2 (lines, trace number, ledger). The payer paid the claim."""
+    """The payer paid the claim in full of what it allows (no further payer money expected)."""
+
+    # Superseded by v2 (lines, trace number, ledger); the docstring above is published.
 
     event_type: ClassVar[str] = "claim.paid"
     event_version: ClassVar[int] = 1
 
 
 class ClaimPartiallyPaidV1(ClaimAdjudicatedV1):
-    """Superseded by v2. The payer paid part of the claim and denied or reduced some lines."""
+    """The payer paid part of the claim and denied or reduced some lines."""
+
+    # Superseded by v2 (lines, denials with queues); the docstring above is published.
 
     event_type: ClassVar[str] = "claim.partially_paid"
     event_version: ClassVar[int] = 1
 
 
 class ClaimDeniedV1(ClaimAdjudicatedV1):
-    """Superseded by v2 (which adds the follow-up queue). The payer paid nothing."""
+    """The payer paid nothing and gave reasons (CARC/RARC)."""
+
+    # Superseded by v2 (which adds the follow-up queue); the docstring above is published.
 
     event_type: ClassVar[str] = "claim.denied"
     event_version: ClassVar[int] = 1
@@ -101,7 +107,9 @@ class ClaimDeniedV1(ClaimAdjudicatedV1):
 
 
 class ClaimReversedV1(Event):
-    """Superseded by v2 (which names the posting it undoes). A payment taken back."""
+    """The payer took back an earlier payment (CLP02 = 22); amounts are the ones reversed."""
+
+    # Superseded by v2 (which names the posting it undoes); the docstring above is published.
 
     event_type: ClassVar[str] = "claim.reversed"
     event_version: ClassVar[int] = 1
@@ -117,7 +125,9 @@ class ClaimReversedV1(Event):
 
 
 class ClaimUnderpaidV1(Event):
-    """Superseded by v2 (allowed amounts and lines). Payment below the fee schedule."""
+    """The payment is below the contracted fee schedule's expected amount."""
+
+    # Superseded by v2 (allowed amounts and lines); the docstring above is published.
 
     event_type: ClassVar[str] = "claim.underpaid"
     event_version: ClassVar[int] = 1
@@ -131,7 +141,9 @@ class ClaimUnderpaidV1(Event):
 
 
 class ProviderAdjustment(Part):
-    """A PLB adjustment (version 1 shape): not tied to one claim."""
+    """A PLB adjustment: not tied to one claim (interest, forward balance, recoupment)."""
+
+    # The version 1 shape (remittance.received v1); v2 uses ProviderLevelAdjustment.
 
     reason_code: str = Field(description="PLB03-1, e.g. 'WO', 'L6', 'FB'")
     reference: str | None = None
@@ -139,7 +151,9 @@ class ProviderAdjustment(Part):
 
 
 class RemittanceReceivedV1(Event):
-    """Superseded by v2 (totals, payee, source file). An 835 arrived and was read."""
+    """An 835 arrived and was read: the payment (BPR/TRN) and how many claims it pays."""
+
+    # Superseded by v2 (totals, payee, source file); the docstring above is published.
 
     event_type: ClassVar[str] = "remittance.received"
     event_version: ClassVar[int] = 1
