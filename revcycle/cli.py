@@ -29,6 +29,8 @@ _GROUPS: dict[str, tuple[tuple[str, ...], str]] = {
     "sim": (("revcycle.commands.sim",), "Payer and clearinghouse simulator: answer X12 files."),
     "claims": (("revcycle.commands.claims",), "Claims: submit, show, worker, timely filing, 276s."),
     "exchange": (("revcycle.commands.exchange",), "Clearinghouse exchange: take answer files."),
+    "audit": (("revcycle.commands.audit",), "Audit the books: replay events, check the money."),
+    "remit": (("revcycle.commands.remit",), "Remittances: fee schedules, clearinghouse 835s."),
     "intake": (("revcycle.commands.intake",), "Intake: release HL7 visits held for billing."),
 }
 # Top-level commands (revcycle demo, revcycle scrub...): name -> (module, help).

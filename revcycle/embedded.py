@@ -39,6 +39,9 @@ from services.intake import bootstrap as intake_bootstrap
 from services.intake import channels as intake_channels
 from services.intake.bootstrap import IntakeDeps
 from services.intake.config import IntakeSettings
+from services.remit import bootstrap as remit_bootstrap
+from services.remit.config import RemitSettings
+from services.remit.handlers import RemitDeps
 from shared.auth import TokenVerifier
 from shared.config import BaseServiceSettings, get_settings
 from shared.db import create_db_engine
@@ -68,6 +71,7 @@ class Embedded:
     followup: FollowupDeps
     clock: Clock
     claims: ClaimsDeps
+    remit: RemitDeps
 
     @property
     def settles(self) -> bool:
@@ -90,6 +94,7 @@ def _subscriptions(
     """Every service's subscriptions; processes before the projections that read their events."""
     return [
         *claims_bootstrap.subscriptions(store, clock),
+        *remit_bootstrap.subscriptions(),
         *intake_channels.subscriptions(store, clock, settings),
         *followup_bootstrap.subscriptions(store=store),
     ]
@@ -123,6 +128,9 @@ def open_embedded(
         store=store,
         clock=clock,
     )
+    remit_deps = remit_bootstrap.bootstrap(
+        RemitSettings(**raw), engine=engine, store=store, clock=clock
+    )
     runner = EmbeddedRunner(store, engine, _subscriptions(store, clock, settings), decode_payload)
     return Embedded(
         settings=settings,
@@ -133,6 +141,7 @@ def open_embedded(
         followup=followup_deps,
         clock=clock,
         claims=claims_deps,
+        remit=remit_deps,
     )
 
 
@@ -205,6 +214,7 @@ def build_embedded_app(
     intake_channels.install_eligibility(api, embedded.intake, settings)
     followup_bootstrap.install(api, embedded.followup)
     claims_bootstrap.install(api, embedded.claims)
+    remit_bootstrap.install(api, embedded.remit)
 
     if run_subscriptions and embedded.settles:
 

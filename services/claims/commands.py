@@ -8,7 +8,7 @@ from typing import ClassVar
 
 from shared.events.claim_snapshot_v2 import ClaimSnapshotV2
 from shared.events.claims import AcknowledgmentKind, AckProblem, StatusAnswer, StatusCode
-from shared.events.remittance import ClaimAdjudicated
+from shared.events.remittance import ClaimPosting
 from shared.money import Money
 
 
@@ -142,7 +142,7 @@ class BillNextPayer:
     by `services.claims.secondary`), None when the adjudication shows a crossover.
     """
 
-    adjudication: ClaimAdjudicated
+    adjudication: ClaimPosting
     secondary_claim_id: str
     secondary_claim: ClaimSnapshotV2 | None
     name: ClassVar[str] = "bill_next_payer"

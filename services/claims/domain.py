@@ -68,10 +68,10 @@ from shared.events.claims import (
     StatusAnswer,
 )
 from shared.events.remittance import (
-    ClaimAdjudicated,
     ClaimDenied,
     ClaimPaid,
     ClaimPartiallyPaid,
+    ClaimPosting,
     ClaimReversed,
     ClaimUnderpaid,
 )
@@ -560,7 +560,7 @@ CROSSOVER_REMARKS = frozenset({"MA18", "N89"})
 """RARCs saying the payer forwarded the claim to the next payer itself."""
 
 
-def crossover_reason(adjudication: ClaimAdjudicated) -> str | None:
+def crossover_reason(adjudication: ClaimPosting) -> str | None:
     """Why the adjudication shows the payer forwarded the claim (None when it did not)."""
     remarks = sorted(CROSSOVER_REMARKS & set(adjudication.remark_codes))
     if remarks:

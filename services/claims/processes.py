@@ -36,7 +36,7 @@ from shared.events.claims import (
 )
 from shared.events.envelope import EventEnvelope
 from shared.events.registry import decode
-from shared.events.remittance import ClaimAdjudicated, ClaimDenied, ClaimPaid, ClaimPartiallyPaid
+from shared.events.remittance import ClaimDenied, ClaimPaid, ClaimPartiallyPaid, ClaimPosting
 from shared.kernel import CommandResult, DomainError, UnitOfWork
 from shared.money import ZERO
 
@@ -82,7 +82,7 @@ def bill_next_payer(uow: UnitOfWork, envelope: EventEnvelope) -> CommandResult[C
     if envelope.type not in ADJUDICATION_TRIGGERS:
         return None
     adjudication = decode(envelope)
-    assert isinstance(adjudication, ClaimAdjudicated)
+    assert isinstance(adjudication, ClaimPosting)
     state = uow.load(CLAIM, envelope.stream_id).state
     if state.status is not ClaimStatus.ADJUDICATED or state.claim is None:
         return None

@@ -26,7 +26,8 @@ from shared.events.claim_snapshot import (
     ServiceLine,
 )
 from shared.events.claim_snapshot_v2 import ClaimSnapshotV2
-from shared.events.remittance import ClaimAdjudicated, ClaimAdjustment
+from shared.events.remittance import Adjustment as PostedAdjustment
+from shared.events.remittance import ClaimPosting
 from shared.ids import CLAIM_ID_MAX
 
 RANKS = "PSTABCDEFGH"
@@ -48,34 +49,35 @@ def secondary_claim_id(primary_claim_id: str, responsibility: str) -> str:
     return f"clm_{digest}-{responsibility.lower()}"
 
 
-def _adjustment(adjustment: ClaimAdjustment) -> Adjustment:
+def _adjustment(adjustment: PostedAdjustment) -> Adjustment:
     return Adjustment(
         group=adjustment.group.value, reason=adjustment.reason_code, amount=adjustment.amount
     )
 
 
 def _line_adjudications(
-    lines: Sequence[ServiceLine], adjudication: ClaimAdjudicated
+    lines: Sequence[ServiceLine], adjudication: ClaimPosting
 ) -> tuple[PriorLineAdjudication, ...] | None:
-    """Each line's prior-payer adjudication, or None when the remittance cannot be split by line."""
-    adjustments = adjudication.adjustments
-    if not adjustments or any(a.line_number is None for a in adjustments):
+    """Each line's prior-payer adjudication (2430), or None when the remittance cannot be split
+    by our lines (no 835 lines, a line of theirs matched none of ours, bundled lines, a line of
+    ours it does not answer): then the prior payer's adjudication goes at claim level (2320)."""
+    paid_lines = adjudication.lines
+    if not paid_lines or any(p.line_number is None or p.bundled_line_numbers for p in paid_lines):
         return None
-    numbers = {line.line_number for line in lines}
-    if any(a.line_number not in numbers for a in adjustments):
+    by_number = {p.line_number: p for p in paid_lines}
+    if len(by_number) != len(paid_lines) or set(by_number) != {x.line_number for x in lines}:
         return None
     out = []
     for line in lines:
-        own = [a for a in adjustments if a.line_number == line.line_number]
-        paid = line.charge - sum((a.amount for a in own), ZERO)
+        paid = by_number[line.line_number]
         out.append(
             PriorLineAdjudication(
                 line_number=line.line_number,
-                procedure_code=line.procedure_code or "",
-                paid_amount=paid,
-                paid_units=line.units,
+                procedure_code=paid.procedure_code or line.procedure_code or "",
+                paid_amount=paid.paid,
+                paid_units=paid.units_paid if paid.units_paid is not None else line.units,
                 adjudication_date=adjudication.paid_on,
-                adjustments=tuple(_adjustment(a) for a in own),
+                adjustments=tuple(_adjustment(a) for a in paid.adjustments),
             )
         )
     if sum((line.paid_amount for line in out), ZERO) != adjudication.paid_amount:
@@ -83,9 +85,17 @@ def _line_adjudications(
     return tuple(out)
 
 
+def _claim_level(adjudication: ClaimPosting, by_line: bool) -> tuple[Adjustment, ...]:
+    """The 2320 CAS: the claim-level adjustments, and every line's when 2430 is not written."""
+    every = list(adjudication.adjustments)
+    if not by_line:
+        every += [a for line in adjudication.lines for a in line.adjustments]
+    return tuple(_adjustment(a) for a in every)
+
+
 def secondary_claim(
     claim: ClaimSnapshotV2,
-    adjudication: ClaimAdjudicated,
+    adjudication: ClaimPosting,
     next_payer: OtherPayer,
     claim_id: str,
 ) -> ClaimSnapshotV2:
@@ -98,11 +108,7 @@ def secondary_claim(
         relationship=claim.relationship,
         paid_amount=adjudication.paid_amount,
         adjudication_date=adjudication.paid_on,
-        claim_adjustments=tuple(
-            _adjustment(a)
-            for a in adjudication.adjustments
-            if lines is None or a.line_number is None
-        ),
+        claim_adjustments=_claim_level(adjudication, by_line=lines is not None),
         line_adjudications=lines or (),
     )
     others = tuple(o for o in claim.other_payers if o is not next_payer)

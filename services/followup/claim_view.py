@@ -47,6 +47,14 @@ from shared.events.claims import (
     StatusAnswer,
 )
 from shared.events.envelope import EventEnvelope
+from shared.events.remittance import (
+    ClaimDenied,
+    ClaimPartiallyPaid,
+    ClaimPosting,
+    ClaimReversed,
+    ClaimUnderpaid,
+    LedgerMove,
+)
 from shared.money import ZERO, Money
 
 
@@ -111,6 +119,34 @@ class RemittanceMoved(_ViewPart):
     trace_number: str | None = None
     payer_id: str | None = None
     paid: Money = ZERO
+    adjustments: Money = ZERO
+    patient_responsibility: Money = ZERO
+    denied: Money = ZERO
+    claim_index: int | None = None
+    status_code: str | None = None
+    payment_date: date | None = None
+
+
+class DenialView(_ViewPart):
+    """Why the payer denied (part of) the claim, and the follow-up queue it went to."""
+
+    category: str
+    queue: str
+    reasons: list[str] = Field(default_factory=list)
+
+
+class NextPayerView(_ViewPart):
+    action: str
+    payer_id: str
+    payer_name: str | None = None
+    balance: Money = ZERO
+
+
+class UnderpaymentView(_ViewPart):
+    remittance_id: str
+    expected: Money
+    actual: Money
+    difference: Money
 
 
 class EligibilityView(_ViewPart):
@@ -163,6 +199,9 @@ class ClaimView(_ViewPart):
     findings: list[Finding] = Field(default_factory=list)
     submissions: list[Submission] = Field(default_factory=list)
     remittances: list[RemittanceMoved] = Field(default_factory=list)
+    denial: DenialView | None = None
+    next_payer: NextPayerView | None = None
+    underpayment: UnderpaymentView | None = None
     eligibility: EligibilityView | None = None
     timeline: list[TimelineEntry] = Field(default_factory=list)
     stream_version: int = 0
@@ -585,6 +624,132 @@ def _crossed_over(view: ClaimView | None, event: ClaimCrossedOver, envelope: Eve
     return _existing(view, envelope), (
         f"crossed over to {event.next_payer_name} ({event.next_payer_id}) by the payer "
         f"({event.reason}): no secondary claim billed"
+    )
+
+
+# --- remit: money and remittances ---------------------------------------------------------------
+# Each posting carries its `ledger` (remit decided each adjustment's effect): paid and
+# contractual adjustments reduce the insurance balance, patient responsibility moves to
+# the patient's balance, a denied amount stays open in the insurance balance (never a
+# write-off). A reversal carries the exact negation of the posting it undoes.
+
+
+def _moved(view: ClaimView, ledger: LedgerMove) -> ClaimMoney:
+    money = view.money
+    return money.model_copy(
+        update={
+            "paid": money.paid + ledger.paid,
+            "adjustments": money.adjustments + ledger.adjustments,
+            "patient_responsibility": money.patient_responsibility + ledger.patient_responsibility,
+            "patient_balance": money.patient_balance + ledger.patient_responsibility,
+            "insurance_balance": money.insurance_balance
+            - ledger.paid
+            - ledger.adjustments
+            - ledger.patient_responsibility,
+        }
+    )
+
+
+def _remittance_entry(
+    event: ClaimPosting | ClaimReversed, envelope: EventEnvelope
+) -> RemittanceMoved:
+    return RemittanceMoved(
+        remittance_id=event.remittance_id,
+        event_type=envelope.type,
+        at=envelope.occurred_at,
+        trace_number=event.trace_number,
+        payer_id=event.payer_id,
+        paid=event.ledger.paid,
+        adjustments=event.ledger.adjustments,
+        patient_responsibility=event.ledger.patient_responsibility,
+        denied=event.ledger.denied,
+        claim_index=event.claim_index,
+        status_code=event.claim_status_code,
+        payment_date=event.paid_on if isinstance(event, ClaimPosting) else event.reversed_on,
+    )
+
+
+def _posted(
+    view: ClaimView | None, event: ClaimPosting, envelope: EventEnvelope
+) -> tuple[ClaimView, str]:
+    current = _existing(view, envelope)
+    update: dict[str, Any] = {
+        "money": _moved(current, event.ledger),
+        "remittances": [*current.remittances, _remittance_entry(event, envelope)],
+        "payer_claim_number": event.payer_claim_number or current.payer_claim_number,
+        "denial": None,
+        "next_payer": (
+            NextPayerView(
+                action=event.next_payer.action.value,
+                payer_id=event.next_payer.payer_id,
+                payer_name=event.next_payer.payer_name,
+                balance=event.next_payer.balance,
+            )
+            if event.next_payer is not None
+            else None
+        ),
+    }
+    if isinstance(event, ClaimDenied | ClaimPartiallyPaid):
+        update["denial"] = DenialView(
+            category=event.denial_category,
+            queue=event.queue,
+            reasons=[
+                f"{d.group.value}-{d.reason_code}"
+                + (f" ({', '.join(d.remark_codes)})" if d.remark_codes else "")
+                for d in event.denials
+            ],
+        )
+    ledger = event.ledger
+    summary = (
+        f"{envelope.type.removeprefix('claim.').replace('_', ' ')} by {event.payer_id}"
+        f" (trace {event.trace_number or '-'}): paid {ledger.paid}, adjustments "
+        f"{ledger.adjustments}, patient {ledger.patient_responsibility}"
+        + (f", denied {ledger.denied} left open" if ledger.denied else "")
+    )
+    return current.model_copy(update=update), summary
+
+
+rule("claim.paid", status="paid")(_posted)
+rule("claim.partially_paid", status="partially_paid")(_posted)
+rule("claim.denied", status="denied")(_posted)
+
+
+@rule("claim.reversed", status="reversed")
+def _reversed(
+    view: ClaimView | None, event: ClaimReversed, envelope: EventEnvelope
+) -> tuple[ClaimView, str]:
+    current = _existing(view, envelope)
+    updated = current.model_copy(
+        update={
+            "money": _moved(current, event.ledger),
+            "remittances": [*current.remittances, _remittance_entry(event, envelope)],
+            "denial": None,
+            "next_payer": None,
+            "underpayment": None,
+        }
+    )
+    undone = event.reverses.remittance_id if event.reverses else "an earlier posting"
+    return updated, f"reversed by {event.payer_id}: {event.ledger.paid} undoing {undone}"
+
+
+@rule("claim.underpaid", status="underpaid")
+def _underpaid(
+    view: ClaimView | None, event: ClaimUnderpaid, envelope: EventEnvelope
+) -> tuple[ClaimView, str]:
+    current = _existing(view, envelope)
+    updated = current.model_copy(
+        update={
+            "underpayment": UnderpaymentView(
+                remittance_id=event.remittance_id,
+                expected=event.expected_amount,
+                actual=event.actual_amount,
+                difference=event.difference,
+            )
+        }
+    )
+    return updated, (
+        f"underpaid: the contract allows {event.expected_amount}, the payer allowed "
+        f"{event.actual_amount} ({event.difference} short)"
     )
 
 

@@ -13,11 +13,14 @@ from sqlalchemy.engine import Connection
 from services.followup.claim_view import (
     ClaimMoney,
     ClaimView,
+    DenialView,
     EligibilityView,
     Finding,
+    NextPayerView,
     RemittanceMoved,
     Submission,
     TimelineEntry,
+    UnderpaymentView,
 )
 from services.followup.queue_queries import (
     HistoryEntry,
@@ -98,6 +101,10 @@ class ClaimPublic(BaseModel):
     primary_claim_id: str | None = None
     secondary_claim_ids: list[str] = []
     filing_deadline: date | None = None
+    # Remit's findings on the latest posting (None when there is none).
+    denial: DenialView | None = None
+    next_payer: NextPayerView | None = None
+    underpayment: UnderpaymentView | None = None
     created_at: datetime
     updated_at: datetime
     balance: ClaimBalancePublic | None = None
@@ -270,6 +277,9 @@ def _story(conn: Connection, organization_id: str, claim_id: str) -> dict[str, A
         "primary_claim_id": view.primary_claim_id,
         "secondary_claim_ids": view.secondary_claim_ids,
         "filing_deadline": view.filing_deadline,
+        "denial": view.denial,
+        "next_payer": view.next_payer,
+        "underpayment": view.underpayment,
         "updated_at": view.updated_at,
     }
 

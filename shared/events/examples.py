@@ -8,6 +8,7 @@ from decimal import Decimal
 from shared.events import appeals as ap
 from shared.events import claim_batches as b
 from shared.events import claims as c
+from shared.events import deposit as d
 from shared.events import followup_claims as fc
 from shared.events import patient_account as pa
 from shared.events import remittance as r
@@ -158,6 +159,46 @@ def example_events() -> list[Event]:
         payer_claim_number="PCN7722337",
         charge_amount=claim.total_charge,
         paid_on=date(2026, 3, 2),
+    )
+    posting = dict(
+        claim_id=claim_id,
+        remittance_id="rmt-0001",
+        claim_index=1,
+        trace_number="883100001",
+        payer_id=claim.payer.payer_id,
+        payer_name=claim.payer.name,
+        paid_on=date(2026, 3, 2),
+        payment_method="ACH",
+        patient_control_number=claim.patient_control_number,
+        payer_claim_number="PCN7722337",
+        charge_amount=claim.total_charge,
+        matched_by="patient_control_number",
+    )
+    contractual = r.Adjustment(
+        group=r.AdjustmentGroup.CONTRACTUAL,
+        reason_code="45",
+        amount=Decimal("25.00"),
+        effect=r.AdjustmentEffect.CONTRACTUAL,
+    )
+    copay = r.Adjustment(
+        group=r.AdjustmentGroup.PATIENT_RESPONSIBILITY,
+        reason_code="3",
+        amount=Decimal("20.00"),
+        effect=r.AdjustmentEffect.PATIENT,
+    )
+    bundled = r.Adjustment(
+        group=r.AdjustmentGroup.CONTRACTUAL,
+        reason_code="97",
+        amount=Decimal("85.00"),
+        effect=r.AdjustmentEffect.DENIED,
+        denial_category="bundling",
+    )
+    authorization = r.Adjustment(
+        group=r.AdjustmentGroup.CONTRACTUAL,
+        reason_code="197",
+        amount=claim.total_charge,
+        effect=r.AdjustmentEffect.DENIED,
+        denial_category="authorization",
     )
     return [
         c.ClaimCreatedV1(claim_id=claim_id, organization_id=ORG, claim=claim),
@@ -366,7 +407,7 @@ def example_events() -> list[Event]:
             reason="below the office's small-balance threshold",
         ),
         c.ClaimClosed(claim_id=claim_id),
-        r.ClaimPaid(
+        r.ClaimPaidV1(
             **adjudicated,
             claim_status_code="1",
             paid_amount=claim.total_charge - Decimal("45.00"),
@@ -382,7 +423,40 @@ def example_events() -> list[Event]:
                 ),
             ),
         ),
-        r.ClaimPartiallyPaid(
+        r.ClaimPaid(
+            **posting,
+            claim_status_code="1",
+            paid_amount=Decimal("100.00"),
+            patient_responsibility=Decimal("20.00"),
+            allowed_amount=Decimal("120.00"),
+            lines=(
+                r.LinePayment(
+                    line_number=1,
+                    matched_by="procedure",
+                    procedure_code="99213",
+                    service_date=date(2026, 3, 10),
+                    units_paid=Decimal("1"),
+                    charge=claim.total_charge,
+                    paid=Decimal("100.00"),
+                    allowed=Decimal("120.00"),
+                    adjustments=(contractual, copay),
+                ),
+            ),
+            ledger=r.LedgerMove(
+                paid=Decimal("100.00"),
+                adjustments=Decimal("25.00"),
+                patient_responsibility=Decimal("20.00"),
+                denied=Decimal("0.00"),
+            ),
+            next_payer=r.NextPayer(
+                action=r.NextPayerAction.BILL,
+                payer_id="60054",
+                payer_name="Gulf Coast Benefit Assurance",
+                responsibility="S",
+                balance=Decimal("20.00"),
+            ),
+        ),
+        r.ClaimPartiallyPaidV1(
             **adjudicated,
             claim_status_code="1",
             paid_amount=Decimal("60.00"),
@@ -395,7 +469,34 @@ def example_events() -> list[Event]:
             ),
             remark_codes=("M15",),
         ),
-        r.ClaimDenied(
+        r.ClaimPartiallyPaid(
+            **posting,
+            claim_status_code="1",
+            paid_amount=Decimal("60.00"),
+            patient_responsibility=Decimal("0.00"),
+            adjustments=(bundled,),
+            remark_codes=("M15",),
+            ledger=r.LedgerMove(
+                paid=Decimal("60.00"),
+                adjustments=Decimal("0.00"),
+                patient_responsibility=Decimal("0.00"),
+                denied=Decimal("85.00"),
+            ),
+            denial_category="bundling",
+            queue="denials.bundling",
+            denials=(
+                r.DenialReason(
+                    line_number=None,
+                    group=r.AdjustmentGroup.CONTRACTUAL,
+                    reason_code="97",
+                    remark_codes=("M15",),
+                    amount=Decimal("85.00"),
+                    category="bundling",
+                    queue="denials.bundling",
+                ),
+            ),
+        ),
+        r.ClaimDeniedV1(
             **adjudicated,
             claim_status_code="4",
             paid_amount=Decimal("0.00"),
@@ -408,21 +509,96 @@ def example_events() -> list[Event]:
             ),
             denial_category="authorization",
         ),
-        r.ClaimReversed(
+        r.ClaimDenied(
+            **posting,
+            claim_status_code="4",
+            paid_amount=Decimal("0.00"),
+            patient_responsibility=Decimal("0.00"),
+            adjustments=(authorization,),
+            ledger=r.LedgerMove(
+                paid=Decimal("0.00"),
+                adjustments=Decimal("0.00"),
+                patient_responsibility=Decimal("0.00"),
+                denied=claim.total_charge,
+            ),
+            denial_category="authorization",
+            queue="denials.authorization",
+            denials=(
+                r.DenialReason(
+                    line_number=None,
+                    group=r.AdjustmentGroup.CONTRACTUAL,
+                    reason_code="197",
+                    amount=claim.total_charge,
+                    category="authorization",
+                    queue="denials.authorization",
+                ),
+            ),
+        ),
+        r.ClaimReversedV1(
             claim_id=claim_id,
             remittance_id="rmt-0002",
             payer_claim_number="PCN7722337",
             reversed_paid_amount=Decimal("100.00"),
             reversed_on=date(2026, 4, 1),
         ),
-        r.ClaimUnderpaid(
+        r.ClaimReversed(
+            claim_id=claim_id,
+            remittance_id="rmt-0002",
+            claim_index=1,
+            trace_number="883100002",
+            payer_id=claim.payer.payer_id,
+            reversed_on=date(2026, 4, 1),
+            payer_claim_number="PCN7722337",
+            charge_amount=-claim.total_charge,
+            paid_amount=Decimal("-100.00"),
+            patient_responsibility=Decimal("-20.00"),
+            adjustments=(
+                contractual.model_copy(update={"amount": Decimal("-25.00")}),
+                copay.model_copy(update={"amount": Decimal("-20.00")}),
+            ),
+            reverses=r.PostingRef(
+                remittance_id="rmt-0001",
+                claim_index=1,
+                trace_number="883100001",
+                event_type="claim.paid",
+            ),
+            ledger=r.LedgerMove(
+                paid=Decimal("-100.00"),
+                adjustments=Decimal("-25.00"),
+                patient_responsibility=Decimal("-20.00"),
+                denied=Decimal("0.00"),
+            ),
+        ),
+        r.ClaimUnderpaidV1(
             claim_id=claim_id,
             remittance_id="rmt-0001",
             expected_amount=Decimal("110.00"),
             paid_amount=Decimal("100.00"),
             shortfall=Decimal("10.00"),
         ),
-        r.RemittanceReceived(
+        r.ClaimUnderpaid(
+            claim_id=claim_id,
+            remittance_id="rmt-0001",
+            claim_index=1,
+            trace_number="883100001",
+            payer_id=claim.payer.payer_id,
+            expected_amount=Decimal("130.00"),
+            actual_amount=Decimal("120.00"),
+            difference=Decimal("10.00"),
+            paid_amount=Decimal("100.00"),
+            tolerance=Decimal("1.00"),
+            lines=(
+                r.UnderpaidLine(
+                    line_number=1,
+                    procedure_code="99213",
+                    units=Decimal("1"),
+                    expected=Decimal("130.00"),
+                    actual=Decimal("120.00"),
+                    difference=Decimal("10.00"),
+                ),
+            ),
+        ),
+        r.RemittanceReceivedV1(
             remittance_id="rmt-0001",
             organization_id=ORG,
             payer_id=claim.payer.payer_id,
@@ -531,6 +707,103 @@ def example_events() -> list[Event]:
             due_date=date(2026, 3, 14),
             balance_due=Decimal("20.00"),
             claim_ids=(claim_id,),
+        ),
+        r.RemittanceReceived(
+            remittance_id="rmt-0001",
+            organization_id=ORG,
+            payer_id=claim.payer.payer_id,
+            payer_name=claim.payer.name,
+            payer_tax_id="1870012345",
+            payee_name="Riverbend Family Medicine",
+            payee_npi="1234567893",
+            payment_method="ACH",
+            handling_code="I",
+            trace_number="883100001",
+            payment_amount=Decimal("101.25"),
+            payment_date=date(2026, 3, 2),
+            claim_count=1,
+            totals=r.RemittanceTotals(
+                claims_paid=Decimal("100.00"),
+                charge=claim.total_charge,
+                patient_responsibility=Decimal("20.00"),
+                provider_adjustments=Decimal("-1.25"),
+            ),
+            provider_adjustments=(
+                r.ProviderLevelAdjustment(
+                    provider_id="1234567893",
+                    fiscal_period_end=date(2026, 12, 31),
+                    reason_code="L6",
+                    reference="48211930012",
+                    amount=Decimal("-1.25"),
+                ),
+            ),
+            source=r.SourceFile(
+                name="87726-20260302-883100001.835",
+                sha256="9f2c" * 16,
+                set_index=1,
+                interchange_control_number="000000101",
+                transaction_set_control_number="0001",
+            ),
+        ),
+        r.RemittanceClaimUnmatched(
+            remittance_id="rmt-0001",
+            claim_index=2,
+            trace_number="883100001",
+            payer_id=claim.payer.payer_id,
+            payer_name=claim.payer.name,
+            payment_date=date(2026, 3, 2),
+            reason="no claim has patient control number PCN26039999 or payer claim number "
+            "PCN7799999, and none has this patient, dates and charge",
+            payment=r.ClaimPaymentRecord(
+                patient_control_number="PCN26039999",
+                claim_status_code="1",
+                charge_amount=Decimal("80.00"),
+                paid_amount=Decimal("64.00"),
+                payer_claim_number="PCN7799999",
+                last_name="Marlowe",
+                first_name="Theodora",
+                member_id="XKZ480019203",
+                adjustments=(
+                    r.CasEntry(
+                        group=r.AdjustmentGroup.CONTRACTUAL,
+                        reason_code="45",
+                        amount=Decimal("16.00"),
+                    ),
+                ),
+            ),
+        ),
+        r.RemittanceClaimMatched(
+            remittance_id="rmt-0001",
+            claim_index=2,
+            claim_id="clm-0003",
+            matched_by="specialist-7",
+            posted_as="claim.paid",
+            paid_amount=Decimal("64.00"),
+        ),
+        r.RemittancePosted(
+            remittance_id="rmt-0001",
+            posted=1,
+            unmatched=1,
+            duplicates=0,
+            not_posted=0,
+            posted_paid=Decimal("100.00"),
+            unmatched_paid=Decimal("64.00"),
+            duplicate_paid=Decimal("0.00"),
+        ),
+        d.DepositReceived(
+            deposit_id="dep-0001",
+            organization_id=ORG,
+            deposit_date=date(2026, 3, 3),
+            amount=Decimal("101.25"),
+            trace_number="883100001",
+            payer_id=claim.payer.payer_id,
+            reference="BANK-REF-0042",
+        ),
+        d.DepositMatched(
+            deposit_id="dep-0001",
+            trace_number="883100001",
+            amount=Decimal("101.25"),
+            remittance_ids=("rmt-0001",),
         ),
         *visit_examples(),
         pa.StatementIssued(

@@ -158,7 +158,9 @@ CONSUMES: dict[Service, frozenset[str] | None] = {
             "claim.closed",
         }
     ),
+    # Remit folds its own adjudications too: a reversal undoes an earlier posting exactly.
     Service.REMIT: _CLAIM_CONTENT
+    | _ADJUDICATION
     | frozenset({"claim.submitted", "claim.accepted", "claim.voided", "claim.secondary_created"}),
     Service.FOLLOWUP: None,  # every type
 }

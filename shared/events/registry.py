@@ -13,6 +13,7 @@ from shared.events import (
     appeals,
     claim_batches,
     claims,
+    deposit,
     eligibility,
     followup_claims,
     patient_account,
@@ -162,13 +163,24 @@ for _model in (
     claims.ClaimStatusReceived,
     claims.ClaimWrittenOff,
     claims.ClaimClosed,
+    remittance.ClaimPaidV1,
     remittance.ClaimPaid,
+    remittance.ClaimPartiallyPaidV1,
     remittance.ClaimPartiallyPaid,
+    remittance.ClaimDeniedV1,
     remittance.ClaimDenied,
+    remittance.ClaimReversedV1,
     remittance.ClaimReversed,
+    remittance.ClaimUnderpaidV1,
     remittance.ClaimUnderpaid,
+    remittance.RemittanceReceivedV1,
     remittance.RemittanceReceived,
     patient_account.StatementIssuedV1,
+    remittance.RemittanceClaimUnmatched,
+    remittance.RemittanceClaimMatched,
+    remittance.RemittancePosted,
+    deposit.DepositReceived,
+    deposit.DepositMatched,
     patient_account.StatementIssued,
     patient_account.PaymentReceivedV1,
     patient_account.PaymentReceived,
@@ -200,6 +212,8 @@ registry.register_upcaster("claim.submitted", 1, claims.upcast_claim_submitted_v
 registry.register_upcaster("claim.acknowledged", 1, claims.upcast_claim_acknowledged_v1_v2)
 registry.register_upcaster("claim.rejected", 1, claims.upcast_claim_rejected_v1_v2)
 registry.register_upcaster("claim.accepted", 1, claims.upcast_claim_accepted_v1_v2)
+for _type, _upcaster in remittance.UPCASTERS.items():
+    registry.register_upcaster(_type, 1, _upcaster)
 registry.register_upcaster("claim.created", 2, claims.upcast_claim_created_v2_v3)
 registry.register_upcaster("claim.amended", 1, claims.upcast_claim_amended_v1_v2)
 registry.register_upcaster("claim.corrected", 1, claims.upcast_claim_corrected_v1_v2)

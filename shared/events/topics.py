@@ -117,6 +117,13 @@ CLAIM_BATCH_EVENTS = Topic(
     ),
     event_prefixes=("claim_batch.",),
 )
+DEPOSIT_EVENTS = Topic(
+    name="revcycle.deposit-events.v1",
+    value_type=EventEnvelope,
+    key="deposit id (the stream_id)",
+    description="Deposit events (deposit.*): money at the bank, reassociated with 835s.",
+    event_prefixes=("deposit.",),
+)
 VISIT_EVENTS = Topic(
     name="revcycle.visit-events.v1",
     value_type=EventEnvelope,
@@ -168,6 +175,7 @@ ALL_TOPICS: tuple[Topic, ...] = (
     WORK_QUEUE,
     APPEAL_EVENTS,
     CLAIM_BATCH_EVENTS,
+    DEPOSIT_EVENTS,
     VISIT_EVENTS,
     REPORTING_EVENTS,
     DEAD_LETTER,
@@ -179,6 +187,7 @@ EVENT_TOPICS: tuple[Topic, ...] = (
     WORK_QUEUE,
     APPEAL_EVENTS,
     CLAIM_BATCH_EVENTS,
+    DEPOSIT_EVENTS,
     VISIT_EVENTS,
 )
 

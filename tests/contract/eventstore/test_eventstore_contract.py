@@ -129,8 +129,9 @@ class EventStoreContract:
             claim_id="clm-1",
             remittance_id="r-1",
             expected_amount=Decimal("1234567.89"),
+            actual_amount=Decimal("0.10"),
+            difference=Decimal("1234567.79"),
             paid_amount=Decimal("0.10"),
-            shortfall=Decimal("1234567.79"),
         )
         [envelope] = to_envelopes(
             [event],

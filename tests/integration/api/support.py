@@ -23,6 +23,8 @@ from shared.messaging.relay import Relay, RelayConfig
 
 SECRET = "api-integration-secret-0123456789abcdef0123"
 ALL_ROLES = ("claims:write", "claims:read", "accounts:read")
+# The remit service's roles (remittances, deposits, fee schedules), so its routes are reached.
+ALL_ROLES += ("remittances:write", "remittances:read", "contracts:write", "contracts:read")
 
 
 def bearer(org: str = "st-elsewhere", subject: str = "integration-engine") -> dict[str, str]:

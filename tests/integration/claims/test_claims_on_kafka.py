@@ -229,7 +229,13 @@ def test_the_next_payer_process_bills_the_secondary_on_kafka(
     from shared.claim_model import OtherPayer, Relationship
     from shared.events.claim_snapshot import snapshot_v1
     from shared.events.claims import ClaimAccepted, ClaimCreated, ClaimSubmitted
-    from shared.events.remittance import AdjustmentGroup, ClaimAdjustment, ClaimPaid
+    from shared.events.remittance import (
+        Adjustment,
+        AdjustmentEffect,
+        AdjustmentGroup,
+        ClaimPaid,
+        LinePayment,
+    )
     from testsupport.claims import _secondary_payer, _subscriber, professional_claim
 
     claim_id = "clm_kcob_01"
@@ -285,18 +291,27 @@ def test_the_next_payer_process_bills_the_secondary_on_kafka(
         charge_amount=Decimal("145.00"),
         paid_amount=Decimal("100.00"),
         patient_responsibility=Decimal("20.00"),
-        adjustments=(
-            ClaimAdjustment(
-                group=AdjustmentGroup.CONTRACTUAL,
-                reason_code="45",
-                amount=Decimal("25.00"),
+        lines=(
+            LinePayment(
                 line_number=1,
-            ),
-            ClaimAdjustment(
-                group=AdjustmentGroup.PATIENT_RESPONSIBILITY,
-                reason_code="2",
-                amount=Decimal("20.00"),
-                line_number=1,
+                matched_by="position",
+                procedure_code=claim.lines[0].procedure_code,
+                charge=Decimal("145.00"),
+                paid=Decimal("100.00"),
+                adjustments=(
+                    Adjustment(
+                        group=AdjustmentGroup.CONTRACTUAL,
+                        reason_code="45",
+                        amount=Decimal("25.00"),
+                        effect=AdjustmentEffect.CONTRACTUAL,
+                    ),
+                    Adjustment(
+                        group=AdjustmentGroup.PATIENT_RESPONSIBILITY,
+                        reason_code="2",
+                        amount=Decimal("20.00"),
+                        effect=AdjustmentEffect.PATIENT,
+                    ),
+                ),
             ),
         ),
         paid_on=date(2026, 4, 2),

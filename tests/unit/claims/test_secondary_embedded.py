@@ -23,7 +23,13 @@ from shared.auth import ROLE_CLAIMS_READ, ROLE_CLAIMS_WRITE, issue_token
 from shared.claim_model import OtherPayer, Relationship
 from shared.config import BaseServiceSettings
 from shared.events.registry import to_envelope
-from shared.events.remittance import AdjustmentGroup, ClaimAdjustment, ClaimPaid
+from shared.events.remittance import (
+    Adjustment,
+    AdjustmentEffect,
+    AdjustmentGroup,
+    ClaimPaid,
+    LinePayment,
+)
 from shared.ingest import IngestContext
 from shared.x12.pyx12_judge import judge
 from shared.x12.x12_835_005010X221A1.reader import read_835
@@ -86,16 +92,31 @@ def _primary_paid(
     [remit_file] = sorted(answers.glob("*.835"))
     [transaction] = read_835(remit_file.read_text())
     [clp] = list(transaction.claims())
-    adjustments = tuple(
-        ClaimAdjustment(
-            group=AdjustmentGroup(cas.group),
-            reason_code=a.reason,
-            amount=a.amount or Decimal("0.00"),
+
+    def effect(group: str) -> AdjustmentEffect:
+        patient = group == AdjustmentGroup.PATIENT_RESPONSIBILITY
+        return AdjustmentEffect.PATIENT if patient else AdjustmentEffect.CONTRACTUAL
+
+    lines = tuple(
+        LinePayment(
             line_number=number,
+            matched_by="position",
+            procedure_code=service.svc.procedure.code,
+            charge=service.svc.charge or Decimal("0.00"),
+            paid=service.svc.payment or Decimal("0.00"),
+            units_paid=service.svc.units_paid,
+            adjustments=tuple(
+                Adjustment(
+                    group=AdjustmentGroup(cas.group),
+                    reason_code=a.reason,
+                    amount=a.amount or Decimal("0.00"),
+                    effect=effect(cas.group),
+                )
+                for cas in service.adjustments
+                for a in cas.adjustments
+            ),
         )
         for number, service in enumerate(clp.services, start=1)
-        for cas in service.adjustments
-        for a in cas.adjustments
     )
     assert clp.clp.payment is not None and clp.clp.total_charge is not None
     paid = ClaimPaid(
@@ -107,7 +128,7 @@ def _primary_paid(
         charge_amount=clp.clp.total_charge,
         paid_amount=clp.clp.payment,
         patient_responsibility=clp.clp.patient_responsibility or Decimal("0.00"),
-        adjustments=adjustments,
+        lines=lines,
         paid_on=transaction.bpr.payment_date or RECEIVED.date(),
     )
     return claim_id, paid
