@@ -17,11 +17,11 @@ from shared.events.base import Event
 from shared.events.claim_snapshot import snapshot_v1
 from shared.events.claims import (
     AckKind,
-    ClaimAccepted,
-    ClaimCreated,
-    ClaimRejected,
+    ClaimAcceptedV1,
+    ClaimCreatedV2,
+    ClaimRejectedV1,
     ClaimScrubFailed,
-    ClaimSubmitted,
+    ClaimSubmittedV1,
     RejectionReason,
     ScrubFinding,
 )
@@ -30,11 +30,11 @@ from shared.events.registry import registry, to_envelope
 from shared.events.remittance import (
     AdjustmentGroup,
     ClaimAdjustment,
-    ClaimDenied,
-    ClaimPaid,
-    ClaimPartiallyPaid,
-    ClaimReversed,
-    ClaimUnderpaid,
+    ClaimDeniedV1,
+    ClaimPaidV1,
+    ClaimPartiallyPaidV1,
+    ClaimReversedV1,
+    ClaimUnderpaidV1,
 )
 from shared.eventstore.interface import EventStore
 from testsupport.claims import professional_claim
@@ -59,8 +59,15 @@ class StandIns:
         # Called after claim.created: processes that answer it (claims' readiness) run before
         # the scenario's next event, as they would in the real flow.
         self.settle = settle
+        self._unsettled = False
 
     def append(self, event: Event, day: date, hour: int = 9) -> None:
+        # Intake appends a claim's scrub result in the claim's own transaction, so processes
+        # (claims' readiness) first see the claim with it: settle before anything else.
+        if self._unsettled and not isinstance(event, ClaimScrubFailed):
+            self._unsettled = False
+            if self.settle is not None:
+                self.settle()
         stream = event.stream_id
         version = len(self.store.load(stream))
         envelope = to_envelope(
@@ -76,16 +83,23 @@ class StandIns:
 
     def created(self, claim_id: str, claim: Claim, day: date) -> None:
         self.append(
-            ClaimCreated(
-                claim_id=claim_id,
-                account_id=patient_account_id(self.org, claim.patient_control_number),
-                organization_id=self.org,
-                claim=snapshot_v1(claim),
+            _as_latest(
+                ClaimCreatedV2(
+                    claim_id=claim_id,
+                    account_id=patient_account_id(self.org, claim.patient_control_number),
+                    organization_id=self.org,
+                    claim=snapshot_v1(claim),
+                )
             ),
             day,
         )
-        if self.settle is not None:
+        self._unsettled = True
+
+    def settled(self) -> None:
+        """Let the processes answer what was appended (the next append does it too)."""
+        if self._unsettled and self.settle is not None:
             self.settle()
+        self._unsettled = False
 
     def scrub_failed(self, claim_id: str, day: date, code: str = "NPI_CHECK_DIGIT") -> None:
         self.append(
@@ -99,28 +113,33 @@ class StandIns:
     def submitted(self, claim_id: str, payer_id: str, charge: Decimal, day: date) -> None:
         self.submissions += 1
         self.append(
-            ClaimSubmitted(
-                claim_id=claim_id,
-                payer_id=payer_id,
-                batch_id=f"bat-{self.submissions:05d}",
-                interchange_control_number=f"{self.submissions:09d}",
-                total_charge=charge,
+            _as_latest(
+                ClaimSubmittedV1(
+                    claim_id=claim_id,
+                    payer_id=payer_id,
+                    batch_id=f"bat-{self.submissions:05d}",
+                    interchange_control_number=f"{self.submissions:09d}",
+                    total_charge=charge,
+                )
             ),
             day,
         )
 
     def rejected(self, claim_id: str, day: date, code: str = "A7:21", text: str = "bad id") -> None:
         self.append(
-            ClaimRejected(
-                claim_id=claim_id,
-                ack_kind=AckKind.X12_277CA,
-                reasons=(RejectionReason(code=code, description=text),),
+            _as_latest(
+                ClaimRejectedV1(
+                    claim_id=claim_id,
+                    ack_kind=AckKind.X12_277CA,
+                    reasons=(RejectionReason(code=code, description=text),),
+                )
             ),
             day,
         )
 
     def accepted(self, claim_id: str, day: date, payer_claim_number: str | None = None) -> None:
-        self.append(ClaimAccepted(claim_id=claim_id, payer_claim_number=payer_claim_number), day)
+        accepted = ClaimAcceptedV1(claim_id=claim_id, payer_claim_number=payer_claim_number)
+        self.append(_as_latest(accepted), day)
 
     # -- remit ------------------------------------------------------------------------------
 
@@ -166,23 +185,28 @@ class StandIns:
             remark_codes=tuple(remarks),
             paid_on=paid_on,
         )
-        model: Event
+        # Written in remit's v1 shape (amounts and CAS only) and read as remit publishes it
+        # today, through the registered upcaster: the follow-up tests pin what a posting
+        # means, not how remit matched it. A denial keeps the category the scenario names.
+        v1: Event
         if kind == "paid":
-            model = ClaimPaid(**common)
+            v1 = ClaimPaidV1(**common)
         elif kind == "partially_paid":
-            model = ClaimPartiallyPaid(**common)
+            v1 = ClaimPartiallyPaidV1(**common)
         else:
-            model = ClaimDenied(**common, denial_category=denial_category or "other")
-        self.append(model, paid_on)
+            v1 = ClaimDeniedV1(**common, denial_category=denial_category or "other")
+        self.append(_as_latest(v1, denial_category), paid_on)
 
     def underpaid(self, claim_id: str, expected: Decimal, paid: Decimal, day: date) -> None:
         self.append(
-            ClaimUnderpaid(
-                claim_id=claim_id,
-                remittance_id="rmt-1",
-                expected_amount=expected,
-                paid_amount=paid,
-                shortfall=expected - paid,
+            _as_latest(
+                ClaimUnderpaidV1(
+                    claim_id=claim_id,
+                    remittance_id="rmt-1",
+                    expected_amount=expected,
+                    paid_amount=paid,
+                    shortfall=expected - paid,
+                )
             ),
             day,
         )
@@ -198,20 +222,37 @@ class StandIns:
         payer_claim_number: str = "PCN1",
     ) -> None:
         self.append(
-            ClaimReversed(
-                claim_id=claim_id,
-                remittance_id="rmt-2",
-                payer_claim_number=payer_claim_number,
-                reversed_paid_amount=paid,
-                reversed_patient_responsibility=patient,
-                reversed_adjustments=tuple(
-                    ClaimAdjustment(group=AdjustmentGroup(g), reason_code=c, amount=a)
-                    for g, c, a in adjustments
-                ),
-                reversed_on=day,
+            _as_latest(
+                ClaimReversedV1(
+                    claim_id=claim_id,
+                    remittance_id="rmt-2",
+                    payer_claim_number=payer_claim_number,
+                    reversed_paid_amount=paid,
+                    reversed_patient_responsibility=patient,
+                    reversed_adjustments=tuple(
+                        ClaimAdjustment(group=AdjustmentGroup(g), reason_code=c, amount=a)
+                        for g, c, a in adjustments
+                    ),
+                    reversed_on=day,
+                )
             ),
             day,
         )
+
+
+def _as_latest(old: Event, denial_category: str | None = None) -> Event:
+    """The current version of an event written in an older published version, as a reader
+    of the stored old version sees it (through the registered upcasters)."""
+    latest = registry.decode_data(old.event_type, old.event_version, old.model_dump(mode="json"))
+    if denial_category is None or not hasattr(latest, "denials"):
+        return latest
+    queue = f"denials.{denial_category}"
+    denials = tuple(
+        d.model_copy(update={"category": denial_category, "queue": queue}) for d in latest.denials
+    )
+    return latest.model_copy(
+        update={"denial_category": denial_category, "queue": queue, "denials": denials}
+    )
 
 
 def office_claim(today: date, pcn: str, charge: str = "145.00", dos: int = 70) -> Claim:

@@ -316,28 +316,30 @@ def _accepted(facts: ClaimFacts | None, event: Any, envelope: EventEnvelope) -> 
     return _known(facts, envelope).model_copy(update={"accepted": True}), []
 
 
+def _adjustments_of(event: Any) -> list[tuple[Any, int | None]]:
+    """Every CAS of a posting with the line it belongs to (None: claim level)."""
+    found: list[tuple[Any, int | None]] = [(a, None) for a in event.adjustments]
+    for line in event.lines:
+        found += [(a, line.line_number) for a in line.adjustments]
+    return found
+
+
 def _posting(
-    known: ClaimFacts, event: Any, envelope: EventEnvelope, *, sign: int, paid_in_full: bool
+    known: ClaimFacts, event: Any, envelope: EventEnvelope, *, reversal: bool
 ) -> tuple[dict[str, Any], list[Entry], Decimal]:
-    """Money of one claim payment (sign -1 reverses one): updates, entries, denied amount."""
-    adjustments = event.adjustments if sign > 0 else event.reversed_adjustments
-    contractual = ZERO
-    denied = ZERO
-    for adjustment in adjustments:
-        group = str(adjustment.group)
-        if group == "PR":
-            continue
-        if paid_in_full or adjustment.reason_code in CONTRACTUAL_CARCS:
-            contractual += adjustment.amount
-        else:
-            denied += adjustment.amount
-    if sign > 0:
-        paid, patient = event.paid_amount, event.patient_responsibility
-        posted_on = event.paid_on
-    else:
-        paid, patient = event.reversed_paid_amount, event.reversed_patient_responsibility
-        posted_on = event.reversed_on
-    paid, patient, contractual, denied = (sign * v for v in (paid, patient, contractual, denied))
+    """Money of one claim posting (a reversal carries the negation): updates, entries, denied.
+
+    Remit decides what each adjustment does (its `ledger`: paid, contractual adjustments,
+    patient responsibility, denied and left open); follow-up books exactly that.
+    """
+    move = event.ledger
+    paid, patient, contractual, denied = (
+        move.paid,
+        move.patient_responsibility,
+        move.adjustments,
+        move.denied,
+    )
+    posted_on = event.reversed_on if reversal else event.paid_on
     entries = [
         Entry(bucket=INSURANCE, kind="payer_payment", amount=-paid, posted_on=posted_on),
         Entry(bucket=INSURANCE, kind="contractual", amount=-contractual, posted_on=posted_on),
@@ -345,13 +347,8 @@ def _posting(
         Entry(bucket=PATIENT, kind="transfer", amount=patient, posted_on=posted_on),
     ]
     posted = tuple(
-        DeniedCode(
-            group=str(a.group),
-            code=a.reason_code,
-            amount=sign * a.amount,
-            line_number=a.line_number,
-        )
-        for a in adjustments
+        DeniedCode(group=str(a.group), code=a.reason_code, amount=a.amount, line_number=line)
+        for a, line in _adjustments_of(event)
     )
     updates = {
         "adjustments": known.adjustments + posted,
@@ -367,9 +364,7 @@ def _posting(
 def _adjudicated(facts: ClaimFacts | None, event: Any, envelope: EventEnvelope) -> Any:
     known = _known(facts, envelope)
     outcome = envelope.type.removeprefix("claim.")
-    updates, entries, denied = _posting(
-        known, event, envelope, sign=1, paid_in_full=outcome == "paid"
-    )
+    updates, entries, denied = _posting(known, event, envelope, reversal=False)
     first = known.adjudications == 0
     updates["adjudications"] = known.adjudications + 1
     if first:
@@ -387,13 +382,8 @@ def _adjudicated(facts: ClaimFacts | None, event: Any, envelope: EventEnvelope) 
         updates["denial_category"] = getattr(event, "denial_category", None) or _category_of(event)
         updates["denial_queue"] = getattr(event, "queue", None)
         updates["denied_codes"] = tuple(
-            DeniedCode(
-                group=str(a.group),
-                code=a.reason_code,
-                amount=a.amount,
-                line_number=a.line_number,
-            )
-            for a in event.adjustments
+            DeniedCode(group=str(a.group), code=a.reason_code, amount=a.amount, line_number=line)
+            for a, line in _adjustments_of(event)
             if str(a.group) != "PR" and a.reason_code not in CONTRACTUAL_CARCS
         )
         updates["remark_codes"] = tuple(event.remark_codes)
@@ -412,8 +402,8 @@ for _type in ADJUDICATIONS:
 @rule("claim.reversed")
 def _reversed(facts: ClaimFacts | None, event: Any, envelope: EventEnvelope) -> Any:
     known = _known(facts, envelope)
-    # A reversal takes back a payment in full: its adjustments were posted with it.
-    updates, entries, _ = _posting(known, event, envelope, sign=-1, paid_in_full=True)
+    # A reversal carries the exact negation of the posting it takes back.
+    updates, entries, _ = _posting(known, event, envelope, reversal=True)
     return known.model_copy(update=updates), entries
 
 
@@ -421,7 +411,7 @@ def _reversed(facts: ClaimFacts | None, event: Any, envelope: EventEnvelope) -> 
 def _underpaid(facts: ClaimFacts | None, event: Any, envelope: EventEnvelope) -> Any:
     known = _known(facts, envelope)
     return known.model_copy(
-        update={"underpaid_shortfall": known.underpaid_shortfall + event.shortfall}
+        update={"underpaid_shortfall": known.underpaid_shortfall + event.difference}
     ), []
 
 
