@@ -23,6 +23,7 @@ from pydantic import (
     Field,
     StringConstraints,
     ValidationInfo,
+    WithJsonSchema,
     field_validator,
 )
 
@@ -39,6 +40,7 @@ from shared.money import to_money as to_money
 # accepts can be projected and written as an 837. The reasons are in docs/api-limits.md.
 
 MAX_AMOUNT = Decimal("9999999999.99")
+MAX_AMOUNT_FLOAT = float(MAX_AMOUNT)
 """Largest amount of any money field: X12 R 1/18 carries more; the read model's NUMERIC(14,2)
 holds 12 integer digits, and 10 leave room for an account's sum over many claims."""
 
@@ -82,24 +84,27 @@ def x12_text(value: str) -> str:
 
 
 _TEXT = AfterValidator(x12_text)
+# What the OpenAPI says of every text field: printable ASCII without the delimiters, so a
+# client (or a schema-driven fuzzer) knows before sending what `x12_text` will accept.
+_TEXT_SCHEMA = Field(json_schema_extra={"pattern": r"^[ -)+-9;-\]_-}]*$"})
 
 # X12 "AN min/max" elements (string lengths after stripping surrounding spaces).
-AN1_2 = Annotated[str, StringConstraints(min_length=1, max_length=2), _TEXT]
-AN1_4 = Annotated[str, StringConstraints(min_length=1, max_length=4), _TEXT]
-AN1_10 = Annotated[str, StringConstraints(min_length=1, max_length=10), _TEXT]
-AN1_20 = Annotated[str, StringConstraints(min_length=1, max_length=20), _TEXT]
-AN1_25 = Annotated[str, StringConstraints(min_length=1, max_length=25), _TEXT]
-AN1_30 = Annotated[str, StringConstraints(min_length=1, max_length=30), _TEXT]
-AN1_35 = Annotated[str, StringConstraints(min_length=1, max_length=35), _TEXT]
-AN1_38 = Annotated[str, StringConstraints(min_length=1, max_length=38), _TEXT]
-AN1_48 = Annotated[str, StringConstraints(min_length=1, max_length=48), _TEXT]
-AN1_50 = Annotated[str, StringConstraints(min_length=1, max_length=50), _TEXT]
-AN1_55 = Annotated[str, StringConstraints(min_length=1, max_length=55), _TEXT]
-AN1_60 = Annotated[str, StringConstraints(min_length=1, max_length=60), _TEXT]
-AN2_3 = Annotated[str, StringConstraints(min_length=2, max_length=3), _TEXT]
-AN2_30 = Annotated[str, StringConstraints(min_length=2, max_length=30), _TEXT]
-AN2_80 = Annotated[str, StringConstraints(min_length=2, max_length=80), _TEXT]
-AN3_15 = Annotated[str, StringConstraints(min_length=3, max_length=15), _TEXT]
+AN1_2 = Annotated[str, StringConstraints(min_length=1, max_length=2), _TEXT, _TEXT_SCHEMA]
+AN1_4 = Annotated[str, StringConstraints(min_length=1, max_length=4), _TEXT, _TEXT_SCHEMA]
+AN1_10 = Annotated[str, StringConstraints(min_length=1, max_length=10), _TEXT, _TEXT_SCHEMA]
+AN1_20 = Annotated[str, StringConstraints(min_length=1, max_length=20), _TEXT, _TEXT_SCHEMA]
+AN1_25 = Annotated[str, StringConstraints(min_length=1, max_length=25), _TEXT, _TEXT_SCHEMA]
+AN1_30 = Annotated[str, StringConstraints(min_length=1, max_length=30), _TEXT, _TEXT_SCHEMA]
+AN1_35 = Annotated[str, StringConstraints(min_length=1, max_length=35), _TEXT, _TEXT_SCHEMA]
+AN1_38 = Annotated[str, StringConstraints(min_length=1, max_length=38), _TEXT, _TEXT_SCHEMA]
+AN1_48 = Annotated[str, StringConstraints(min_length=1, max_length=48), _TEXT, _TEXT_SCHEMA]
+AN1_50 = Annotated[str, StringConstraints(min_length=1, max_length=50), _TEXT, _TEXT_SCHEMA]
+AN1_55 = Annotated[str, StringConstraints(min_length=1, max_length=55), _TEXT, _TEXT_SCHEMA]
+AN1_60 = Annotated[str, StringConstraints(min_length=1, max_length=60), _TEXT, _TEXT_SCHEMA]
+AN2_3 = Annotated[str, StringConstraints(min_length=2, max_length=3), _TEXT, _TEXT_SCHEMA]
+AN2_30 = Annotated[str, StringConstraints(min_length=2, max_length=30), _TEXT, _TEXT_SCHEMA]
+AN2_80 = Annotated[str, StringConstraints(min_length=2, max_length=80), _TEXT, _TEXT_SCHEMA]
+AN3_15 = Annotated[str, StringConstraints(min_length=3, max_length=15), _TEXT, _TEXT_SCHEMA]
 
 # X12 "ID" elements: codes from a code list (the scrubber judges the list itself).
 Code1 = Annotated[str, StringConstraints(to_upper=True, pattern=r"^[A-Z0-9]$")]
@@ -107,7 +112,23 @@ Code1_2 = Annotated[str, StringConstraints(to_upper=True, pattern=r"^[A-Z0-9]{1,
 Code2 = Annotated[str, StringConstraints(to_upper=True, pattern=r"^[A-Z0-9]{2}$")]
 Code1_5 = Annotated[str, StringConstraints(to_upper=True, pattern=r"^[A-Z0-9]{1,5}$")]
 
-Amount = Annotated[Money, Field(ge=-MAX_AMOUNT, le=MAX_AMOUNT)]
+Amount = Annotated[
+    Money,
+    Field(ge=-MAX_AMOUNT, le=MAX_AMOUNT),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {
+                    "type": "number",
+                    "minimum": -MAX_AMOUNT_FLOAT,
+                    "maximum": MAX_AMOUNT_FLOAT,
+                    "multipleOf": 0.01,
+                },
+                {"type": "string", "pattern": r"^-?[0-9]{1,10}(\.[0-9]{1,2})?$"},
+            ],
+        }
+    ),
+]
 """Money within what an 837 and the read model carry (the scrubber judges the sign)."""
 
 Quantity = Annotated[Decimal, Field(ge=0, max_digits=15, decimal_places=3)]
