@@ -16,28 +16,57 @@ from shared.claim_model import Claim, ServiceLine
 from shared.events.base import Event
 from shared.events.claim_snapshot import snapshot_v1
 from shared.events.claims import (
-    AckKind,
+    AcknowledgmentKind,
+    AckProblem,
     ClaimAccepted,
     ClaimCreated,
     ClaimRejected,
     ClaimScrubFailed,
     ClaimSubmitted,
-    RejectionReason,
     ScrubFinding,
 )
 from shared.events.patient_account import patient_account_id
 from shared.events.registry import registry, to_envelope
 from shared.events.remittance import (
+    Adjustment,
+    AdjustmentEffect,
     AdjustmentGroup,
-    ClaimAdjustment,
     ClaimDenied,
     ClaimPaid,
     ClaimPartiallyPaid,
     ClaimReversed,
     ClaimUnderpaid,
+    DenialReason,
+    LedgerMove,
+    LinePayment,
 )
 from shared.eventstore.interface import EventStore
 from testsupport.claims import professional_claim
+
+# What remit posts as contractual in a denial or partial payment (the rest of a non-PR
+# adjustment there is denied and stays open); in a claim paid in full every non-PR
+# adjustment is contractual.
+CONTRACTUAL_CARCS = frozenset({"45", "42", "59", "94", "131", "144", "172", "253"})
+
+
+def _effect(group: str, code: str, paid_in_full: bool) -> AdjustmentEffect:
+    if group == "PR":
+        return AdjustmentEffect.PATIENT
+    if paid_in_full or code in CONTRACTUAL_CARCS:
+        return AdjustmentEffect.CONTRACTUAL
+    return AdjustmentEffect.DENIED
+
+
+def _ledger(adjustments: Sequence[Adjustment], paid: Decimal) -> LedgerMove:
+    def total(effect: AdjustmentEffect) -> Decimal:
+        return sum((a.amount for a in adjustments if a.effect is effect), Decimal("0.00"))
+
+    return LedgerMove(
+        paid=paid,
+        adjustments=total(AdjustmentEffect.CONTRACTUAL),
+        patient_responsibility=total(AdjustmentEffect.PATIENT),
+        denied=total(AdjustmentEffect.DENIED),
+    )
 
 
 def at(day: date, hour: int = 9) -> datetime:
@@ -113,8 +142,8 @@ class StandIns:
         self.append(
             ClaimRejected(
                 claim_id=claim_id,
-                ack_kind=AckKind.X12_277CA,
-                reasons=(RejectionReason(code=code, description=text),),
+                ack_kind=AcknowledgmentKind.X12_277CA,
+                reasons=(AckProblem(code=code, description=text),),
             ),
             day,
         )
@@ -140,18 +169,45 @@ class StandIns:
         payer_claim_number: str = "PCN1",
         status: str = "1",
     ) -> None:
-        cas = tuple(
-            ClaimAdjustment(
+        paid_in_full = kind == "paid"
+        claim_level: list[Adjustment] = []
+        by_line: dict[int, list[Adjustment]] = {}
+        denials: list[DenialReason] = []
+        for a in adjustments:
+            number = a[3] if len(a) > 3 else None  # type: ignore[misc]
+            effect = _effect(a[0], a[1], paid_in_full)
+            adjustment = Adjustment(
                 group=AdjustmentGroup(a[0]),
                 reason_code=a[1],
                 amount=a[2],
-                line_number=a[3] if len(a) > 3 else None,  # type: ignore[misc]
+                effect=effect,
+                denial_category=denial_category if effect is AdjustmentEffect.DENIED else None,
             )
-            for a in adjustments
-        )
-        patient = sum(
-            (a.amount for a in cas if a.group is AdjustmentGroup.PATIENT_RESPONSIBILITY),
-            Decimal("0.00"),
+            (by_line.setdefault(number, []) if number is not None else claim_level).append(
+                adjustment
+            )
+            if effect is AdjustmentEffect.DENIED:
+                category = denial_category or "other"
+                denials.append(
+                    DenialReason(
+                        line_number=number,
+                        group=AdjustmentGroup(a[0]),
+                        reason_code=a[1],
+                        amount=a[2],
+                        category=category,
+                        queue=f"denials.{category}",
+                    )
+                )
+        every = claim_level + [x for line in by_line.values() for x in line]
+        lines = tuple(
+            LinePayment(
+                line_number=number,
+                matched_by="line_number",
+                charge=sum((x.amount for x in line), Decimal("0.00")),
+                paid=Decimal("0.00"),
+                adjustments=tuple(line),
+            )
+            for number, line in sorted(by_line.items())
         )
         common: dict[str, Any] = dict(
             claim_id=claim_id,
@@ -161,18 +217,25 @@ class StandIns:
             claim_status_code=status,
             charge_amount=charge,
             paid_amount=paid,
-            patient_responsibility=patient,
-            adjustments=cas,
+            patient_responsibility=_ledger(every, paid).patient_responsibility,
+            adjustments=tuple(claim_level),
+            lines=lines,
             remark_codes=tuple(remarks),
             paid_on=paid_on,
+            ledger=_ledger(every, paid),
         )
         model: Event
         if kind == "paid":
             model = ClaimPaid(**common)
         elif kind == "partially_paid":
-            model = ClaimPartiallyPaid(**common)
+            category = denial_category or "other"
+            model = ClaimPartiallyPaid(
+                **common, denial_category=category, queue=f"denials.{category}", denials=denials
+            )
         else:
-            model = ClaimDenied(**common, denial_category=denial_category or "other")
+            model = ClaimDenied(
+                **common, denial_category=denial_category or "other", denials=tuple(denials)
+            )
         self.append(model, paid_on)
 
     def underpaid(self, claim_id: str, expected: Decimal, paid: Decimal, day: date) -> None:
@@ -181,8 +244,9 @@ class StandIns:
                 claim_id=claim_id,
                 remittance_id="rmt-1",
                 expected_amount=expected,
+                actual_amount=paid,
                 paid_amount=paid,
-                shortfall=expected - paid,
+                difference=expected - paid,
             ),
             day,
         )
@@ -197,18 +261,27 @@ class StandIns:
         day: date,
         payer_claim_number: str = "PCN1",
     ) -> None:
+        # v2 carries the reversal's own (negative) amounts; a reversal takes back a payment
+        # in full, so its non-PR adjustments were contractual.
+        undone = tuple(
+            Adjustment(
+                group=AdjustmentGroup(g),
+                reason_code=c,
+                amount=-a,
+                effect=_effect(g, c, paid_in_full=True),
+            )
+            for g, c, a in adjustments
+        )
         self.append(
             ClaimReversed(
                 claim_id=claim_id,
                 remittance_id="rmt-2",
                 payer_claim_number=payer_claim_number,
-                reversed_paid_amount=paid,
-                reversed_patient_responsibility=patient,
-                reversed_adjustments=tuple(
-                    ClaimAdjustment(group=AdjustmentGroup(g), reason_code=c, amount=a)
-                    for g, c, a in adjustments
-                ),
+                paid_amount=-paid,
+                patient_responsibility=-patient,
+                adjustments=undone,
                 reversed_on=day,
+                ledger=_ledger(undone, -paid),
             ),
             day,
         )

@@ -6,12 +6,13 @@ entries (a journal: every movement of insurance or patient A/R with its posting 
 any balance, aging bucket or KPI can be computed as of any day); the queue rules read the
 same facts. Pure: no I/O, no clock; money is `Decimal`.
 
-How an 835 posts (docs/kpis.md, "Posting"):
-- PR adjustments move from insurance A/R to patient A/R (the patient's responsibility);
-- contractual adjustments (CARCs in `CONTRACTUAL_CARCS`, and every non-PR adjustment of a
-  claim paid in full) come off insurance A/R;
-- any other adjustment of a denial or partial payment is a *denied* amount: it stays in
-  insurance A/R, to be appealed, corrected or written off by a person.
+How an 835 posts (docs/kpis.md, "Posting"): the remit service decides each adjustment's
+effect and carries the sum on the posting (`ledger`: paid, adjustments, patient
+responsibility, denied; a reversal carries the negation), and this fold adds it up:
+- patient responsibility (PR) moves from insurance A/R to patient A/R;
+- contractual adjustments come off insurance A/R;
+- a *denied* amount stays in insurance A/R, to be appealed, corrected or written off by a
+  person.
 So `insurance_balance = charge - payer_paid - contractual - patient_responsibility -
 insurance_written_off` and `patient_balance = patient_responsibility - patient_paid -
 patient_written_off`; a negative balance is a credit.
@@ -316,28 +317,24 @@ def _accepted(facts: ClaimFacts | None, event: Any, envelope: EventEnvelope) -> 
     return _known(facts, envelope).model_copy(update={"accepted": True}), []
 
 
+def _every_adjustment(event: Any) -> list[tuple[Any, int | None]]:
+    """Claim-level CAS, then each line's (with its line number), as remit posted them."""
+    found: list[tuple[Any, int | None]] = [(a, None) for a in event.adjustments]
+    for line in getattr(event, "lines", ()):
+        found += [(a, line.line_number) for a in line.adjustments]
+    return found
+
+
 def _posting(
-    known: ClaimFacts, event: Any, envelope: EventEnvelope, *, sign: int, paid_in_full: bool
+    known: ClaimFacts, event: Any, envelope: EventEnvelope
 ) -> tuple[dict[str, Any], list[Entry], Decimal]:
-    """Money of one claim payment (sign -1 reverses one): updates, entries, denied amount."""
-    adjustments = event.adjustments if sign > 0 else event.reversed_adjustments
-    contractual = ZERO
-    denied = ZERO
-    for adjustment in adjustments:
-        group = str(adjustment.group)
-        if group == "PR":
-            continue
-        if paid_in_full or adjustment.reason_code in CONTRACTUAL_CARCS:
-            contractual += adjustment.amount
-        else:
-            denied += adjustment.amount
-    if sign > 0:
-        paid, patient = event.paid_amount, event.patient_responsibility
-        posted_on = event.paid_on
-    else:
-        paid, patient = event.reversed_paid_amount, event.reversed_patient_responsibility
-        posted_on = event.reversed_on
-    paid, patient, contractual, denied = (sign * v for v in (paid, patient, contractual, denied))
+    """Money of one claim payment, or of a reversal (whose ledger is the negation of the
+    posting it undoes): updates, entries, denied amount. The remit service says how each
+    posting moves the money (`ledger`, from each adjustment's effect); we add it up."""
+    move = event.ledger
+    paid, patient = move.paid, move.patient_responsibility
+    contractual, denied = move.adjustments, move.denied
+    posted_on = event.paid_on if hasattr(event, "paid_on") else event.reversed_on
     entries = [
         Entry(bucket=INSURANCE, kind="payer_payment", amount=-paid, posted_on=posted_on),
         Entry(bucket=INSURANCE, kind="contractual", amount=-contractual, posted_on=posted_on),
@@ -345,13 +342,8 @@ def _posting(
         Entry(bucket=PATIENT, kind="transfer", amount=patient, posted_on=posted_on),
     ]
     posted = tuple(
-        DeniedCode(
-            group=str(a.group),
-            code=a.reason_code,
-            amount=sign * a.amount,
-            line_number=a.line_number,
-        )
-        for a in adjustments
+        DeniedCode(group=str(a.group), code=a.reason_code, amount=a.amount, line_number=number)
+        for a, number in _every_adjustment(event)
     )
     updates = {
         "adjustments": known.adjustments + posted,
@@ -367,9 +359,7 @@ def _posting(
 def _adjudicated(facts: ClaimFacts | None, event: Any, envelope: EventEnvelope) -> Any:
     known = _known(facts, envelope)
     outcome = envelope.type.removeprefix("claim.")
-    updates, entries, denied = _posting(
-        known, event, envelope, sign=1, paid_in_full=outcome == "paid"
-    )
+    updates, entries, denied = _posting(known, event, envelope)
     first = known.adjudications == 0
     updates["adjudications"] = known.adjudications + 1
     if first:
@@ -387,14 +377,9 @@ def _adjudicated(facts: ClaimFacts | None, event: Any, envelope: EventEnvelope) 
         updates["denial_category"] = getattr(event, "denial_category", None) or _category_of(event)
         updates["denial_queue"] = getattr(event, "queue", None)
         updates["denied_codes"] = tuple(
-            DeniedCode(
-                group=str(a.group),
-                code=a.reason_code,
-                amount=a.amount,
-                line_number=a.line_number,
-            )
-            for a in event.adjustments
-            if str(a.group) != "PR" and a.reason_code not in CONTRACTUAL_CARCS
+            DeniedCode(group=str(a.group), code=a.reason_code, amount=a.amount, line_number=n)
+            for a, n in _every_adjustment(event)
+            if str(a.effect) == "denied"
         )
         updates["remark_codes"] = tuple(event.remark_codes)
     return known.model_copy(update=updates), entries
@@ -413,7 +398,7 @@ for _type in ADJUDICATIONS:
 def _reversed(facts: ClaimFacts | None, event: Any, envelope: EventEnvelope) -> Any:
     known = _known(facts, envelope)
     # A reversal takes back a payment in full: its adjustments were posted with it.
-    updates, entries, _ = _posting(known, event, envelope, sign=-1, paid_in_full=True)
+    updates, entries, _ = _posting(known, event, envelope)
     return known.model_copy(update=updates), entries
 
 
@@ -421,7 +406,7 @@ def _reversed(facts: ClaimFacts | None, event: Any, envelope: EventEnvelope) -> 
 def _underpaid(facts: ClaimFacts | None, event: Any, envelope: EventEnvelope) -> Any:
     known = _known(facts, envelope)
     return known.model_copy(
-        update={"underpaid_shortfall": known.underpaid_shortfall + event.shortfall}
+        update={"underpaid_shortfall": known.underpaid_shortfall + event.difference}
     ), []
 
 

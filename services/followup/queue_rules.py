@@ -191,12 +191,12 @@ RULES: tuple[QueueRule, ...] = (
         opens_on=frozenset({"claim.underpaid"}),
         closes_on=frozenset({"claim.appealed", "claim.reversed", "claim.written_off"}) | SETTLED,
         risk_of_loss=Decimal("0.40"),
-        amount=lambda ctx: ctx.event.shortfall,
+        amount=lambda ctx: ctx.event.difference,
         age_from=_service_date,
         deadline=_appeal_deadline,
         reason=lambda ctx: (
-            f"paid {ctx.event.paid_amount}, contract {ctx.event.expected_amount}: "
-            f"short {ctx.event.shortfall}"
+            f"allowed {ctx.event.actual_amount}, contract {ctx.event.expected_amount}: "
+            f"short {ctx.event.difference}"
         ),
         description="Payments below the contracted fee schedule.",
     ),
