@@ -119,6 +119,8 @@ def test_projections_rebuild_replays_the_event_table(
     get_followup_settings.cache_clear()
     try:
         result = runner.invoke(app, ["projections", "rebuild", "followup.account_balances"])
+        # The demo's postings balance: charges = paid + adjustments + patient share + open.
+        audit = runner.invoke(app, ["audit", "ledger"])
     finally:
         get_followup_settings.cache_clear()
         get_settings.cache_clear()
@@ -127,6 +129,8 @@ def test_projections_rebuild_replays_the_event_table(
     # submitted, acknowledged, posted, appealed...), replayed.
     assert "applied=40 dead_lettered=0" in result.output
     assert _state(database) == before
+    assert audit.exit_code == 0, audit.output
+    assert "4 remittances; posted payments 1578.96, 835 payments 1578.96" in audit.output
 
     unknown = runner.invoke(app, ["projections", "rebuild", "no.such"])
     assert unknown.exit_code != 0
