@@ -33,8 +33,6 @@ from shared.money import ZERO
 INSURANCE = "insurance"
 PATIENT = "patient"
 
-# CARCs that reduce what may be collected by contract or law (the allowance), not a denial.
-CONTRACTUAL_CARCS = frozenset({"45", "42", "59", "94", "131", "144", "172", "253"})
 
 # Write-off codes follow-up appends, and the balance each comes off.
 WRITE_OFF_BALANCE: dict[str, str] = {
