@@ -16,28 +16,57 @@ from shared.claim_model import Claim, ServiceLine
 from shared.events.base import Event
 from shared.events.claim_snapshot import snapshot_v1
 from shared.events.claims import (
-    AckKind,
-    ClaimAcceptedV1,
-    ClaimCreatedV2,
-    ClaimRejectedV1,
+    AcknowledgmentKind,
+    AckProblem,
+    ClaimAccepted,
+    ClaimCreated,
+    ClaimRejected,
     ClaimScrubFailed,
-    ClaimSubmittedV1,
-    RejectionReason,
+    ClaimSubmitted,
     ScrubFinding,
 )
 from shared.events.patient_account import patient_account_id
 from shared.events.registry import registry, to_envelope
 from shared.events.remittance import (
+    Adjustment,
+    AdjustmentEffect,
     AdjustmentGroup,
-    ClaimAdjustment,
-    ClaimDeniedV1,
-    ClaimPaidV1,
-    ClaimPartiallyPaidV1,
-    ClaimReversedV1,
-    ClaimUnderpaidV1,
+    ClaimDenied,
+    ClaimPaid,
+    ClaimPartiallyPaid,
+    ClaimReversed,
+    ClaimUnderpaid,
+    DenialReason,
+    LedgerMove,
+    LinePayment,
 )
 from shared.eventstore.interface import EventStore
 from testsupport.claims import professional_claim
+
+# What remit posts as contractual in a denial or partial payment (the rest of a non-PR
+# adjustment there is denied and stays open); in a claim paid in full every non-PR
+# adjustment is contractual.
+CONTRACTUAL_CARCS = frozenset({"45", "42", "59", "94", "131", "144", "172", "253"})
+
+
+def _effect(group: str, code: str, paid_in_full: bool) -> AdjustmentEffect:
+    if group == "PR":
+        return AdjustmentEffect.PATIENT
+    if paid_in_full or code in CONTRACTUAL_CARCS:
+        return AdjustmentEffect.CONTRACTUAL
+    return AdjustmentEffect.DENIED
+
+
+def _ledger(adjustments: Sequence[Adjustment], paid: Decimal) -> LedgerMove:
+    def total(effect: AdjustmentEffect) -> Decimal:
+        return sum((a.amount for a in adjustments if a.effect is effect), Decimal("0.00"))
+
+    return LedgerMove(
+        paid=paid,
+        adjustments=total(AdjustmentEffect.CONTRACTUAL),
+        patient_responsibility=total(AdjustmentEffect.PATIENT),
+        denied=total(AdjustmentEffect.DENIED),
+    )
 
 
 def at(day: date, hour: int = 9) -> datetime:
@@ -59,15 +88,8 @@ class StandIns:
         # Called after claim.created: processes that answer it (claims' readiness) run before
         # the scenario's next event, as they would in the real flow.
         self.settle = settle
-        self._unsettled = False
 
     def append(self, event: Event, day: date, hour: int = 9) -> None:
-        # Intake appends a claim's scrub result in the claim's own transaction, so processes
-        # (claims' readiness) first see the claim with it: settle before anything else.
-        if self._unsettled and not isinstance(event, ClaimScrubFailed):
-            self._unsettled = False
-            if self.settle is not None:
-                self.settle()
         stream = event.stream_id
         version = len(self.store.load(stream))
         envelope = to_envelope(
@@ -83,23 +105,16 @@ class StandIns:
 
     def created(self, claim_id: str, claim: Claim, day: date) -> None:
         self.append(
-            _as_latest(
-                ClaimCreatedV2(
-                    claim_id=claim_id,
-                    account_id=patient_account_id(self.org, claim.patient_control_number),
-                    organization_id=self.org,
-                    claim=snapshot_v1(claim),
-                )
+            ClaimCreated(
+                claim_id=claim_id,
+                account_id=patient_account_id(self.org, claim.patient_control_number),
+                organization_id=self.org,
+                claim=snapshot_v1(claim),
             ),
             day,
         )
-        self._unsettled = True
-
-    def settled(self) -> None:
-        """Let the processes answer what was appended (the next append does it too)."""
-        if self._unsettled and self.settle is not None:
+        if self.settle is not None:
             self.settle()
-        self._unsettled = False
 
     def scrub_failed(self, claim_id: str, day: date, code: str = "NPI_CHECK_DIGIT") -> None:
         self.append(
@@ -113,33 +128,28 @@ class StandIns:
     def submitted(self, claim_id: str, payer_id: str, charge: Decimal, day: date) -> None:
         self.submissions += 1
         self.append(
-            _as_latest(
-                ClaimSubmittedV1(
-                    claim_id=claim_id,
-                    payer_id=payer_id,
-                    batch_id=f"bat-{self.submissions:05d}",
-                    interchange_control_number=f"{self.submissions:09d}",
-                    total_charge=charge,
-                )
+            ClaimSubmitted(
+                claim_id=claim_id,
+                payer_id=payer_id,
+                batch_id=f"bat-{self.submissions:05d}",
+                interchange_control_number=f"{self.submissions:09d}",
+                total_charge=charge,
             ),
             day,
         )
 
     def rejected(self, claim_id: str, day: date, code: str = "A7:21", text: str = "bad id") -> None:
         self.append(
-            _as_latest(
-                ClaimRejectedV1(
-                    claim_id=claim_id,
-                    ack_kind=AckKind.X12_277CA,
-                    reasons=(RejectionReason(code=code, description=text),),
-                )
+            ClaimRejected(
+                claim_id=claim_id,
+                ack_kind=AcknowledgmentKind.X12_277CA,
+                reasons=(AckProblem(code=code, description=text),),
             ),
             day,
         )
 
     def accepted(self, claim_id: str, day: date, payer_claim_number: str | None = None) -> None:
-        accepted = ClaimAcceptedV1(claim_id=claim_id, payer_claim_number=payer_claim_number)
-        self.append(_as_latest(accepted), day)
+        self.append(ClaimAccepted(claim_id=claim_id, payer_claim_number=payer_claim_number), day)
 
     # -- remit ------------------------------------------------------------------------------
 
@@ -159,18 +169,45 @@ class StandIns:
         payer_claim_number: str = "PCN1",
         status: str = "1",
     ) -> None:
-        cas = tuple(
-            ClaimAdjustment(
+        paid_in_full = kind == "paid"
+        claim_level: list[Adjustment] = []
+        by_line: dict[int, list[Adjustment]] = {}
+        denials: list[DenialReason] = []
+        for a in adjustments:
+            number = a[3] if len(a) > 3 else None  # type: ignore[misc]
+            effect = _effect(a[0], a[1], paid_in_full)
+            adjustment = Adjustment(
                 group=AdjustmentGroup(a[0]),
                 reason_code=a[1],
                 amount=a[2],
-                line_number=a[3] if len(a) > 3 else None,  # type: ignore[misc]
+                effect=effect,
+                denial_category=denial_category if effect is AdjustmentEffect.DENIED else None,
             )
-            for a in adjustments
-        )
-        patient = sum(
-            (a.amount for a in cas if a.group is AdjustmentGroup.PATIENT_RESPONSIBILITY),
-            Decimal("0.00"),
+            (by_line.setdefault(number, []) if number is not None else claim_level).append(
+                adjustment
+            )
+            if effect is AdjustmentEffect.DENIED:
+                category = denial_category or "other"
+                denials.append(
+                    DenialReason(
+                        line_number=number,
+                        group=AdjustmentGroup(a[0]),
+                        reason_code=a[1],
+                        amount=a[2],
+                        category=category,
+                        queue=f"denials.{category}",
+                    )
+                )
+        every = claim_level + [x for line in by_line.values() for x in line]
+        lines = tuple(
+            LinePayment(
+                line_number=number,
+                matched_by="line_number",
+                charge=sum((x.amount for x in line), Decimal("0.00")),
+                paid=Decimal("0.00"),
+                adjustments=tuple(line),
+            )
+            for number, line in sorted(by_line.items())
         )
         common: dict[str, Any] = dict(
             claim_id=claim_id,
@@ -180,33 +217,36 @@ class StandIns:
             claim_status_code=status,
             charge_amount=charge,
             paid_amount=paid,
-            patient_responsibility=patient,
-            adjustments=cas,
+            patient_responsibility=_ledger(every, paid).patient_responsibility,
+            adjustments=tuple(claim_level),
+            lines=lines,
             remark_codes=tuple(remarks),
             paid_on=paid_on,
+            ledger=_ledger(every, paid),
         )
-        # Written in remit's v1 shape (amounts and CAS only) and read as remit publishes it
-        # today, through the registered upcaster: the follow-up tests pin what a posting
-        # means, not how remit matched it. A denial keeps the category the scenario names.
-        v1: Event
+        model: Event
         if kind == "paid":
-            v1 = ClaimPaidV1(**common)
+            model = ClaimPaid(**common)
         elif kind == "partially_paid":
-            v1 = ClaimPartiallyPaidV1(**common)
+            category = denial_category or "other"
+            model = ClaimPartiallyPaid(
+                **common, denial_category=category, queue=f"denials.{category}", denials=denials
+            )
         else:
-            v1 = ClaimDeniedV1(**common, denial_category=denial_category or "other")
-        self.append(_as_latest(v1, denial_category), paid_on)
+            model = ClaimDenied(
+                **common, denial_category=denial_category or "other", denials=tuple(denials)
+            )
+        self.append(model, paid_on)
 
     def underpaid(self, claim_id: str, expected: Decimal, paid: Decimal, day: date) -> None:
         self.append(
-            _as_latest(
-                ClaimUnderpaidV1(
-                    claim_id=claim_id,
-                    remittance_id="rmt-1",
-                    expected_amount=expected,
-                    paid_amount=paid,
-                    shortfall=expected - paid,
-                )
+            ClaimUnderpaid(
+                claim_id=claim_id,
+                remittance_id="rmt-1",
+                expected_amount=expected,
+                actual_amount=paid,
+                paid_amount=paid,
+                difference=expected - paid,
             ),
             day,
         )
@@ -221,38 +261,30 @@ class StandIns:
         day: date,
         payer_claim_number: str = "PCN1",
     ) -> None:
+        # v2 carries the reversal's own (negative) amounts; a reversal takes back a payment
+        # in full, so its non-PR adjustments were contractual.
+        undone = tuple(
+            Adjustment(
+                group=AdjustmentGroup(g),
+                reason_code=c,
+                amount=-a,
+                effect=_effect(g, c, paid_in_full=True),
+            )
+            for g, c, a in adjustments
+        )
         self.append(
-            _as_latest(
-                ClaimReversedV1(
-                    claim_id=claim_id,
-                    remittance_id="rmt-2",
-                    payer_claim_number=payer_claim_number,
-                    reversed_paid_amount=paid,
-                    reversed_patient_responsibility=patient,
-                    reversed_adjustments=tuple(
-                        ClaimAdjustment(group=AdjustmentGroup(g), reason_code=c, amount=a)
-                        for g, c, a in adjustments
-                    ),
-                    reversed_on=day,
-                )
+            ClaimReversed(
+                claim_id=claim_id,
+                remittance_id="rmt-2",
+                payer_claim_number=payer_claim_number,
+                paid_amount=-paid,
+                patient_responsibility=-patient,
+                adjustments=undone,
+                reversed_on=day,
+                ledger=_ledger(undone, -paid),
             ),
             day,
         )
-
-
-def _as_latest(old: Event, denial_category: str | None = None) -> Event:
-    """The current version of an event written in an older published version, as a reader
-    of the stored old version sees it (through the registered upcasters)."""
-    latest = registry.decode_data(old.event_type, old.event_version, old.model_dump(mode="json"))
-    if denial_category is None or not hasattr(latest, "denials"):
-        return latest
-    queue = f"denials.{denial_category}"
-    denials = tuple(
-        d.model_copy(update={"category": denial_category, "queue": queue}) for d in latest.denials
-    )
-    return latest.model_copy(
-        update={"denial_category": denial_category, "queue": queue, "denials": denials}
-    )
 
 
 def office_claim(today: date, pcn: str, charge: str = "145.00", dos: int = 70) -> Claim:

@@ -75,6 +75,21 @@ def demo(
             replayed += answer.replayed
             created += not answer.replayed
         totals = followup_bootstrap.embedded_runner(intake.store, engine).run_until_caught_up()
+    finally:
+        engine.dispose()
+
+    console.print(
+        f"[bold]revcycle demo[/bold] (embedded, {database}): {created} claims created, "
+        f"{replayed} already there (Idempotency-Key replay); projected "
+        f"{sum(t.applied for t in totals.values())} new events."
+    )
+    from revcycle.commands.demo_claims import run_claims_round
+
+    # Submitted, acknowledged, paid, denied, underpaid; statements and an appeal.
+    run_claims_round(folder, settings, console)
+
+    engine = create_db_engine(f"sqlite:///{database}")
+    try:
         with engine.begin() as conn:
             claims = queries.list_claims(conn, organization)
             accounts = queries.list_accounts(conn, organization)
@@ -95,12 +110,6 @@ def demo(
                     )
     finally:
         engine.dispose()
-
-    console.print(
-        f"[bold]revcycle demo[/bold] (embedded, {database}): {created} claims created, "
-        f"{replayed} already there (Idempotency-Key replay); projected "
-        f"{sum(t.applied for t in totals.values())} new events."
-    )
     claim_table = Table(title="Claims (followup.claims read model)")
     for column, justify in (
         ("claim id", "left"),
@@ -169,9 +178,6 @@ def demo(
             ),
         )
     console.print(balance_table)
-    from revcycle.commands.demo_claims import run_claims_round
-
-    run_claims_round(folder, settings, console)
 
     # Follow-up: queues, aging and KPIs of the same database.
     from datetime import UTC, datetime

@@ -709,6 +709,7 @@ def run_sweep(body: SweepBody, principal: Supervisor, deps: FollowupDepsDep) -> 
         body.as_of,
         appeal_warning_days=ctx.settings.followup_appeal_warning_days,
         timely_filing_warning_days=ctx.settings.followup_timely_filing_warning_days,
+        deposit_match_days=ctx.settings.followup_deposit_match_days,
         organization_id=principal.organization_id,
         clock=ctx.clock,
     )
@@ -716,6 +717,7 @@ def run_sweep(body: SweepBody, principal: Supervisor, deps: FollowupDepsDep) -> 
         "no_response": result.no_response,
         "appeals_due": result.appeals_due,
         "timely_filing": result.timely_filing,
+        "unmatched_deposits": result.unmatched_deposits,
     }
 
 

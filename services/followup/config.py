@@ -22,6 +22,9 @@ class FollowupSettings(KafkaSettings):
     # Timely filing: a claim the payer has not accepted joins `timely-filing` this many days
     # before the payer's filing limit (from the date of service) runs out.
     followup_timely_filing_warning_days: int = 30
+    # Unmatched deposits: a deposit no 835 matched this many days after its date joins
+    # `unmatched-deposits` (remit has no event for money without an ERA; the sweep raises it).
+    followup_deposit_match_days: int = 5
     # Payer rules (timely filing, no-response days, appeal deadlines): a YAML file; empty
     # means the shipped services/followup/rules/payer_rules.yaml.
     followup_payer_rules: str = ""

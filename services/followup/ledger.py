@@ -6,12 +6,13 @@ entries (a journal: every movement of insurance or patient A/R with its posting 
 any balance, aging bucket or KPI can be computed as of any day); the queue rules read the
 same facts. Pure: no I/O, no clock; money is `Decimal`.
 
-How an 835 posts (docs/kpis.md, "Posting"):
-- PR adjustments move from insurance A/R to patient A/R (the patient's responsibility);
-- contractual adjustments (CARCs in `CONTRACTUAL_CARCS`, and every non-PR adjustment of a
-  claim paid in full) come off insurance A/R;
-- any other adjustment of a denial or partial payment is a *denied* amount: it stays in
-  insurance A/R, to be appealed, corrected or written off by a person.
+How an 835 posts (docs/kpis.md, "Posting"): the remit service decides each adjustment's
+effect and carries the sum on the posting (`ledger`: paid, adjustments, patient
+responsibility, denied; a reversal carries the negation), and this fold adds it up:
+- patient responsibility (PR) moves from insurance A/R to patient A/R;
+- contractual adjustments come off insurance A/R;
+- a *denied* amount stays in insurance A/R, to be appealed, corrected or written off by a
+  person.
 So `insurance_balance = charge - payer_paid - contractual - patient_responsibility -
 insurance_written_off` and `patient_balance = patient_responsibility - patient_paid -
 patient_written_off`; a negative balance is a credit.
@@ -32,8 +33,6 @@ from shared.money import ZERO
 INSURANCE = "insurance"
 PATIENT = "patient"
 
-# CARCs that reduce what may be collected by contract or law (the allowance), not a denial.
-CONTRACTUAL_CARCS = frozenset({"45", "42", "59", "94", "131", "144", "172", "253"})
 
 # Write-off codes follow-up appends, and the balance each comes off.
 WRITE_OFF_BALANCE: dict[str, str] = {
@@ -316,30 +315,24 @@ def _accepted(facts: ClaimFacts | None, event: Any, envelope: EventEnvelope) -> 
     return _known(facts, envelope).model_copy(update={"accepted": True}), []
 
 
-def _adjustments_of(event: Any) -> list[tuple[Any, int | None]]:
-    """Every CAS of a posting with the line it belongs to (None: claim level)."""
+def _every_adjustment(event: Any) -> list[tuple[Any, int | None]]:
+    """Claim-level CAS, then each line's (with its line number), as remit posted them."""
     found: list[tuple[Any, int | None]] = [(a, None) for a in event.adjustments]
-    for line in event.lines:
+    for line in getattr(event, "lines", ()):
         found += [(a, line.line_number) for a in line.adjustments]
     return found
 
 
 def _posting(
-    known: ClaimFacts, event: Any, envelope: EventEnvelope, *, reversal: bool
+    known: ClaimFacts, event: Any, envelope: EventEnvelope
 ) -> tuple[dict[str, Any], list[Entry], Decimal]:
-    """Money of one claim posting (a reversal carries the negation): updates, entries, denied.
-
-    Remit decides what each adjustment does (its `ledger`: paid, contractual adjustments,
-    patient responsibility, denied and left open); follow-up books exactly that.
-    """
+    """Money of one claim payment, or of a reversal (whose ledger is the negation of the
+    posting it undoes): updates, entries, denied amount. The remit service says how each
+    posting moves the money (`ledger`, from each adjustment's effect); we add it up."""
     move = event.ledger
-    paid, patient, contractual, denied = (
-        move.paid,
-        move.patient_responsibility,
-        move.adjustments,
-        move.denied,
-    )
-    posted_on = event.reversed_on if reversal else event.paid_on
+    paid, patient = move.paid, move.patient_responsibility
+    contractual, denied = move.adjustments, move.denied
+    posted_on = event.paid_on if hasattr(event, "paid_on") else event.reversed_on
     entries = [
         Entry(bucket=INSURANCE, kind="payer_payment", amount=-paid, posted_on=posted_on),
         Entry(bucket=INSURANCE, kind="contractual", amount=-contractual, posted_on=posted_on),
@@ -347,8 +340,8 @@ def _posting(
         Entry(bucket=PATIENT, kind="transfer", amount=patient, posted_on=posted_on),
     ]
     posted = tuple(
-        DeniedCode(group=str(a.group), code=a.reason_code, amount=a.amount, line_number=line)
-        for a, line in _adjustments_of(event)
+        DeniedCode(group=str(a.group), code=a.reason_code, amount=a.amount, line_number=number)
+        for a, number in _every_adjustment(event)
     )
     updates = {
         "adjustments": known.adjustments + posted,
@@ -364,7 +357,7 @@ def _posting(
 def _adjudicated(facts: ClaimFacts | None, event: Any, envelope: EventEnvelope) -> Any:
     known = _known(facts, envelope)
     outcome = envelope.type.removeprefix("claim.")
-    updates, entries, denied = _posting(known, event, envelope, reversal=False)
+    updates, entries, denied = _posting(known, event, envelope)
     first = known.adjudications == 0
     updates["adjudications"] = known.adjudications + 1
     if first:
@@ -382,9 +375,9 @@ def _adjudicated(facts: ClaimFacts | None, event: Any, envelope: EventEnvelope) 
         updates["denial_category"] = getattr(event, "denial_category", None) or _category_of(event)
         updates["denial_queue"] = getattr(event, "queue", None)
         updates["denied_codes"] = tuple(
-            DeniedCode(group=str(a.group), code=a.reason_code, amount=a.amount, line_number=line)
-            for a, line in _adjustments_of(event)
-            if str(a.group) != "PR" and a.reason_code not in CONTRACTUAL_CARCS
+            DeniedCode(group=str(a.group), code=a.reason_code, amount=a.amount, line_number=n)
+            for a, n in _every_adjustment(event)
+            if str(a.effect) == "denied"
         )
         updates["remark_codes"] = tuple(event.remark_codes)
     return known.model_copy(update=updates), entries
@@ -402,8 +395,8 @@ for _type in ADJUDICATIONS:
 @rule("claim.reversed")
 def _reversed(facts: ClaimFacts | None, event: Any, envelope: EventEnvelope) -> Any:
     known = _known(facts, envelope)
-    # A reversal carries the exact negation of the posting it takes back.
-    updates, entries, _ = _posting(known, event, envelope, reversal=True)
+    # A reversal takes back a payment in full: its adjustments were posted with it.
+    updates, entries, _ = _posting(known, event, envelope)
     return known.model_copy(update=updates), entries
 
 

@@ -14,6 +14,10 @@ events opens items dated in that month, not today.
 `sweep(...)` is the clock's part: claims that have waited too long for a payer, appeals
 whose deadline draws near. It appends `claim.follow_up_due` on the claim (once per
 submission or remittance), and the rule table opens the item from that event like any other.
+Deposits likewise: the process keeps the deposits remit received and has not matched, and the
+sweep appends `deposit_follow_up.due` (on follow-up's own stream for the deposit) for one
+still unmatched `deposit_match_days` after its date (once); `unmatched-deposits` opens on it
+and closes on remit's `deposit.matched`.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from sqlalchemy.engine import Connection
 
 from services.followup import ledger
 from services.followup.claim_commands import FOLLOWUP_CLAIM, FlagFollowUp
+from services.followup.deposit_commands import FOLLOWUP_DEPOSIT, FlagUnmatchedDeposit
 from services.followup.ledger import ClaimFacts
 from services.followup.payer_rules import PayerRules
 from services.followup.queue_rules import (
@@ -46,6 +51,7 @@ from services.followup.tables import MoneyColumn
 from services.followup.work_items import OPEN, WORK_ITEM, Close, Open
 from shared.events.envelope import EventEnvelope
 from shared.events.followup_claims import FollowUpReason
+from shared.events.followup_deposits import follow_up_stream
 from shared.eventstore.interface import EventStore
 from shared.kernel import UnitOfWork
 from shared.messaging.process import Process
@@ -78,7 +84,24 @@ open_items = sa.Table(
     sa.Column("item_id", sa.String(64), nullable=False),
 )
 
-HANDLED_TYPES = frozenset({t for t in ledger.RULES} | set(ledger.STATUS_AFTER) | rule_event_types())
+waiting_deposits = sa.Table(
+    "followup_queue_deposits",
+    queue_metadata,
+    sa.Column("organization_id", sa.String(100), primary_key=True),
+    sa.Column("deposit_id", sa.String(64), primary_key=True),
+    sa.Column("deposit_date", sa.Date, nullable=False),
+    sa.Column("trace_number", sa.String(80), nullable=False),
+    sa.Column("amount", MoneyColumn(), nullable=False),
+    sa.Column("payer_id", sa.String(80), nullable=True),
+    sa.Column("matched", sa.Boolean, nullable=False),
+    sa.Index("ix_followup_queue_deposits_waiting", "organization_id", "matched", "deposit_date"),
+)
+
+DEPOSIT_TYPES = frozenset({"deposit.received", "deposit.matched"})
+
+HANDLED_TYPES = frozenset(
+    {t for t in ledger.RULES} | set(ledger.STATUS_AFTER) | rule_event_types() | DEPOSIT_TYPES
+)
 
 
 def item_id_for(organization_id: str, queue: str, subject: str, cause: EventEnvelope) -> str:
@@ -139,6 +162,10 @@ class QueueProcess:
                 )
             facts, _ = ledger.fold(before, event, envelope)
             _save_facts(conn, before, facts)
+        elif envelope.type in DEPOSIT_TYPES:
+            _track_deposit(conn, event, envelope)
+        elif envelope.type == "deposit_follow_up.due" and _deposit_matched(conn, org, event):
+            return  # remit matched it after the sweep read it: no work to open
         payer = (
             self.payer_rules().for_claim(facts.payer_id, facts.filing_indicator)
             if facts is not None
@@ -233,6 +260,39 @@ class QueueProcess:
             )
 
 
+def _track_deposit(conn: Connection, event: Any, envelope: EventEnvelope) -> None:
+    """Keep the deposits remit has not matched, for the sweep to find."""
+    key = (waiting_deposits.c.organization_id == envelope.organization_id) & (
+        waiting_deposits.c.deposit_id == envelope.stream_id
+    )
+    known = conn.execute(sa.select(waiting_deposits.c.matched).where(key)).first()
+    if envelope.type == "deposit.received" and known is None:
+        conn.execute(
+            waiting_deposits.insert().values(
+                organization_id=envelope.organization_id,
+                deposit_id=envelope.stream_id,
+                deposit_date=event.deposit_date,
+                trace_number=event.trace_number,
+                amount=event.amount,
+                payer_id=event.payer_id,
+                matched=False,
+            )
+        )
+    elif envelope.type == "deposit.matched" and known is not None:
+        conn.execute(waiting_deposits.update().where(key).values(matched=True))
+
+
+def _deposit_matched(conn: Connection, organization_id: str, event: Any) -> bool:
+    return bool(
+        conn.execute(
+            sa.select(waiting_deposits.c.matched).where(
+                waiting_deposits.c.organization_id == organization_id,
+                waiting_deposits.c.deposit_id == event.deposit_id,
+            )
+        ).scalar_one_or_none()
+    )
+
+
 def _closing_reason(ctx: Context) -> str:
     return {
         "claim.paid": "the payer paid the claim",
@@ -243,6 +303,8 @@ def _closing_reason(ctx: Context) -> str:
         "claim.voided": "the claim was voided",
         "claim.written_off": "the balance was written off",
         "patient_account.payment_received": "the patient paid the balance",
+        "remittance.claim_matched": "the payment was matched to a claim and posted",
+        "deposit.matched": "the deposit was matched to its 835s",
     }.get(ctx.envelope.type, ctx.envelope.type.replace("_", " "))
 
 
@@ -266,6 +328,7 @@ class SweepResult:
     no_response: int = 0
     appeals_due: int = 0
     timely_filing: int = 0
+    unmatched_deposits: int = 0
 
 
 def sweep(
@@ -276,13 +339,15 @@ def sweep(
     *,
     appeal_warning_days: int = 30,
     timely_filing_warning_days: int = 30,
+    deposit_match_days: int = 5,
     organization_id: str | None = None,
     clock: Callable[[], datetime] | None = None,
 ) -> SweepResult:
     """Append `claim.follow_up_due` for claims the payer left unanswered or whose appeal
     deadline is within `appeal_warning_days` of `as_of` (each once per submission/remittance),
     or whose payer's filing limit is within `timely_filing_warning_days` with no claim
-    accepted (once per claim)."""
+    accepted (once per claim); `deposit_follow_up.due` for deposits no 835 matched within
+    `deposit_match_days` of their date (once per deposit)."""
     result = SweepResult()
     query = sa.select(
         queue_facts.c.organization_id, queue_facts.c.claim_id, queue_facts.c.facts
@@ -366,7 +431,53 @@ def sweep(
                     result.timely_filing += 1
                 else:
                     result.appeals_due += 1
+    result.unmatched_deposits = _sweep_deposits(
+        engine, store, as_of, deposit_match_days, organization_id, at
+    )
     return result
+
+
+def _sweep_deposits(
+    engine: sa.Engine,
+    store: EventStore,
+    as_of: date,
+    match_days: int,
+    organization_id: str | None,
+    at: Callable[[], datetime],
+) -> int:
+    query = sa.select(waiting_deposits).where(
+        waiting_deposits.c.matched.is_(False),
+        waiting_deposits.c.deposit_date <= as_of - timedelta(days=match_days),
+    )
+    if organization_id is not None:
+        query = query.where(waiting_deposits.c.organization_id == organization_id)
+    with engine.connect() as conn:
+        waiting = conn.execute(query).all()
+    flagged = 0
+    for row in waiting:
+        waited = (as_of - row.deposit_date).days
+        flag = FlagUnmatchedDeposit(
+            deposit_id=row.deposit_id,
+            trace_number=row.trace_number,
+            amount=row.amount,
+            deposit_date=row.deposit_date,
+            payer_id=row.payer_id,
+            as_of=as_of,
+            detail=(
+                f"no 835 matched this deposit {waited} days after it arrived "
+                f"(limit {match_days}): check the trace number and the payer's ERA"
+            ),
+        )
+        uow = UnitOfWork(store, producer=PRODUCER, clock=at)
+        with uow:
+            appended = uow.run(
+                FOLLOWUP_DEPOSIT,
+                follow_up_stream(row.deposit_id),
+                flag,
+                organization_id=row.organization_id,
+            )
+        flagged += bool(appended.events)
+    return flagged
 
 
 __all__ = ["DENIALS", "QUEUE_PROCESS", "queue_process", "sweep"]

@@ -293,28 +293,29 @@ RULES: tuple[QueueRule, ...] = (
     QueueRule(
         queue="unmatched-remittances",
         subject=REFERENCE,
-        opens_on=frozenset({"remittance.unmatched"}),
-        closes_on=frozenset({"remittance.matched"}),
+        opens_on=frozenset({"remittance.claim_unmatched"}),
+        closes_on=frozenset({"remittance.claim_matched"}),
         risk_of_loss=Decimal("0.25"),
-        amount=lambda ctx: abs(
-            getattr(ctx.event, "amount", getattr(ctx.event, "paid_amount", Decimal("0.00")))
-        ),
+        amount=lambda ctx: abs(ctx.event.payment.paid_amount),
         age_from=_payload_day("payment_date"),
         deadline=lambda ctx: None,
-        reason=lambda ctx: getattr(ctx.event, "reason", "no claim matches the remittance"),
+        reason=lambda ctx: (
+            f"claim payment {ctx.event.claim_index} "
+            f"({ctx.event.payment.patient_control_number}): {ctx.event.reason}"
+        ),
         description="Claim payments in an 835 that match no claim of ours.",
     ),
     QueueRule(
         queue="unmatched-deposits",
         subject=REFERENCE,
-        opens_on=frozenset({"deposit.unmatched"}),
+        opens_on=frozenset({"deposit_follow_up.due"}),
         closes_on=frozenset({"deposit.matched"}),
         risk_of_loss=Decimal("0.25"),
-        amount=lambda ctx: abs(getattr(ctx.event, "amount", Decimal("0.00"))),
-        age_from=_payload_day("received_on"),
+        amount=lambda ctx: abs(ctx.event.amount),
+        age_from=_payload_day("deposit_date"),
         deadline=lambda ctx: None,
-        reason=lambda ctx: getattr(ctx.event, "reason", "no 835 matches the deposit"),
-        description="Bank deposits (EFT, checks) with no remittance to reassociate.",
+        reason=lambda ctx: ctx.event.detail,
+        description="Bank deposits (EFT, checks) no 835 matched N days after they arrived.",
     ),
 )
 
@@ -342,13 +343,10 @@ def rule_event_types() -> frozenset[str]:
 
 
 def reference_of(event: Any, envelope: EventEnvelope) -> str:
-    """What a remittance- or deposit-level item is about: its stream (remittance, deposit)."""
-    for name in ("unmatched_id", "claim_payment_id", "deposit_id", "remittance_id"):
-        value = getattr(event, name, None)
-        if value:
-            return (
-                f"{envelope.stream_id}:{value}"
-                if name in ("unmatched_id", "claim_payment_id")
-                else str(value)
-            )
-    return envelope.stream_id
+    """What a remittance- or deposit-level item is about: one claim payment of a remittance
+    (`<remittance id>:<claim index>`, the CLP's place in its 835) or a deposit."""
+    index = getattr(event, "claim_index", None)
+    if envelope.type.startswith("remittance.") and index is not None:
+        return f"{envelope.stream_id}:{index}"
+    # Remit's deposit events and follow-up's flag about one share the deposit id.
+    return str(getattr(event, "deposit_id", None) or envelope.stream_id)

@@ -74,6 +74,13 @@ STREAM_KINDS: tuple[StreamKind, ...] = (
         "Money received at the bank (EFT or check), reassociated with 835s.",
     ),
     StreamKind(
+        "deposit follow-up",
+        "dfu_ + deposit id",
+        "deposit_follow_up.",
+        Service.FOLLOWUP,
+        "Follow-up's record of a deposit no 835 matched in time (the unmatched-deposits queue).",
+    ),
+    StreamKind(
         "patient account",
         "patient account id (organization:patient control number)",
         "patient_account.",

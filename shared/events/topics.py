@@ -121,8 +121,11 @@ DEPOSIT_EVENTS = Topic(
     name="revcycle.deposit-events.v1",
     value_type=EventEnvelope,
     key="deposit id (the stream_id)",
-    description="Deposit events (deposit.*): money at the bank, reassociated with 835s.",
-    event_prefixes=("deposit.",),
+    description=(
+        "Deposit events (deposit.*): money at the bank, reassociated with 835s; and "
+        "follow-up's deposit_follow_up.* (a deposit no 835 matched in time)."
+    ),
+    event_prefixes=("deposit.", "deposit_follow_up."),
 )
 VISIT_EVENTS = Topic(
     name="revcycle.visit-events.v1",

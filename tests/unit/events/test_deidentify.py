@@ -74,7 +74,9 @@ def _lifecycle_envelopes():
     from datetime import date
     from decimal import Decimal
 
-    from shared.events.remittance import AdjustmentGroup, ClaimAdjustment, ClaimPaid
+    # A v1 posting (as stored before the remit service): read back upcast to v2.
+    from shared.events.remittance import AdjustmentGroup, ClaimAdjustment
+    from shared.events.remittance import ClaimPaidV1 as ClaimPaid
 
     created = example_events()[1]
     service_day = created.claim.lines[0].service_date or date(2026, 2, 20)

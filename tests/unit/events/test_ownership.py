@@ -67,6 +67,7 @@ DESIGN_STREAM_OWNERS = {
     "remittance": Service.REMIT,
     "claim batch": Service.CLAIMS,
     "deposit": Service.REMIT,
+    "deposit follow-up": Service.FOLLOWUP,  # the sweep's unmatched-deposit flag (issue 14)
     "patient account": Service.FOLLOWUP,
     "work item": Service.FOLLOWUP,
     "appeal": Service.FOLLOWUP,
