@@ -229,6 +229,17 @@ def apply_ta1(ack: AckFile, acks: Iterable[tuple[Ta1Segment, str]]) -> None:
             location=f"interchange {ta1.control_number} (ISA/IEA)",
         )
         for row in rows:
+            if row.transaction == "276":
+                # Our status inquiry never reached the payer: the claims keep their status
+                # and the job asks again after its period (as for a 999 rejecting a 276).
+                ack.to_review(
+                    reference,
+                    "the clearinghouse rejected a 276 status inquiry's interchange; it is "
+                    "asked again later",
+                    {"problems": [problem.model_dump()]},
+                    organization_id=row.organization_id,
+                )
+                continue
             for claim_id, pcn in ack.claims_of(row.batch_id):
                 ack.run(
                     claim_id,

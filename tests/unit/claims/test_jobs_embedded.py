@@ -291,3 +291,44 @@ def test_a_claim_acknowledged_twice_goes_to_the_review_list(office: Office) -> N
     listed = office.client.get("/v1/exchange/unmatched", headers=office.headers).json()
     assert [item["claim_id"] for item in listed["items"]] == [claim_id]
     assert listed["items"][0]["file"] == f"again-{receipt.name}"
+
+
+def test_a_ta1_rejecting_our_276_leaves_the_claim_and_it_is_asked_again(
+    asks_after_five_days: Office,
+) -> None:
+    from shared.x12.control_numbers import InMemoryControlNumbers
+    from shared.x12.envelope_writer import Party
+    from shared.x12.x12_ta1_005010.writer import InterchangeAcknowledgment, write_ta1
+
+    office = asks_after_five_days
+    claim_id = office.post_claim("PCN-276-TA1")
+    office.submit()
+    office.ingest(office.answer(), "999")
+    office.clock.now += timedelta(days=6)
+    [batch] = send_status_inquiries(office.deps).batches
+    office.embedded.embedded.settle()
+    events = office.types(claim_id)
+    isa = (office.outbound / batch["file"]).read_text()[:106].split("*")
+    text = write_ta1(
+        [InterchangeAcknowledgment(isa[13], isa[9], isa[10], "R", "008")],
+        sender=Party(isa[8].strip()),
+        receiver=Party(isa[6].strip()),
+        created_at=office.clock(),
+        numbers=InMemoryControlNumbers(start=300),
+    )
+    folder = office.root / "ta1"
+    folder.mkdir()
+    (folder / "inquiry.ta1").write_text(text)
+    context = IngestContext(
+        organization_id=ORG, submitted_by="biller-1", services=office.embedded.embedded
+    )
+    from services.claims.ingest import ingest_ta1
+
+    outcome = ingest_ta1(folder / "inquiry.ta1", context)
+    office.embedded.embedded.settle()
+    [item] = outcome.report["to_review"]
+    assert "276" in item["reason"] and item["claim_id"] is None
+    assert office.types(claim_id) == events, "a rejected inquiry changes nothing on the claim"
+    assert office.view(claim_id)["status"] == "acknowledged"
+    office.clock.now += timedelta(days=6)
+    assert len(send_status_inquiries(office.deps).batches) == 1, "asked again after the period"
