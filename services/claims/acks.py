@@ -531,9 +531,15 @@ def _find_batch_claim(ack: AckFile, reference: str | None, pcn: str) -> tuple[st
 
 
 def answer_of(category: str) -> StatusAnswer:
-    """What a 277's STC category says about the claim."""
+    """What a 277's STC category says about the claim.
+
+    Every R category (R0-R16) is a request for information in a 277, R3 included: only a
+    277CA reads R3 as a return of the claim (`REJECTED_CATEGORIES`).
+    """
     if category in ("A4", "D0"):
         return StatusAnswer.NOT_FOUND
+    if category.startswith("R"):
+        return StatusAnswer.INFO_REQUESTED
     if category in ACCEPTED_CATEGORIES:
         return StatusAnswer.PENDING
     if category in RECEIVED_CATEGORIES:
