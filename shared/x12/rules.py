@@ -407,6 +407,8 @@ def _insurance_type_unwanted(
                 sbr,
                 5,
                 loop="2000B",
+                # A stray insurance type code misleads no payer: flagged, the claim still read.
+                severity=Severity.WARNING,
             )
         )
 
@@ -689,7 +691,7 @@ RULES: tuple[Rule, ...] = (
           _insurance_type_required),
     _rule("insurance_type_not_allowed", 4, frozenset({"837P"}), "2000B",
           "X222A1 2000B SBR05 Insurance Type Code (situational)",
-          "no SBR05 unless the destination payer is Medicare and not the primary payer",
+          "no SBR05 unless the destination payer is Medicare and not primary (a warning)",
           _insurance_type_unwanted),
     _rule("payer_claim_number_required", 4, _837, "2300",
           "X222A1/X223A2 2300 REF*F8 Payer Claim Control Number (situational)",
