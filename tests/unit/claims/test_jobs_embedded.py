@@ -301,14 +301,9 @@ def test_a_ta1_rejecting_our_276_leaves_the_claim_and_it_is_asked_again(
     from shared.x12.x12_ta1_005010.writer import InterchangeAcknowledgment, write_ta1
 
     office = asks_after_five_days
-    claim_id = office.post_claim("PCN-276-TA1")
-    office.submit()
-    office.ingest(office.answer(), "999")
-    office.clock.now += timedelta(days=6)
-    [batch] = send_status_inquiries(office.deps).batches
-    office.embedded.embedded.settle()
+    claim_id, inquiry = _silent_claim_asked(office, "PCN-276-TA1")
     events = office.types(claim_id)
-    isa = (office.outbound / batch["file"]).read_text()[:106].split("*")
+    isa = inquiry.read_text()[:106].split("*")
     text = write_ta1(
         [InterchangeAcknowledgment(isa[13], isa[9], isa[10], "R", "008")],
         sender=Party(isa[8].strip()),
