@@ -17,7 +17,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from revcycle.embedded import EmbeddedApp, build_embedded_app
-from services.claims.ingest import ingest_277ca, ingest_999
+from services.claims.ingest import ingest_277, ingest_277ca, ingest_999, ingest_ta1
 from shared.auth import ROLE_CLAIMS_READ, ROLE_CLAIMS_WRITE, issue_token
 from shared.config import BaseServiceSettings
 from shared.ingest import IngestContext, IngestOutcome
@@ -77,7 +77,12 @@ class Cycle:
         context = IngestContext(
             organization_id=ORG, submitted_by="biller-1", services=self.embedded.embedded
         )
-        ingest = {"999": ingest_999, "277ca": ingest_277ca}[suffix]
+        ingest = {
+            "999": ingest_999,
+            "277ca": ingest_277ca,
+            "277": ingest_277,
+            "ta1": ingest_ta1,
+        }[suffix]
         outcomes = [ingest(p, context) for p in sorted(answers.glob(f"*.{suffix}"))]
         self.embedded.embedded.settle()
         return outcomes

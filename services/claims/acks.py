@@ -229,6 +229,17 @@ def apply_ta1(ack: AckFile, acks: Iterable[tuple[Ta1Segment, str]]) -> None:
             location=f"interchange {ta1.control_number} (ISA/IEA)",
         )
         for row in rows:
+            if row.transaction == "276":
+                # Our status inquiry never reached the payer: the claims keep their status
+                # and the job asks again after its period (as for a 999 rejecting a 276).
+                ack.to_review(
+                    reference,
+                    "the clearinghouse rejected a 276 status inquiry's interchange; it is "
+                    "asked again later",
+                    {"problems": [problem.model_dump()]},
+                    organization_id=row.organization_id,
+                )
+                continue
             for claim_id, pcn in ack.claims_of(row.batch_id):
                 ack.run(
                     claim_id,
@@ -520,9 +531,15 @@ def _find_batch_claim(ack: AckFile, reference: str | None, pcn: str) -> tuple[st
 
 
 def answer_of(category: str) -> StatusAnswer:
-    """What a 277's STC category says about the claim."""
+    """What a 277's STC category says about the claim.
+
+    Every R category (R0-R16) is a request for information in a 277, R3 included: only a
+    277CA reads R3 as a return of the claim (`REJECTED_CATEGORIES`).
+    """
     if category in ("A4", "D0"):
         return StatusAnswer.NOT_FOUND
+    if category.startswith("R"):
+        return StatusAnswer.INFO_REQUESTED
     if category in ACCEPTED_CATEGORIES:
         return StatusAnswer.PENDING
     if category in RECEIVED_CATEGORIES:

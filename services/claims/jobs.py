@@ -10,7 +10,9 @@ index, loads each claim's stream and runs a command; decide says whether anythin
   once per deadline; a ready claim past it, `claim.timely_filing_passed` (not submitted).
 - Status inquiries: a claim with no 277CA or 835 `CLAIMS_STATUS_INQUIRY_AFTER_DAYS` after
   it went out (and as long again after the last inquiry) is asked about in a 276, one file
-  per payer, sent crash-safely like an 837 batch (`services.claims.sending`).
+  per payer, sent crash-safely like an 837 batch (`services.claims.sending`). A claim the
+  payer answered about with a request for information or "not found" has no 835 either: it
+  is asked about again after as many days (the office answers or resubmits meanwhile).
 """
 
 from __future__ import annotations
@@ -119,8 +121,11 @@ WAITING = (
     ClaimStatus.SUBMITTED.value,
     ClaimStatus.ACKNOWLEDGED.value,
     ClaimStatus.ACCEPTED.value,
+    ClaimStatus.INFO_REQUESTED.value,
+    ClaimStatus.NOT_FOUND.value,
 )
-"""No 277CA (submitted, acknowledged) or no 835 (accepted) yet."""
+"""No 277CA (submitted, acknowledged) or no 835 (accepted, or a 277 that asked for more
+information or did not find the claim) yet."""
 
 
 def send_status_inquiries(

@@ -50,6 +50,7 @@ __all__ = [
     "clm_segment",
     "claim_references",
     "other_payer_segments",
+    "medicare_secondary_type",
     "other_payers_and_lines",
     "line_adjudication_segments",
     "drug_segments",
@@ -114,7 +115,7 @@ def subscriber_loop_segments(claim: Claim) -> list[Segment]:
             "18" if is_patient else None,
             subscriber.group_number,
             subscriber.group_name if not subscriber.group_number else None,
-            None,
+            medicare_secondary_type(claim),
             None,
             None,
             None,
@@ -128,6 +129,62 @@ def subscriber_loop_segments(claim: Claim) -> list[Segment]:
         out += demographics(subscriber)
     out += payer_segments(claim.payer)
     return out
+
+
+MEDICARE_FILING_INDICATORS = frozenset({"MA", "MB"})
+"""SBR09 codes naming Medicare (Part A, Part B) as the payer."""
+
+# SBR05 (X222A1 2000B) from the claim filing indicator (SBR09) of the payer Medicare is
+# secondary to: no-fault and auto (14), workers' compensation (15), another federal
+# program (16), veterans' plan (42), liability (47). Any other primary (a group health
+# plan) is the working aged (12) or the disabled beneficiary's large group plan (43).
+_SECONDARY_TO: dict[str, str] = {
+    "AM": "14",
+    "WC": "15",
+    "OF": "16",
+    "VA": "42",
+    "LI": "47",
+    "LM": "47",
+}
+
+
+def medicare_secondary_type(claim: Claim) -> str | None:
+    """837P 2000B SBR05 (Insurance Type Code), or None when the guide says not to send it.
+
+    X222A1 requires it when the destination payer is Medicare and Medicare is not the
+    primary payer, and forbids it otherwise; X223A2 does not use it. The claim carries no
+    such field (its snapshot is a frozen contract): it is derived from what the claim says.
+    The payer primary to Medicare is the first-ranked other payer; its claim filing
+    indicator gives the reason (`_SECONDARY_TO`); a group health plan gives 12 when the
+    patient was 65 or older on the first date of service, else 43 (disability). ESRD (13)
+    and black lung (41) cannot be told from the claim: a claim in those cases needs the
+    code set by hand before it goes out.
+    """
+    if claim.kind is not ClaimKind.PROFESSIONAL or not claim.other_payers:
+        return None
+    if claim.payer.claim_filing_indicator not in MEDICARE_FILING_INDICATORS:
+        return None
+    if _responsibility_after(claim.other_payers) == "P":
+        return None  # Medicare is billed as the primary payer (the others come after it)
+    ranks = "PSTABCDEFGH"
+    primary = min(
+        claim.other_payers,
+        key=lambda o: ranks.index(o.responsibility) if o.responsibility in ranks else 99,
+    )
+    indicator = primary.payer.claim_filing_indicator
+    if indicator in _SECONDARY_TO:
+        return _SECONDARY_TO[indicator]
+    born = claim.patient_person.birth_date
+    served = claim.first_service_date
+    if born is None or served is None:
+        raise ClaimWriteError(
+            claim,
+            "Medicare is billed as a secondary payer: 2000B SBR05 (insurance type code) is "
+            "required, and the patient's birth date and the date of service are needed to "
+            "choose it (12 working aged, 43 disabled)",
+        )
+    age = served.year - born.year - ((served.month, served.day) < (born.month, born.day))
+    return "12" if age >= 65 else "43"
 
 
 def _responsibility_after(others: Sequence[OtherPayer]) -> str:

@@ -367,6 +367,52 @@ def _rendering_differs(
         )
 
 
+_MEDICARE = frozenset({"MA", "MB"})
+
+
+def _medicare_not_primary(loop: Loop) -> tuple[Segment | None, bool]:
+    """2000B's SBR, and whether it bills Medicare (SBR09 MA/MB) as other than primary."""
+    sbr = _first(loop, "SBR")
+    if sbr is None:
+        return None, False
+    return sbr, sbr.get(9) in _MEDICARE and sbr.get(1) not in ("", "P")
+
+
+def _insurance_type_required(
+    loop: Loop, _: Sequence[Loop], ctx: RuleContext, issues: list[Issue]
+) -> None:
+    sbr, required = _medicare_not_primary(loop)
+    if sbr is not None and required and not sbr.get(5):
+        issues.append(
+            _issue(
+                "insurance_type_required",
+                f"Medicare (SBR09 {sbr.get(9)}) is billed as payer {sbr.get(1)}, not primary: "
+                "SBR05 must say why Medicare is secondary (12, 13, 14, 15, 16, 41, 42, 43, 47)",
+                sbr,
+                5,
+                loop="2000B",
+            )
+        )
+
+
+def _insurance_type_unwanted(
+    loop: Loop, _: Sequence[Loop], ctx: RuleContext, issues: list[Issue]
+) -> None:
+    sbr, required = _medicare_not_primary(loop)
+    if sbr is not None and not required and sbr.get(5):
+        issues.append(
+            _issue(
+                "insurance_type_not_allowed",
+                "SBR05 is sent only when Medicare is the destination payer and not primary",
+                sbr,
+                5,
+                loop="2000B",
+                # A stray insurance type code misleads no payer: flagged, the claim still read.
+                severity=Severity.WARNING,
+            )
+        )
+
+
 def _f8_for_corrections(
     loop: Loop, _: Sequence[Loop], ctx: RuleContext, issues: list[Issue]
 ) -> None:
@@ -639,6 +685,14 @@ RULES: tuple[Rule, ...] = (
           "X222A1 2310B Rendering Provider Name (situational)",
           "2310B only when the rendering provider differs from the 2010AA billing provider",
           _rendering_differs),
+    _rule("insurance_type_required", 4, frozenset({"837P"}), "2000B",
+          "X222A1 2000B SBR05 Insurance Type Code (situational)",
+          "SBR05 when the destination payer is Medicare (SBR09 MA/MB) and not primary (SBR01)",
+          _insurance_type_required),
+    _rule("insurance_type_not_allowed", 4, frozenset({"837P"}), "2000B",
+          "X222A1 2000B SBR05 Insurance Type Code (situational)",
+          "no SBR05 unless the destination payer is Medicare and not primary (a warning)",
+          _insurance_type_unwanted),
     _rule("payer_claim_number_required", 4, _837, "2300",
           "X222A1/X223A2 2300 REF*F8 Payer Claim Control Number (situational)",
           "REF*F8 is required when CLM05-3 is 7 (replacement) or 8 (void)", _f8_for_corrections),

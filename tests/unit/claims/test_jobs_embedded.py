@@ -291,3 +291,197 @@ def test_a_claim_acknowledged_twice_goes_to_the_review_list(office: Office) -> N
     listed = office.client.get("/v1/exchange/unmatched", headers=office.headers).json()
     assert [item["claim_id"] for item in listed["items"]] == [claim_id]
     assert listed["items"][0]["file"] == f"again-{receipt.name}"
+
+
+def test_a_ta1_rejecting_our_276_leaves_the_claim_and_it_is_asked_again(
+    asks_after_five_days: Office,
+) -> None:
+    from shared.x12.control_numbers import InMemoryControlNumbers
+    from shared.x12.envelope_writer import Party
+    from shared.x12.x12_ta1_005010.writer import InterchangeAcknowledgment, write_ta1
+
+    office = asks_after_five_days
+    claim_id, inquiry = _silent_claim_asked(office, "PCN-276-TA1")
+    events = office.types(claim_id)
+    isa = inquiry.read_text()[:106].split("*")
+    text = write_ta1(
+        [InterchangeAcknowledgment(isa[13], isa[9], isa[10], "R", "008")],
+        sender=Party(isa[8].strip()),
+        receiver=Party(isa[6].strip()),
+        created_at=office.clock(),
+        numbers=InMemoryControlNumbers(start=300),
+    )
+    folder = office.root / "ta1"
+    folder.mkdir()
+    (folder / "inquiry.ta1").write_text(text)
+    context = IngestContext(
+        organization_id=ORG, submitted_by="biller-1", services=office.embedded.embedded
+    )
+    from services.claims.ingest import ingest_ta1
+
+    outcome = ingest_ta1(folder / "inquiry.ta1", context)
+    office.embedded.embedded.settle()
+    [item] = outcome.report["to_review"]
+    assert "276" in item["reason"] and item["claim_id"] is None
+    assert office.types(claim_id) == events, "a rejected inquiry changes nothing on the claim"
+    assert office.view(claim_id)["status"] == "acknowledged"
+    office.clock.now += timedelta(days=6)
+    assert len(send_status_inquiries(office.deps).batches) == 1, "asked again after the period"
+
+
+# -- 277 answers a hand-built payer gives: information requested, not found ---------------------
+
+
+def _silent_claim_asked(office: Office, pcn: str) -> tuple[str, Path]:
+    """A claim acknowledged by the 999 whose payer stays silent, asked about in a 276."""
+    claim_id = office.post_claim(pcn)
+    office.submit()
+    office.ingest(office.answer(), "999")
+    office.clock.now += timedelta(days=6)
+    [batch] = send_status_inquiries(office.deps).batches
+    office.embedded.embedded.settle()
+    assert office.types(claim_id)[-1] == "claim.status_requested"
+    return claim_id, office.outbound / batch["file"]
+
+
+def _answer_276(
+    office: Office,
+    inquiry_file: Path,
+    statuses: tuple[tuple[str, str, str | None], ...],
+    payer_claim_number: str | None = None,
+) -> IngestOutcome:
+    """The payer's 277 to our 276, written with the shared 277 writer, then ingested."""
+    from shared.x12.claim837_writing import Submitter
+    from shared.x12.control_numbers import InMemoryControlNumbers
+    from shared.x12.envelope_writer import Party
+    from shared.x12.reader import parse
+    from shared.x12.validation import validate
+    from shared.x12.x12_277_005010X212.writer import ClaimStatusResponse, write_277
+    from simulator.inbound import inquiries_of_276
+
+    text = inquiry_file.read_text()
+    isa = text[:106].split("*")
+    [parsed] = parse(text).transactions
+    responses = [
+        ClaimStatusResponse(
+            inquiry,
+            statuses,
+            office.clock().date(),
+            payer_claim_number=payer_claim_number,
+        )
+        for inquiry in inquiries_of_276(parsed)
+    ]
+    answer = write_277(
+        responses,
+        receiver=Submitter("Revcycle Billing", isa[6].strip(), "", ""),
+        sender=Party(isa[8].strip()),
+        receiver_party=Party(isa[6].strip()),
+        created_at=office.clock(),
+        numbers=InMemoryControlNumbers(start=len(office.taken) * 10 + 400),
+    )
+    assert validate(answer).ok, validate(answer).errors  # pyx12 has no 277 X212 map
+    folder = office.root / f"hand-277-{len(list(office.root.glob('hand-277-*')))}"
+    folder.mkdir()
+    (folder / f"{inquiry_file.name}.277").write_text(answer)
+    [outcome] = office.ingest(folder, "277")
+    return outcome
+
+
+def _correct(office: Office, claim_id: str, pcn: str, **changes: Any) -> Any:
+    body = professional_claim(patient_control_number=pcn).model_dump(
+        mode="json", exclude={"claim_id", "organization_id"}
+    )
+    body.update(changes)
+    return office.client.post(
+        f"/v1/claims/{claim_id}/corrections",
+        json={"claim": body, "reason": "what the payer asked for"},
+        headers=office.headers,
+    )
+
+
+@pytest.mark.parametrize("category", ["R4", "R3"])
+def test_a_277_requesting_information_keeps_the_claim_with_the_payer(
+    asks_after_five_days: Office, category: str
+) -> None:
+    office = asks_after_five_days
+    claim_id, inquiry = _silent_claim_asked(office, f"PCN-RFI-{category}")
+    outcome = _answer_276(office, inquiry, ((category, "60", None),), "PAYER-RFI-1")
+    assert outcome.ok, outcome.summary
+    view = office.view(claim_id)
+    assert view["status"] == "info_requested"
+    assert view["payer_claim_number"] == "PAYER-RFI-1"
+    [received] = [e for e in office.embedded.store.load(claim_id) if e.type.endswith("received")]
+    assert received.data["answer"] == "info_requested"
+    assert received.data["statuses"][0]["category"] == category
+    assert received.data["statuses"][0]["code_description"] == "Electronic request for information"
+
+    # The payer has the claim: it is asked about again after the period, and a correction
+    # goes out as a replacement of the payer's claim (frequency 7, REF*F8).
+    office.clock.now += timedelta(days=6)
+    assert len(send_status_inquiries(office.deps).batches) == 1
+    office.embedded.embedded.settle()
+    refused = _correct(office, claim_id, f"PCN-RFI-{category}")
+    assert refused.status_code == 422, "an original (frequency 1) is refused: the payer has it"
+    assert "frequency 7" in refused.text, refused.text
+    answer = _correct(
+        office,
+        claim_id,
+        f"PCN-RFI-{category}",
+        frequency="7",
+        original_payer_claim_number="PAYER-RFI-1",
+    )
+    assert answer.status_code in (200, 201), answer.text
+    assert office.view(claim_id)["status"] == "ready"
+    office.submit()
+    sent = sorted(p for p in office.outbound.iterdir() if p.suffix != ".276" and p.is_file())
+    text = sent[-1].read_text()
+    assert "REF*F8*PAYER-RFI-1~" in text and ":B:7*" in text
+
+
+@pytest.mark.parametrize("category", ["A4", "D0"])
+def test_a_277_not_finding_the_claim_keeps_it_unaccepted_and_a_correction_is_a_new_original(
+    asks_after_five_days: Office, category: str
+) -> None:
+    office = asks_after_five_days
+    claim_id, inquiry = _silent_claim_asked(office, f"PCN-NF-{category}")
+    outcome = _answer_276(office, inquiry, ((category, "35", None),))
+    assert outcome.ok, outcome.summary
+    view = office.view(claim_id)
+    assert view["status"] == "not_found"
+    [received] = [e for e in office.embedded.store.load(claim_id) if e.type.endswith("received")]
+    assert received.data["answer"] == "not_found"
+    assert received.data["statuses"][0]["code_description"] == "Claim/encounter not found"
+
+    # Not accepted: the filing limit still matters (a warning near the deadline) ...
+    deadline = SERVICE_DATE + timedelta(days=365)
+    office.clock.now = datetime.combine(deadline - timedelta(days=5), datetime.min.time(), UTC)
+    report = check_timely_filing(office.deps)
+    office.embedded.embedded.settle()
+    assert [e["claim_id"] for e in report.events] == [claim_id]
+    assert report.events[0]["type"] == "claim.timely_filing_at_risk"
+    # ... and the claim goes out again as a new original (the payer never had it).
+    answer = _correct(office, claim_id, f"PCN-NF-{category}")
+    assert answer.status_code in (200, 201), answer.text
+    assert office.view(claim_id)["status"] == "ready"
+    run = office.submit()
+    assert run["submitted"] == 1
+    sent = sorted(p for p in office.outbound.iterdir() if p.is_file())
+    text = (office.outbound / run["batches"][0]["file"]).read_text()
+    assert ":B:1*" in text and "REF*F8" not in text, sent
+
+
+def test_a_claim_the_payer_did_not_find_is_voided_without_a_frequency_8(
+    asks_after_five_days: Office,
+) -> None:
+    office = asks_after_five_days
+    claim_id, inquiry = _silent_claim_asked(office, "PCN-NF-VOID")
+    assert _answer_276(office, inquiry, (("A4", "35", None),)).ok
+    office.clock.now += timedelta(days=6)
+    assert len(send_status_inquiries(office.deps).batches) == 1, "asked again after the period"
+    office.embedded.embedded.settle()
+    answer = office.client.post(
+        f"/v1/claims/{claim_id}/void", json={"reason": "duplicate entry"}, headers=office.headers
+    )
+    assert answer.status_code == 200, answer.text
+    assert office.view(claim_id)["status"] == "voided"
+    assert office.submit()["submitted"] == 0, "nothing to tell a payer that never had it"

@@ -20,7 +20,7 @@ from fastapi.testclient import TestClient
 from revcycle.embedded import EmbeddedApp, build_embedded_app
 from services.claims.ingest import ingest_277ca, ingest_999
 from shared.auth import ROLE_CLAIMS_READ, ROLE_CLAIMS_WRITE, issue_token
-from shared.claim_model import OtherPayer, Relationship
+from shared.claim_model import OtherPayer, Payer, Relationship
 from shared.config import BaseServiceSettings
 from shared.events.registry import to_envelope
 from shared.events.remittance import (
@@ -41,15 +41,20 @@ ORG = "org-a"
 RECEIVED = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)
 
 
-def _with_secondary_coverage(pcn: str) -> dict[str, Any]:
-    primary = _payer().model_copy(update={"claim_filing_indicator": "MB"})
-    medigap = OtherPayer(
-        payer=_secondary_payer(),
-        responsibility="S",
-        subscriber=_subscriber(member_id="GCB0045512", group_number="GC88001"),
-        relationship=Relationship.SELF,
+def _with_secondary_coverage(pcn: str, *, medicare_second: bool = False) -> dict[str, Any]:
+    if medicare_second:
+        # A group health plan pays first, Medicare Part B second (the working aged, say).
+        primary = _payer()
+        second = Payer(payer_id="MCRB1", name="Medicare Part B", claim_filing_indicator="MB")
+        subscriber = _subscriber(member_id="1EG4TE5MK73", group_number=None)
+    else:
+        primary = _payer().model_copy(update={"claim_filing_indicator": "MB"})
+        second = _secondary_payer()
+        subscriber = _subscriber(member_id="GCB0045512", group_number="GC88001")
+    other = OtherPayer(
+        payer=second, responsibility="S", subscriber=subscriber, relationship=Relationship.SELF
     )
-    claim = professional_claim(patient_control_number=pcn, payer=primary, other_payers=(medigap,))
+    claim = professional_claim(patient_control_number=pcn, payer=primary, other_payers=(other,))
     return claim.model_dump(mode="json", exclude={"claim_id", "organization_id"})
 
 
@@ -69,10 +74,17 @@ def served(tmp_path: Path) -> Iterator[tuple[EmbeddedApp, TestClient, dict[str, 
 
 
 def _primary_paid(
-    embedded: EmbeddedApp, client: TestClient, headers: dict[str, str], root: Path, pcn: str
+    embedded: EmbeddedApp,
+    client: TestClient,
+    headers: dict[str, str],
+    root: Path,
+    pcn: str,
+    *,
+    medicare_second: bool = False,
 ) -> tuple[str, ClaimPaid]:
     """Submit the primary claim, let the simulator answer, ingest its acks, and read its 835."""
-    answer = client.post("/v1/claims", json=_with_secondary_coverage(pcn), headers=headers)
+    body = _with_secondary_coverage(pcn, medicare_second=medicare_second)
+    answer = client.post("/v1/claims", json=body, headers=headers)
     assert answer.status_code == 201, answer.text
     claim_id = str(answer.json()["claim_id"])
     assert client.post("/v1/submissions", headers=headers).json()["submitted"] == 1
@@ -212,3 +224,32 @@ def test_a_claim_the_primary_crossed_over_is_not_billed_again(
     assert "claim.secondary_created" not in types
     assert not embedded.store.load(f"{claim_id}-s")
     assert client.post("/v1/submissions", headers=headers).json()["submitted"] == 0
+
+
+def test_medicare_billed_after_a_group_plan_says_why_it_is_secondary(
+    served: tuple[EmbeddedApp, TestClient, dict[str, str]], tmp_path: Path
+) -> None:
+    """837P 2000B SBR05: Medicare is the destination payer and not primary (X222A1)."""
+    from shared.x12.validation import validate
+
+    embedded, client, headers = served
+    claim_id, paid = _primary_paid(
+        embedded, client, headers, tmp_path, "PCN-MSP-1", medicare_second=True
+    )
+    _post_as_remit(embedded, paid)
+    assert [e.type for e in embedded.store.load(claim_id)][-1] == "claim.secondary_created"
+    run = client.post("/v1/submissions", headers=headers).json()
+    assert run["submitted"] == 1, run
+    [sent] = sorted((tmp_path / "exchange" / "outbound").iterdir())
+    text = sent.read_text()
+    verdict = judge(text)
+    assert verdict.ok, verdict
+    report = validate(text)
+    assert report.ok, report.errors
+    segments = text.split("~\n") if "~\n" in text else text.split("~")
+    # 2000B: Medicare billed as S; the subscriber (born 1968) is under 65: disability (43).
+    [billed] = [s for s in segments if s.startswith("SBR*S*")]
+    assert billed.split("*")[5] == "43" and billed.endswith("*MB"), billed
+    # 2320: the group plan that paid first, with no insurance type code of its own.
+    [prior] = [s for s in segments if s.startswith("SBR*P*")]
+    assert prior.split("*")[5] == "" and prior.endswith("*CI"), prior
