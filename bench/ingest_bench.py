@@ -1,14 +1,18 @@
 """Benchmark `revcycle ingest` of one large 837P: claims/s end to end and the peak memory.
 
-Run: .venv/bin/python bench/ingest_bench.py [--claims 50000] [--database-url URL]
+Run: .venv/bin/python bench/ingest_bench.py [--claims 50000] [--database-url URL] [--receive-only]
+
+`--receive-only` times `services.intake.batches.receive_837` alone in the child (the 999
+and the claims created, without the embedded `settle()` the command runs afterwards).
 
 A file of N seeded random professional claims (testsupport factories) is written once,
 then ingested by the real command in a child process (`revcycle ingest --json FILE`) on a
 fresh embedded SQLite file (default) or on the PostgreSQL at `--database-url` (a fresh
-schema is not made: point it at an empty database). Each claim is acknowledged in the 999,
-translated, scrubbed and created in its own transaction; the embedded subscriptions are
-settled once at the end (included in the time). Prints claims/s, the counts per status
-and the child's peak resident memory.
+schema is not made: point it at an empty database). The file is read twice as a stream
+(the 999, one set and one claim at a time; then the claims, each translated, scrubbed and
+created as its loop closes, 100 per transaction); the embedded subscriptions are settled
+once at the end (included in the time). Prints claims/s, the counts per status and the
+child's peak resident memory (which must not grow with --claims: compare two sizes).
 """
 
 from __future__ import annotations
@@ -37,7 +41,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--claims", type=int, default=50_000)
     parser.add_argument("--database-url", default="")
+    parser.add_argument("--receive-only", action="store_true")
+    parser.add_argument("--child-receive", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child_receive:
+        receive_only(Path(args.child_receive))
+        return
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "batch.837"
         print(f"... writing {args.claims} claims", file=sys.stderr, flush=True)
@@ -62,8 +71,11 @@ def main() -> None:
         }
         print(f"... ingesting {size / 1e6:.1f} MB", file=sys.stderr, flush=True)
         start = time.perf_counter()
+        command = [str(ROOT / ".venv" / "bin" / "revcycle"), "ingest", "--json", str(path)]
+        if args.receive_only:
+            command = [sys.executable, __file__, "--child-receive", str(path)]
         done = subprocess.run(
-            [str(ROOT / ".venv" / "bin" / "revcycle"), "ingest", "--json", str(path)],
+            command,
             env=env,
             capture_output=True,
             text=True,
@@ -75,12 +87,28 @@ def main() -> None:
         report = json.loads(done.stdout)
         peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     store = "PostgreSQL" if args.database_url else "SQLite (embedded)"
+    if args.receive_only:
+        store += ", receive_837 only"
     print("| store | claims | file | wall time | claims/s | counts | peak RSS |")
     print("|---|---|---|---|---|---|---|")
     print(
         f"| {store} | {args.claims:,} | {size / 1e6:.1f} MB | {elapsed:.1f} s "
         f"| {args.claims / elapsed:,.0f} | {report['counts']} | {peak_mb:,.0f} MB |"
     )
+
+
+def receive_only(path: Path) -> None:
+    """In the child: the 837 path of `revcycle ingest` without the settle, JSON report out."""
+    from revcycle.embedded import open_embedded
+    from services.intake.batches import receive_837
+    from shared.config import get_settings
+
+    settings = get_settings()
+    embedded = open_embedded(settings)
+    report = receive_837(
+        embedded.intake, path, organization_id=settings.organization_id, submitted_by="bench"
+    )
+    print(json.dumps({"counts": report.counts}))
 
 
 if __name__ == "__main__":
