@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -73,18 +72,18 @@ def main() -> None:
         command = [str(ROOT / ".venv" / "bin" / "revcycle"), "ingest", "--json", str(path)]
         if args.receive_only:
             command = [sys.executable, __file__, "--child-receive", str(path)]
-        done = subprocess.run(
-            command,
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        out, err = Path(tmp) / "report.json", Path(tmp) / "stderr.txt"
+        with out.open("w") as stdout, err.open("w") as stderr:
+            child = subprocess.Popen(command, env=env, stdout=stdout, stderr=stderr)
+            # This child's own peak (RUSAGE_CHILDREN would be the largest of all children,
+            # the writer of the file included).
+            _, status, usage = os.wait4(child.pid, 0)
         elapsed = time.perf_counter() - start
-        if done.returncode not in (0, 1):
-            sys.exit(f"ingest failed ({done.returncode}): {done.stderr[-2000:]}")
-        report = json.loads(done.stdout)
-        peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        returncode = os.waitstatus_to_exitcode(status)
+        if returncode not in (0, 1):
+            sys.exit(f"ingest failed ({returncode}): {err.read_text()[-2000:]}")
+        report = json.loads(out.read_text())
+        peak_mb = usage.ru_maxrss / 1024
     store = "PostgreSQL" if args.database_url else "SQLite (embedded)"
     if args.receive_only:
         store += ", receive_837 only"
