@@ -3,31 +3,34 @@
 `receive_837(deps, source, organization_id=, submitted_by=)` is what `POST /v1/batches/837`
 and `revcycle ingest` (837 files) both call:
 
-1. The file is judged whole by the 999 writer (`shared.x12.ack.acknowledge`): each
-   transaction set is accepted (A, or E: accepted with noted errors) or rejected (R).
-   A file with no ISA/GS to answer is refused whole (`BatchRefused`: nothing created).
-2. The file is then read again one transaction set at a time (`iter_parse`: only the
-   current set is in memory). A rejected set creates no claim: each of its claims is
-   reported `rejected`, naming the set's 999 codes. Each claim of an accepted set is
-   translated (`adapters.x12_837`) and created through the one intake command
-   (`handlers.create_claim`, scrubbed, one transaction per claim) with the duplicate key
-   of `services.intake.duplicates`: `created`, `held` (with the findings) or
-   `duplicate` (the claim that already has its key). A claim our model cannot take is
-   `rejected` with the segment position, segment id and element at fault; the other
-   claims of its set still go through, as a clearinghouse rejects at claim level (277CA).
+1. The file is judged by the 999 writer (`shared.x12.ack.acknowledge_stream`), read once
+   one transaction set and one claim at a time: each set is accepted (A, or E: accepted
+   with noted errors) or rejected (R). A file with no ISA/GS to answer is refused whole
+   (`BatchRefused`: nothing created).
+2. The file is then read again as a stream (`stream_transactions`): each claim (loop 2300)
+   is handled as it closes, then dropped, so memory holds one claim whatever the size of
+   the file. A rejected set creates no claim: each of its claims is reported `rejected`,
+   naming the set's 999 codes. Each claim of an accepted set is translated
+   (`adapters.x12_837`) and created through the one intake command
+   (`handlers.create_claim`, scrubbed) with the duplicate key of
+   `services.intake.duplicates`, `CHUNK` claims per transaction: `created`, `held` (with
+   the findings) or `duplicate` (the claim that already has its key). A claim our model
+   cannot take is `rejected` with the segment position, segment id and element at fault;
+   the other claims of its set still go through, as a clearinghouse rejects at claim
+   level (277CA). A chunk in which intake refuses a claim is rolled back and created
+   again one claim per transaction, so only that claim is `rejected`.
 3. The report (batch id, the 999 text, every set's verdict and every claim's answer) is
    stored in `intake_batches`, for `GET /v1/batches/{id}`.
 
 A file sent again creates nothing new: every claim of it is `duplicate`. A file that
 stopped half way (the process died) is safe to send again for the same reason: each
-claim was committed on its own, with its key.
+chunk of claims was committed whole, with their keys.
 """
 
 from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -38,17 +41,18 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from services.intake import duplicates
-from services.intake.adapters.x12_837 import translate_transaction
+from services.intake.adapters.x12_837 import translate_streamed_claim
 from services.intake.bootstrap import IntakeDeps
 from services.intake.commands import CreateClaim
 from services.intake.domain import IntakeRejected
-from services.intake.handlers import UnknownOrganization, create_claim
+from services.intake.handlers import ClaimCreatedResult, UnknownOrganization, create_claim
 from services.intake.idempotency import intake_metadata
 from shared.claim_model import Claim
 from shared.events.claims import ClaimChannel, ScrubFinding
 from shared.eventstore.schema import AwareDateTime
 from shared.ingest import Progress
 from shared.x12.errors import Issue, X12Error
+from shared.x12.loops import Loop, OnClose
 from shared.x12.x12_999_005010X231A1.writer import SetAcknowledgment
 
 BATCH_ID_PREFIX = "bat_"
@@ -171,12 +175,22 @@ def _set_verdict(verdict: SetAcknowledgment) -> dict[str, Any]:
     }
 
 
-def _rejected_set_claims(transaction: Any) -> Iterator[str]:
-    """The CLM01 of each claim of a rejected set (to say which claims were not taken)."""
-    if transaction.model is None or not hasattr(transaction.model, "claims"):
-        return
-    for context in transaction.model.claims():
-        yield context.claim.segments[0].get(1)
+# Claims created per transaction (one commit per chunk). A chunk in which one claim is
+# refused is rolled back and created again one claim per transaction, so the refused one
+# costs nothing to the others and nothing half-applied is ever committed.
+CHUNK = 100
+
+# The loops a streamed read drops once they closed (a claim and the levels that repeat
+# per claim), so memory holds one claim whatever the size of the set.
+_DROPPED = frozenset({"2300", "2000C", "2000B"})
+
+
+@dataclass
+class _Pending:
+    """Translated claims of an accepted set waiting for their chunk's transaction."""
+
+    control: str
+    claims: list[Claim] = field(default_factory=list)
 
 
 def receive_837(
@@ -187,18 +201,19 @@ def receive_837(
     submitted_by: str,
     progress: Progress | None = None,
     batch_id: str | None = None,
+    chunk: int = CHUNK,
 ) -> BatchReport:
     """Take one 837 file (see the module docstring); raises `UnknownOrganization` or
     `BatchRefused` before anything is created."""
-    from shared.x12.ack import AckError, acknowledge
+    from shared.x12.ack import AckError, acknowledge_stream
     from shared.x12.control_numbers import DatabaseControlNumbers
-    from shared.x12.reader import iter_parse
+    from shared.x12.reader import ParsedTransaction, stream_transactions
 
     if not deps.policy.serves(organization_id):
         raise UnknownOrganization(organization_id)
     received_at = deps.clock()
     try:
-        ack = acknowledge(
+        ack = acknowledge_stream(
             source, created_at=received_at, numbers=DatabaseControlNumbers(engine=deps.engine)
         )
     except (AckError, X12Error) as exc:
@@ -211,41 +226,119 @@ def receive_837(
     )
     verdicts = [s for group in ack.groups for s in group.sets]
     done = 0
-    issues: list[Issue] = []
-    for index, transaction in enumerate(iter_parse(source, issues)):
+    pending = _Pending("")
+
+    def answered(answer: BatchClaim) -> None:
+        nonlocal done
+        report.claims.append(answer)
+        done += 1
+        if progress is not None:
+            progress(done, None)
+
+    def flush() -> None:
+        for answer in _create_chunk(
+            deps, pending.claims, pending.control, organization_id, submitted_by, report
+        ):
+            answered(answer)
+        pending.claims = []
+
+    def claims_of(transaction: ParsedTransaction) -> OnClose:
+        """Called as each set starts: its verdict decides what its claims become."""
+        index = len(report.transaction_sets)
         verdict = verdicts[index] if index < len(verdicts) else None
         control = transaction.envelope.control_number
         if verdict is None or verdict.control_number != control:
             # The 999 and the streamed read disagree on the sets: take nothing from this one.
             verdict = SetAcknowledgment("837", control or "0000", None, "R", ("5",))
         report.transaction_sets.append(_set_verdict(verdict))
-        if verdict.status == "R":
-            why = {
-                "code": "transaction_set_rejected",
-                "message": f"transaction set {control} was rejected by our 999 "
-                f"(IK5 codes {', '.join(verdict.codes)}): no claim of it was created",
-                "position": transaction.envelope.st.position,
-                "segment_id": "ST",
-                "element": None,
-            }
-            for pcn in _rejected_set_claims(transaction):
-                report.claims.append(BatchClaim(pcn, control, "rejected", errors=(why,)))
-            continue
-        declared = transaction.component
-        for pcn, translated in translate_transaction(transaction, declared):
-            if isinstance(translated, Claim):
-                report.claims.append(
-                    _create(deps, translated, control, organization_id, submitted_by, report)
+        pending.control = control
+        takes_claims = transaction.kind in ("837P", "837I") and transaction.model is not None
+        why = {
+            "code": "transaction_set_rejected",
+            "message": f"transaction set {control} was rejected by our 999 "
+            f"(IK5 codes {', '.join(verdict.codes)}): no claim of it was created",
+            "position": transaction.envelope.st.position,
+            "segment_id": "ST",
+            "element": None,
+        }
+        rejected = verdict.status == "R"
+
+        def on_close(loop: Loop, ancestors: list[Loop], attr: str) -> bool:
+            if loop.LOOP_ID == "2300" and takes_claims and loop.segments:
+                if rejected:
+                    pcn = loop.segments[0].get(1)
+                    answered(BatchClaim(pcn, control, "rejected", errors=(why,)))
+                    return True
+                pcn, translated = translate_streamed_claim(
+                    loop, ancestors, transaction.kind, transaction.component
                 )
-            else:
-                errors = (issue_public(translated),)
-                report.claims.append(BatchClaim(pcn, control, "rejected", errors=errors))
-            done += 1
-            if progress is not None:
-                progress(done, None)
+                if isinstance(translated, Claim):
+                    pending.claims.append(translated)
+                    if len(pending.claims) >= chunk:
+                        flush()
+                else:
+                    flush()  # the answers keep the file's order
+                    errors = (issue_public(translated),)
+                    answered(BatchClaim(pcn, control, "rejected", errors=errors))
+            return loop.LOOP_ID in _DROPPED
+
+        return on_close
+
+    issues: list[Issue] = []
+    for _transaction, _document in stream_transactions(source, issues, on_close=claims_of):
+        flush()  # a set's last claims, before the next set (or the report) is written
     with deps.engine.begin() as conn:
         save(conn, report, organization_id)
     return report
+
+
+def _command(claim: Claim, organization_id: str, submitted_by: str, batch_id: str) -> CreateClaim:
+    return CreateClaim(
+        claim=claim,
+        organization_id=organization_id,
+        submitted_by=submitted_by,
+        source=ClaimChannel.X12_837,
+        source_reference=batch_id,
+        duplicate_key=duplicates.claim_key(claim),
+    )
+
+
+def _create_chunk(
+    deps: IntakeDeps,
+    claims: list[Claim],
+    control: str,
+    organization_id: str,
+    submitted_by: str,
+    report: BatchReport,
+) -> list[BatchClaim]:
+    """Create `claims` in one transaction; one by one (`_create`) when any is refused."""
+    if len(claims) > 1:
+        uow = deps.unit_of_work()
+        try:
+            with uow.store.transaction() as conn:
+                bound = uow.bound(conn)
+                answers = []
+                for claim in claims:
+                    command = _command(claim, organization_id, submitted_by, report.batch_id)
+                    result = create_claim(bound, command, deps.policy)
+                    answers.append(_answer(claim, control, result))
+            return answers
+        except IntakeRejected:
+            pass  # rolled back whole: each claim again on its own, the refused one named
+    return [
+        _create(deps, claim, control, organization_id, submitted_by, report) for claim in claims
+    ]
+
+
+def _answer(claim: Claim, control: str, result: ClaimCreatedResult) -> BatchClaim:
+    return BatchClaim(
+        claim.patient_control_number,
+        control,
+        result.status,
+        claim_id=result.claim_id,
+        account_id=result.account_id,
+        findings=result.findings,
+    )
 
 
 def _create(
@@ -256,28 +349,13 @@ def _create(
     submitted_by: str,
     report: BatchReport,
 ) -> BatchClaim:
-    command = CreateClaim(
-        claim=claim,
-        organization_id=organization_id,
-        submitted_by=submitted_by,
-        source=ClaimChannel.X12_837,
-        source_reference=report.batch_id,
-        duplicate_key=duplicates.claim_key(claim),
-    )
-    pcn = claim.patient_control_number
+    command = _command(claim, organization_id, submitted_by, report.batch_id)
     try:
         result = create_claim(deps.unit_of_work(), command, deps.policy)
     except IntakeRejected as exc:
         error = {"code": "claim_rejected", "message": exc.message, "field": exc.field}
-        return BatchClaim(pcn, control, "rejected", errors=(error,))
-    return BatchClaim(
-        pcn,
-        control,
-        result.status,
-        claim_id=result.claim_id,
-        account_id=result.account_id,
-        findings=result.findings,
-    )
+        return BatchClaim(claim.patient_control_number, control, "rejected", errors=(error,))
+    return _answer(claim, control, result)
 
 
 def save(conn: Connection, report: BatchReport, organization_id: str) -> None:

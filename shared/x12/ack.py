@@ -19,15 +19,18 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from shared.x12.control_numbers import ControlNumberSource
 from shared.x12.envelope import FunctionalGroup, Interchange, X12Document, read_document
 from shared.x12.envelope import TransactionSet as ReceivedSet
 from shared.x12.envelope_writer import Party
 from shared.x12.errors import Issue, Severity, X12Error
-from shared.x12.loops import is_digits
+from shared.x12.loops import Loop, is_digits
+from shared.x12.segments import Segment
 from shared.x12.tokenizer import Source
 from shared.x12.x12_999_005010X231A1.writer import (
     ElementError,
@@ -37,7 +40,7 @@ from shared.x12.x12_999_005010X231A1.writer import (
     write_999,
 )
 
-__all__ = ["AckError", "AckResult", "assess", "acknowledge"]
+__all__ = ["AckError", "AckResult", "assess", "assess_stream", "acknowledge", "acknowledge_stream"]
 
 # Envelope issue codes about the set's own ST/SE: reported through IK5 codes, not IK3.
 _SET_LEVEL_CODES = {"control_mismatch", "count_mismatch", "missing_se", "st_elements"}
@@ -117,7 +120,16 @@ def _claim_of_positions(ts: ReceivedSet) -> dict[int, str]:
 
 def _segment_errors(ts: ReceivedSet, issues: list[Issue]) -> list[SegmentError]:
     by_position = {seg.position: seg for seg in ts.segments}
-    claim_at = _claim_of_positions(ts)
+    return _segment_errors_at(ts, issues, by_position, _claim_of_positions(ts))
+
+
+def _segment_errors_at(
+    ts: ReceivedSet,
+    issues: list[Issue],
+    by_position: Mapping[int, Segment],
+    claim_at: Mapping[int, str],
+) -> list[SegmentError]:
+    """IK3/IK4 for `issues`, given the segments they name and the claim of each position."""
     grouped: dict[int, list[Issue]] = {}
     for issue in issues:
         if issue.position is not None:
@@ -181,6 +193,23 @@ def _echo(value: str, fallback: str) -> str:
 def _set_acknowledgment(
     ts: ReceivedSet, issues: list[Issue], duplicate_control: bool
 ) -> SetAcknowledgment:
+    return _set_verdict(
+        ts,
+        len(ts.segments),
+        _segment_errors(ts, issues),
+        any(i.is_error for i in issues),
+        duplicate_control,
+    )
+
+
+def _set_verdict(
+    ts: ReceivedSet,
+    count: int,
+    segment_errors: list[SegmentError],
+    has_error: bool,
+    duplicate_control: bool,
+) -> SetAcknowledgment:
+    """AK2/IK5 for one set: `count` is its ST..SE length, `segment_errors` its IK3s."""
     codes: list[str] = []
     if ts.id not in _SUPPORTED_SETS:
         codes.append("1")
@@ -193,12 +222,10 @@ def _set_acknowledgment(
             codes.append("3")
         # ASCII digits only: '²3' passes str.isdigit() but int() refuses it, and int() reads
         # '١' (Arabic-Indic one) as 1; both are wrong counts to a 999, never a crash.
-        if not is_digits(ts.se.get(1)) or int(ts.se.get(1)) != len(ts.segments):
+        if not is_digits(ts.se.get(1)) or int(ts.se.get(1)) != count:
             codes.append("4")
     if duplicate_control:
         codes.append("23")
-    segment_errors = _segment_errors(ts, issues)
-    has_error = any(i.is_error for i in issues)
     if segment_errors and (has_error or not codes):
         codes.append("5")
     if codes and (has_error or any(c != "5" for c in codes)):
@@ -217,12 +244,20 @@ def _set_acknowledgment(
     )
 
 
-def _group_acknowledgment(group: FunctionalGroup, issues: list[Issue]) -> GroupAcknowledgment:
+def _group_acknowledgment(
+    group: FunctionalGroup,
+    issues: list[Issue],
+    judged: Callable[[ReceivedSet, bool], SetAcknowledgment] | None = None,
+) -> GroupAcknowledgment:
+    """AK1..AK9 for one group; `judged(ts, duplicate)` gives a streamed set's verdict."""
     if group.gs is None:
         raise AckError("no functional group (GS) to acknowledge: a 999 answers a GS", position=1)
     controls = Counter(ts.control_number for ts in group.transactions)
     sets = []
     for ts in group.transactions:
+        if judged is not None:
+            sets.append(judged(ts, controls[ts.control_number] > 1))
+            continue
         last = ts.se.position if ts.se is not None else ts.segments[-1].position
         mine = [
             i
@@ -308,6 +343,232 @@ def assess(source: Source) -> tuple[list[tuple[Interchange, GroupAcknowledgment]
     return acks, outside
 
 
+# Segments kept behind the reader to name the segment (and claim) of each issue found: a
+# claim's loops close, and are checked, once the next claim's first segment has been read.
+_WINDOW = 4096
+
+
+class _SetWatch:
+    """One streamed set: what its issues need from segments the reader has dropped.
+
+    Each issue is resolved as soon as it is found, to its segment (from the window of
+    recent segments, else from the loops still open) and the claim (CLM01) the segment
+    belongs to; only the segments that carry an issue are kept.
+    """
+
+    def __init__(
+        self,
+        ts: ReceivedSet,
+        issues: list[Issue],
+        warnings: list[Issue],
+        check_raw: Callable[[Segment], None] | None,
+        warning_start: int,
+    ) -> None:
+        self.ts = ts
+        self.issues = issues
+        self.warnings = warnings
+        # Issues found while the ST was read are this set's too (or the envelope's).
+        self.issue_mark = 0
+        self.warning_start = self.warning_mark = warning_start
+        self.check_raw = check_raw
+        self.claim: str | None = None
+        self.window: dict[int, tuple[Segment, str | None]] = {}
+        self.segments: dict[int, Segment] = {}
+        self.claim_at: dict[int, str] = {}
+        self.unresolved: set[int] = set()
+        self._see(ts.st)
+
+    def _see(self, seg: Segment) -> None:
+        sid = seg.id
+        if sid == "HL":
+            self.claim = None
+        elif sid == "CLM":
+            self.claim = seg.get(1) or None
+        window = self.window
+        window[seg.position] = (seg, self.claim)
+        if len(window) > _WINDOW:
+            del window[next(iter(window))]
+        if self.check_raw is not None:
+            self.check_raw(seg)
+
+    def watch(self, body: Iterable[Segment]) -> Iterator[Segment]:
+        for seg in body:
+            self._see(seg)
+            if len(self.issues) > self.issue_mark or len(self.warnings) > self.warning_mark:
+                self.resolve(None, ())
+            yield seg
+
+    def resolve(
+        self, loop: Loop | None, ancestors: Sequence[Loop], levels: Sequence[Segment] = ()
+    ) -> None:
+        fresh = self.issues[self.issue_mark :] + self.warnings[self.warning_mark :]
+        self.issue_mark, self.warning_mark = len(self.issues), len(self.warnings)
+        for issue in fresh:
+            position = issue.position
+            if position is None or position in self.segments or position < self.ts.st.position:
+                continue
+            found = self.window.get(position)
+            if found is not None:
+                self._keep(position, *found)
+            else:
+                self.unresolved.add(position)
+        if self.unresolved and loop is not None:
+            self._from_loops(loop, ancestors)
+        if self.unresolved and levels:
+            # HL numbering is judged at the set's end, over every HL the checks kept.
+            for seg in levels:
+                if seg.position in self.unresolved:
+                    self._keep(seg.position, seg, None)
+
+    def _keep(self, position: int, seg: Segment, claim: str | None) -> None:
+        self.segments[position] = seg
+        if claim:
+            self.claim_at[position] = claim
+        self.unresolved.discard(position)
+
+    def _from_loops(self, loop: Loop, ancestors: Sequence[Loop]) -> None:
+        """Issues about older segments (a billing provider judged as its loop closes)."""
+        claim: str | None = None
+        for above in ancestors:
+            if above.LOOP_ID == "2300" and above.segments:
+                claim = above.segments[0].get(1) or None
+            for seg in above.segments:
+                if seg.position in self.unresolved:
+                    self._keep(seg.position, seg, claim)
+        stack: list[tuple[Loop, str | None]] = [(loop, claim)]
+        while stack and self.unresolved:
+            current, claim = stack.pop()
+            if current.LOOP_ID == "2300" and current.segments:
+                claim = current.segments[0].get(1) or None
+            for seg in current.segments:
+                if seg.position in self.unresolved:
+                    self._keep(seg.position, seg, claim)
+            stack.extend((child, claim) for child in current.children)
+
+
+def assess_stream(
+    source: Source,
+) -> tuple[list[tuple[Interchange, GroupAcknowledgment]], list[Issue]]:
+    """`assess`, reading `source` once: each set's loops are validated as they close
+    (`shared.x12.validation.TransactionChecks`, as `validate_stream` does) and a checked
+    claim is dropped, so memory holds one claim, the envelopes and the issues found."""
+    from shared.x12.envelope import _EnvelopeReader
+    from shared.x12.loops import gc_paused
+    from shared.x12.reader import ParsedTransaction, _Body, parse_transaction
+    from shared.x12.tokenizer import Tokenizer
+    from shared.x12.validation import (
+        TransactionChecks,
+        _check_envelopes,
+        _check_segment,
+        _dedupe,
+    )
+
+    issues: list[Issue] = []
+    kept: list[Issue] = []  # issues outside any set (envelopes), for the group checks
+    verdicts: dict[int, tuple[int, list[SegmentError], bool]] = {}
+    consumed = 0  # tokenizer warnings already given to a set or to `kept`
+    try:
+        tok = Tokenizer(source)
+        reader = _EnvelopeReader(issues)
+        document = X12Document(tok.delimiters, reader.interchanges, issues, reader.stray)
+        with gc_paused():
+            events = reader.stream(iter(tok))
+            start = next(events, None)
+            document.delimiters = tok.delimiters
+            while start is not None:
+                if not isinstance(start, ReceivedSet):
+                    start = next(events, None)  # pragma: no cover - bodies are read below
+                    continue
+                ts = start
+                document.delimiters = tok.delimiters
+                check_raw: Callable[[Segment], None] | None = None
+                if ts.id not in ("835", "837", "270", "271", "276", "277", "999"):
+                    kind, comp = ts.id, document.delimiters.component
+
+                    def check_raw(seg: Segment, kind: str = kind, comp: str = comp) -> None:
+                        _check_segment(seg, kind, comp, issues)
+
+                # Warnings before this ST are the envelope's; from the ST on, the set's.
+                while (
+                    consumed < len(tok.warnings)
+                    and _by_position(tok.warnings[consumed]) < ts.st.position
+                ):
+                    kept.append(tok.warnings[consumed])
+                    consumed += 1
+                watch = _SetWatch(ts, issues, tok.warnings, check_raw, consumed)
+
+                def checks(parsed: ParsedTransaction, watch: _SetWatch = watch) -> Any:
+                    if parsed.model is None:
+                        return None
+                    checked = TransactionChecks(parsed, issues, stream=True)
+
+                    def on_close(loop: Loop, ancestors: list[Loop], attr: str) -> bool:
+                        drop = checked.on_close(loop, ancestors, attr)
+                        watch.resolve(loop, ancestors, () if ancestors else checked.levels)
+                        return drop
+
+                    return on_close
+
+                body = _Body(events, ts)
+                parse_transaction(
+                    ts, document, issues, watch.watch(body), typed=False, on_close=checks
+                )
+                for _ in watch.watch(body):
+                    pass  # whatever the builder left (it reads to SE)
+                watch.resolve(None, ())
+                verdicts[id(ts)] = _streamed_set(ts, watch, kept)
+                consumed = watch.warning_mark
+                del issues[:]
+                start = body.next_start if body.next_start is not None else next(events, None)
+    except X12Error as exc:
+        raise _cannot(exc) from exc
+    kept.extend(tok.warnings[consumed:])
+    _check_envelopes(document, kept)
+    kept.extend(issues)
+    kept = _dedupe(sorted(kept, key=_by_position))
+
+    def judged(ts: ReceivedSet, duplicate: bool) -> SetAcknowledgment:
+        count, segment_errors, has_error = verdicts[id(ts)]
+        return _set_verdict(ts, count, segment_errors, has_error, duplicate)
+
+    acks: list[tuple[Interchange, GroupAcknowledgment]] = []
+    for interchange in document.interchanges:
+        for group in interchange.groups:
+            acks.append((interchange, _group_acknowledgment(group, kept, judged)))
+    if not acks:
+        raise AckError("no functional group (GS) to acknowledge: a 999 answers a GS", position=None)
+    outside = [i for i in kept if i.severity is Severity.ERROR and i.segment_id not in ("GS", "GE")]
+    return acks, outside
+
+
+def _by_position(issue: Issue) -> int:
+    return issue.position if issue.position is not None else 1 << 60
+
+
+def _streamed_set(
+    ts: ReceivedSet, watch: _SetWatch, kept: list[Issue]
+) -> tuple[int, list[SegmentError], bool]:
+    """A streamed set's count, IK3s and whether any issue is an error; issues outside it
+    (the group's, the interchange's) go to `kept`."""
+    from shared.x12.validation import _dedupe
+
+    last = ts.se.position if ts.se is not None else max([ts.st.position, *watch.window])
+    found = [*watch.warnings[watch.warning_start : watch.warning_mark], *watch.issues]
+    mine: list[Issue] = []
+    for issue in found:
+        position = issue.position
+        if position is None or not ts.st.position <= position <= last:
+            kept.append(issue)
+            continue
+        if issue.code in _SET_LEVEL_CODES and issue.segment_id in ("ST", "SE"):
+            continue
+        mine.append(issue)
+    mine = _dedupe(sorted(mine, key=_by_position))
+    segment_errors = _segment_errors_at(ts, mine, watch.segments, watch.claim_at)
+    count = ts.count or len(ts.segments)
+    return count, segment_errors, any(i.is_error for i in mine)
+
+
 def acknowledge(
     source: Source,
     *,
@@ -317,6 +578,30 @@ def acknowledge(
 ) -> AckResult:
     """The 999 for `source`: one interchange back to each sender, one 999 per group."""
     acks, outside = assess(source)
+    return _answer(acks, outside, created_at=created_at, numbers=numbers, usage=usage)
+
+
+def acknowledge_stream(
+    source: Source,
+    *,
+    created_at: datetime,
+    numbers: ControlNumberSource,
+    usage: str | None = None,
+) -> AckResult:
+    """`acknowledge`, reading the file once, one transaction set and one claim at a time
+    (`assess_stream`): the same 999, in memory that does not grow with the claims."""
+    acks, outside = assess_stream(source)
+    return _answer(acks, outside, created_at=created_at, numbers=numbers, usage=usage)
+
+
+def _answer(
+    acks: list[tuple[Interchange, GroupAcknowledgment]],
+    outside: list[Issue],
+    *,
+    created_at: datetime,
+    numbers: ControlNumberSource,
+    usage: str | None,
+) -> AckResult:
     texts: list[str] = []
     by_interchange: dict[int, tuple[Interchange, list[GroupAcknowledgment]]] = {}
     for interchange, group_ack in acks:

@@ -14,7 +14,7 @@ DMG is sent only for a subscriber-patient), the other payer's subscriber's demog
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, time
 from decimal import Decimal, InvalidOperation
@@ -56,6 +56,7 @@ __all__ = [
     "Translation",
     "translate_837",
     "translate_837_report",
+    "translate_streamed_claim",
     "translate_transaction",
 ]
 
@@ -685,15 +686,38 @@ def translate_transaction(
         return
     kind = ClaimKind.PROFESSIONAL if transaction.kind == "837P" else ClaimKind.INSTITUTIONAL
     for context in transaction.model.claims():  # type: ignore[attr-defined]
-        clm = context.claim.segments[0]
-        try:
-            yield clm.get(1), _claim(context, kind, declared_component)
-        except _Problem as problem:
-            yield clm.get(1), problem.issue
-        except ValidationError as exc:
-            # A value the model refuses below the claim (a line number of 0, say).
-            message = f"claim does not fit the intake model: {_first_error(exc)}"
-            yield clm.get(1), Issue("claim_translation", message, clm.position, clm.id)
+        yield _translate(context, kind, declared_component)
+
+
+def translate_streamed_claim(
+    claim_loop: Loop, ancestors: Sequence[Loop], transaction_kind: str, declared_component: str
+) -> tuple[str, Claim | Issue]:
+    """One claim (loop 2300) of a set read as a stream, as it closes, with its open
+    ancestors (header, 2000A, 2000B and 2000C when the patient is not the subscriber):
+    (CLM01, the claim) or (CLM01, the positioned issue), as `translate_transaction`."""
+    from shared.x12.claim837 import ClaimInContext
+
+    levels = {loop.LOOP_ID: loop for loop in ancestors}
+    kind = ClaimKind.PROFESSIONAL if transaction_kind == "837P" else ClaimKind.INSTITUTIONAL
+    context = ClaimInContext(
+        levels.get("2000A"),  # type: ignore[arg-type]
+        levels.get("2000B"),  # type: ignore[arg-type]
+        levels.get("2000C"),  # type: ignore[arg-type]
+        claim_loop,  # type: ignore[arg-type]
+    )
+    return _translate(context, kind, declared_component)
+
+
+def _translate(context: Any, kind: ClaimKind, declared_component: str) -> tuple[str, Claim | Issue]:
+    clm = context.claim.segments[0]
+    try:
+        return clm.get(1), _claim(context, kind, declared_component)
+    except _Problem as problem:
+        return clm.get(1), problem.issue
+    except ValidationError as exc:
+        # A value the model refuses below the claim (a line number of 0, say).
+        message = f"claim does not fit the intake model: {_first_error(exc)}"
+        return clm.get(1), Issue("claim_translation", message, clm.position, clm.id)
 
 
 def translate_837_report(source: str | bytes | Path) -> Translation:
