@@ -28,7 +28,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from shared.events.claims import ClaimAmended, ClaimCorrected, ClaimCreated
+from shared.events.claims import ClaimAmended, ClaimCorrected, ClaimCreated, ClaimSecondaryOpened
 from shared.events.registry import decode
 from shared.events.remittance import (
     AdjustmentEffect,
@@ -167,6 +167,9 @@ class _Auditor:
             case ClaimCreated(claim=claim) | ClaimAmended(claim=claim):
                 self.claim(event.claim_id, organization_id).charge = claim.total_charge
             case ClaimCorrected(corrected_claim=claim):
+                self.claim(event.claim_id, organization_id).charge = claim.total_charge
+            case ClaimSecondaryOpened(claim=claim):
+                # A secondary (or later) claim's stream begins here, not with claim.created.
                 self.claim(event.claim_id, organization_id).charge = claim.total_charge
             case ClaimPaid() | ClaimPartiallyPaid() | ClaimDenied():
                 self.posting(event, organization_id, position)

@@ -50,7 +50,16 @@ def _claim_events(world: RemitWorld, claim_id: str, prefix: str = "claim.") -> l
         decode(e)
         for e in world.events(claim_id)
         if e.type.startswith(prefix)
-        and e.type not in ("claim.created", "claim.ready", "claim.submitted", "claim.accepted")
+        and e.type
+        not in (
+            "claim.created",
+            "claim.ready",
+            "claim.submitted",
+            "claim.accepted",
+            # The claims service answers a posting that leaves a balance for the next payer.
+            "claim.secondary_created",
+            "claim.crossed_over",
+        )
     ]
 
 
