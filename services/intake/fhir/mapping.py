@@ -523,11 +523,13 @@ class _Mapper:
         units = quantity.get("value")
         if charge is None and isinstance(item.get("unitPrice"), dict):
             unit_price = self.money(item.get("unitPrice"), f"{at}.unitPrice")
-            factor = Decimal(item.get("factor") or 1)
+            # Absent means 1 (FHIR: "if not specified, 1"); a factor of 0 is kept and judged.
+            given = item.get("factor")
+            factor = Decimal(1) if given is None else Decimal(str(given))
             if unit_price is not None:
                 try:
                     charge = to_money(
-                        unit_price * Decimal(units if units is not None else 1) * factor
+                        unit_price * Decimal(str(units) if units is not None else 1) * factor
                     )
                 except MoneyError as exc:
                     self.problem(f"{at}.net", f"unitPrice x quantity x factor: {exc}", code="value")

@@ -305,3 +305,18 @@ def test_the_claim_reaches_the_followup_view(client: TestClient, embedded: Embed
     view = client.get(f"/v1/claims/{claim_id}", headers=bearer())
     assert view.status_code == 200, view.text
     assert view.json()["total_charge"] == "167.35"
+
+
+def test_a_factor_of_zero_is_kept_not_read_as_one(
+    client: TestClient, embedded: EmbeddedApp
+) -> None:
+    """Item.factor absent means 1; a factor of 0 makes the line's charge 0.00, never the price."""
+    claim = json.loads(fhir_text("claim-professional.json"), parse_float=Decimal)
+    item = claim["item"][1]
+    item["unitPrice"] = item.pop("net")
+    item["factor"] = 0
+    body = json.dumps(claim, default=str)
+    response = client.post("/fhir/Claim", content=body, headers={**bearer(), **FHIR})
+    assert response.status_code == 201, response.text
+    [created] = _created(embedded)
+    assert claim_from_snapshot(created.claim).lines[1].charge == Decimal("0.00")
