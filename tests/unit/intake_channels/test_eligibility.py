@@ -404,7 +404,11 @@ def test_revcycle_ingest_records_a_271_and_the_claim_shows_it(
         assert '"transaction": "271"' in result.output and '"active": 1' in result.output
         services = open_embedded(get_settings())
         try:
-            assert types_of(services, "clm_cli")[-1] == "claim.eligibility_verified"
+            types = types_of(services, "clm_cli")
+            # Active coverage recorded; the claims service waited for it, then made the
+            # claim ready (once, after the answer).
+            assert types[-2:] == ["claim.eligibility_verified", "claim.ready"], types
+            assert types.count("claim.ready") == 1
             again = CliRunner().invoke(app, ["ingest", str(answer)])
             assert again.exit_code == 0 and "1 duplicate" in again.output, again.output
         finally:
