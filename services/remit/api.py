@@ -69,6 +69,11 @@ def _unprocessable(details: list[dict[str, Any]], **extra: Any) -> JSONResponse:
     )
 
 
+def _located(kind: str, index: int | None) -> list[str | int]:
+    """Where in the 835 a problem is; a problem without a position names none (never 0)."""
+    return ["body", kind] if index is None else ["body", kind, index]
+
+
 def _detail(loc: list[str | int], message: str) -> dict[str, Any]:
     return {"loc": loc, "msg": message, "type": "value_error"}
 
@@ -119,11 +124,8 @@ async def post_remittance(
     document = report.to_dict()
     if report.status == "refused":
         details = [
-            _detail(["body", "segment", p.get("position") or 0], p["message"])
-            for p in report.problems
-        ] + [
-            _detail(["body", "claim", i.get("claim") or 0], i["message"]) for i in report.imbalances
-        ]
+            _detail(_located("segment", p.get("position")), p["message"]) for p in report.problems
+        ] + [_detail(_located("claim", i.get("claim")), i["message"]) for i in report.imbalances]
         return _unprocessable(details, **document)
     code = status.HTTP_200_OK if report.status == "duplicate" else status.HTTP_201_CREATED
     return JSONResponse(status_code=code, content=document)
