@@ -45,10 +45,13 @@ from services.claims.tables import claims_index
 from services.claims.timely import FilingDeadline, filing_deadline
 from shared.claim_model import Claim as LiveClaim
 from shared.claim_model import Payer as LivePayer
+from shared.events import to_envelopes
 from shared.events.claim_batches import BatchTransaction
 from shared.events.claim_snapshot import ClaimKind
 from shared.events.claim_snapshot_v2 import ClaimSnapshotV2
 from shared.events.claim_snapshot_v2 import claim_from_snapshot_v2 as claim_from_snapshot
+from shared.events.envelope import EventEnvelope
+from shared.eventstore.interface import ConcurrencyError
 from shared.exchange.interface import ClearinghouseAdapter
 from shared.kernel import DomainError, KernelError
 from shared.x12.claim837_writing import ClaimWriteError, Receiver
@@ -61,6 +64,7 @@ from shared.x12.x12_837_005010X223A2.writer import write_837i
 Progress = Callable[[int, int | None], None]
 
 SENDABLE = (ClaimStatus.READY.value, ClaimStatus.VOID_PENDING.value)
+LOAD_PAGE = 1000  # streams read per query when collecting the claims to send
 
 
 @dataclass
@@ -160,13 +164,22 @@ def _load_candidates(
         rows = conn.execute(query).all()
     today = deps.clock().date()
     candidates = []
-    for claim_id, org in rows:
-        state, version = load_claim(deps, claim_id)
-        if state.status.value not in SENDABLE:
-            continue  # the index was a moment behind
-        if state.status is ClaimStatus.READY and _flag_if_late(deps, state, today, report):
-            continue
-        candidates.append(Candidate(claim_id, org, version, state, claim_to_send(state)))
+    # Streams read a page at a time (one query each): this state is the one the file is
+    # written from and the submission appended after, so each stream is read once.
+    for start in range(0, len(rows), LOAD_PAGE):
+        page = rows[start : start + LOAD_PAGE]
+        streams = deps.store.load_many([claim_id for claim_id, _ in page])
+        for claim_id, org in page:
+            envelopes = streams[claim_id]
+            if not envelopes:
+                continue
+            state = CLAIM.fold_envelopes(claim_id, envelopes)
+            if state.status.value not in SENDABLE:
+                continue  # the index was a moment behind
+            if state.status is ClaimStatus.READY and _flag_if_late(deps, state, today, report):
+                continue
+            version = envelopes[-1].stream_version
+            candidates.append(Candidate(claim_id, org, version, state, claim_to_send(state)))
     if progress is not None:
         progress(0, len(candidates))
     return candidates
@@ -374,23 +387,41 @@ def _record(
     recorded (the transaction rolls back) and the file is not sent.
     """
     lines: list[BatchLine] = []
+    appends: list[tuple[str, int, list[EventEnvelope]]] = []
     with deps.uow() as uow:
+        now = uow.clock()
         for candidate in candidates:
+            # Decided on the state the file was written from (loaded once); the append
+            # below expects the version that state was read at, so a claim that moved since
+            # is refused by the store, never submitted from stale content.
             try:
-                result = uow.run(CLAIM, candidate.claim_id, Submit(ref))
+                events = CLAIM.decide(candidate.state, Submit(ref), now)
             except DomainError as refused:
                 raise _Changed(candidate.claim_id) from refused
-            if result.version != candidate.version + 1:
+            if not events:
                 raise _Changed(candidate.claim_id)
+            envelopes = to_envelopes(
+                events,
+                expected_version=candidate.version,
+                occurred_at=now,
+                organization_id=candidate.organization_id,
+                producer=uow.producer,
+            )
+            appends.append((candidate.claim_id, candidate.version, envelopes))
             lines.append(
                 BatchLine(
                     claim_id=candidate.claim_id,
-                    stream_version=result.version,
+                    stream_version=envelopes[-1].stream_version,
                     patient_control_number=candidate.claim.patient_control_number,
                     charge=candidate.claim.total_charge,
                     frequency=candidate.claim.frequency.value,
                 )
             )
+        try:
+            # Every claim's `claim.submitted` in one statement, in the batch's transaction.
+            deps.store.append_many_in(uow.transaction, appends)
+        except ConcurrencyError as moved:
+            raise _Changed(moved.stream_id) from moved
         prepare_batch(
             uow,
             ref,

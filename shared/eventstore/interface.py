@@ -115,6 +115,32 @@ class EventStore(ABC, Generic[TxT]):
         with self.transaction() as transaction:
             return self.append_in(transaction, stream_id, expected_version, events)
 
+    def append_many_in(
+        self,
+        transaction: TxT,
+        appends: Sequence[tuple[str, int, Sequence[EventEnvelope]]],
+    ) -> list[EventEnvelope]:
+        """Several streams' appends, `(stream_id, expected_version, events)` each, inside
+        `transaction`: the same as `append_in` for each in order, in fewer round trips
+        where the backend can (the SQL store: one check and one insert for all).
+
+        A ConcurrencyError (or DuplicateEventError) names the first stream that refuses;
+        the caller then rolls the transaction back (an exception leaving `with uow:` does),
+        as some of the appends may be in it.
+        """
+        from shared.eventstore.validation import check_batch
+
+        recorded: list[EventEnvelope] = []
+        for stream_id, expected_version, events in appends:
+            check_batch(stream_id, expected_version, events)
+        for stream_id, expected_version, events in appends:
+            recorded += self.append_in(transaction, stream_id, expected_version, events)
+        return recorded
+
+    def load_many(self, stream_ids: Sequence[str]) -> dict[str, list[EventEnvelope]]:
+        """Several streams' committed events, each in stream_version order (absent: [])."""
+        return {stream_id: self.load(stream_id) for stream_id in stream_ids}
+
     @abstractmethod
     def load(self, stream_id: str, after_version: int = 0) -> list[EventEnvelope]:
         """The stream's committed events in stream_version order."""
