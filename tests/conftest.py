@@ -9,4 +9,4 @@ Fixtures every area may use (names are stable):
 Servers start only when a test requests one of these; such tests are marked `integration`.
 """
 
-pytest_plugins = ("devtools.pytest_plugin",)
+pytest_plugins = ("devtools.pytest_plugin", "testsupport.pyx12_837_check")
