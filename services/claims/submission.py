@@ -5,14 +5,17 @@ One run (`revcycle claims submit`, `POST /v1/submissions`, the claims worker's s
 1. batches an earlier run prepared and never recorded as sent are sent first
    (`sending.send_unsent`);
 2. the ready claims (and voids to send) are found in the claims index and loaded from
-   their streams; a ready claim past its payer's filing limit is flagged
-   (`claim.timely_filing_passed`) instead of sent;
+   their streams, a page of streams per query, each read once: the state folded here is
+   the one the file is written from and the submission is decided on; a ready claim past
+   its payer's filing limit is flagged (`claim.timely_filing_passed`) instead of sent;
 3. the rest are grouped by organization, payer, receiver, billing provider and claim type,
    and cut into transaction sets of at most `CLAIMS_MAX_CLAIMS_PER_SET` claims (5,000, the
    guides' limit), no CLM01 twice in one set (a 277CA names claims by CLM01);
 4. each set is written as one 837 file with fresh persisted control numbers (ISA13, GS06,
    ST02), checked by the X12 validator, then recorded in one transaction: `claim.submitted`
-   on every claim, `claim_batch.prepared` on the batch stream, the file's bytes;
+   on every claim (one statement for the set, each expecting the version its claim was
+   read at: a claim that moved meanwhile rolls the transaction back and the set is
+   recorded again without it), `claim_batch.prepared` on the batch stream, the file's bytes;
 5. the file is handed to the adapter and `claim_batch.sent` recorded.
 
 A claim that cannot be written as an 837 (the writer names why) stays ready and is
