@@ -14,6 +14,12 @@ A test that writes a bad 837 on purpose opts out with
 every opt-out with its reason, next to what the check cost (files captured, distinct files
 judged, seconds spent in pyx12).
 
+A file of more than 300 claims (PYX12_837_MAX_CLAIMS; 0 for no limit) is judged on an even
+sample of 300 of its claims, written again by the same writer with the same arguments (a
+throwaway control-number source): pyx12 reads about 130 claims/s, and the suite writes a
+few files of 1,000 to 8,000 claims (streaming and balancing tests) that would add minutes.
+The summary lists those files.
+
 Not covered: 837s written in a subprocess (the CLI tests' `revcycle` processes, kill -9
 tests): their writers run outside this process.
 To run without the check (a quick local loop): `pytest -p no:testsupport.pyx12_837_check`.
@@ -30,6 +36,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import importlib
+import os
 import pickle
 import threading
 import time
@@ -40,6 +47,9 @@ from typing import Any
 import pytest
 
 MARKER = "invalid_837"
+# pyx12 reads about 130 claims/s: a file larger than this is judged on an even sample of
+# this many of its claims (the suite writes a few files of 1,000-8,000 claims).
+DEFAULT_MAX_CLAIMS = 300
 # The modules whose `write_837` global the 837P and 837I writers call at run time.
 WRITER_MODULES = (
     "shared.x12.x12_837_005010X222A1.writer",
@@ -57,11 +67,14 @@ class _Check:
     captured: int = 0
     seconds: float = 0.0
     opted_out: dict[str, str] = field(default_factory=dict)  # test id -> reason
+    sampled: list[tuple[int, int]] = field(default_factory=list)  # (claims, judged)
     originals: dict[str, Callable[..., str]] = field(default_factory=dict)
 
-    def record(self, text: str) -> None:
+    def record(self, text: str, sampled: tuple[int, int] | None = None) -> None:
         with self.lock:
             self.captured += 1
+            if sampled is not None:
+                self.sampled.append(sampled)
             if self.capturing is not None:
                 self.capturing.append(text)
 
@@ -92,11 +105,28 @@ class _Check:
 _check = _Check()
 
 
+def _max_claims() -> int:
+    """Claims per file judged in full (PYX12_837_MAX_CLAIMS; 0: every file whole)."""
+    return int(os.environ.get("PYX12_837_MAX_CLAIMS", str(DEFAULT_MAX_CLAIMS)))
+
+
 def _wrap(original: Callable[..., str]) -> Callable[..., str]:
     @functools.wraps(original)
-    def write_837(*args: Any, **kwargs: Any) -> str:
-        text = original(*args, **kwargs)
-        _check.record(text)
+    def write_837(claims: Any, *args: Any, **kwargs: Any) -> str:
+        claims = list(claims)
+        text = original(claims, *args, **kwargs)
+        cap = _max_claims()
+        if not cap or len(claims) <= cap:
+            _check.record(text)
+            return text
+        # A large file: the same writer, with the same arguments, on an even sample of its
+        # claims (every k-th), so each sampled claim's segments are the very ones in the
+        # file; control numbers from a throwaway source, never the caller's.
+        from shared.x12.control_numbers import InMemoryControlNumbers
+
+        step = -(-len(claims) // cap)
+        sample = original(claims[::step], *args, **{**kwargs, "numbers": InMemoryControlNumbers()})
+        _check.record(sample, sampled=(len(claims), len(claims[::step])))
         return text
 
     write_837.__wrapped_for_pyx12__ = True  # type: ignore[attr-defined]
@@ -134,40 +164,36 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     for name in WRITER_MODULES:
         module = importlib.import_module(name)
-        current = module.write_837
+        current = getattr(module, "write_837")  # noqa: B009 - typed as a plain module
         if getattr(current, "__wrapped_for_pyx12__", False):
             continue
         _check.originals[name] = current
-        module.write_837 = _wrap(current)
+        setattr(module, "write_837", _wrap(current))  # noqa: B010
     _cache_pyx12_maps()
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     for name, original in _check.originals.items():
-        module = importlib.import_module(name)
-        if name == "pyx12.map_if":
-            module.load_map_file = original
-        else:
-            module.write_837 = original
+        attribute = "load_map_file" if name == "pyx12.map_if" else "write_837"
+        setattr(importlib.import_module(name), attribute, original)
     _check.originals.clear()
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
-    outcome = yield from _result_of(item)
-    return outcome
+def pytest_runtest_setup(item: pytest.Item) -> Generator[None, object, object]:
+    return (yield from _result_of(item))
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
-    outcome = yield from _result_of(item)
-    return outcome
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
+    return (yield from _result_of(item))
 
 
-def _result_of(item: pytest.Item) -> Generator[None, None, None]:
+def _result_of(item: pytest.Item) -> Generator[None, object, object]:
     """Run the phase (re-raising its own failure first), then judge what it wrote."""
+    texts: list[str] = []
     with _check.lock:
-        _check.capturing = texts = []
+        _check.capturing = texts
     try:
         result = yield
     finally:
@@ -196,5 +222,12 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         f"pyx12 837 check: {_check.captured} 837 file(s) written in process, "
         f"{len(_check.verdicts)} distinct judged in {_check.seconds:.1f} s"
     )
+    if _check.sampled:
+        sizes = ", ".join(f"{n:,} ({k})" for n, k in sorted(_check.sampled))
+        write(
+            f"  {len(_check.sampled)} file(s) over {_max_claims()} claims judged on an even "
+            f"sample (claims in the file (sampled)): {sizes}; PYX12_837_MAX_CLAIMS=0 judges "
+            "them whole"
+        )
     for nodeid, reason in sorted(_check.opted_out.items()):
         write(f"  not judged ({MARKER}): {nodeid}: {reason}")

@@ -1,9 +1,10 @@
 """The pyx12 check on every 837 the suite writes (testsupport/pyx12_837_check.py) catches a
 broken 837: a tiny test session, in a subprocess with only that plugin, where one test
 writes a good 837P, one writes an 837P missing its required HI segment (the writer's claim
-segments cut, as a writer bug would), and one writes the same broken file under the
-`invalid_837` opt-out marker. Only the second fails, naming pyx12's error; the opt-out is
-listed in the summary with its reason."""
+segments cut, as a writer bug would), one writes a broken file larger than the size judged
+whole (caught on its sample), and one writes a broken file under the `invalid_837` opt-out
+marker. The two broken ones fail, naming pyx12's error; the opt-out and the sampled file
+are listed in the summary."""
 
 from __future__ import annotations
 
@@ -23,9 +24,9 @@ from testsupport.claims import professional_claim
 from testsupport.x12 import CREATED_AT, RECEIVER, SUBMITTER
 
 
-def write():
+def write(claims=1):
     return writer.write_837p(
-        [professional_claim(patient_control_number="PCN-PLUGIN")],
+        [professional_claim(patient_control_number=f"PCN-PLUGIN-{n}") for n in range(claims)],
         submitter=SUBMITTER,
         receiver=RECEIVER,
         created_at=CREATED_AT,
@@ -51,6 +52,11 @@ def test_broken(monkeypatch):
     assert "HI*" not in write()
 
 
+def test_broken_large(monkeypatch):
+    without_hi(monkeypatch)
+    write(claims=5)  # over PYX12_837_MAX_CLAIMS=2: judged on a sample of 2
+
+
 @pytest.mark.invalid_837("the HI segment left out on purpose")
 def test_broken_on_purpose(monkeypatch):
     without_hi(monkeypatch)
@@ -62,7 +68,7 @@ def test_the_plugin_fails_the_test_that_wrote_an_invalid_837_and_lists_opt_outs(
     tmp_path: Path,
 ) -> None:
     (tmp_path / "test_session.py").write_text(SESSION)
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env = {**os.environ, "PYTHONPATH": str(REPO), "PYX12_837_MAX_CLAIMS": "2"}
     run = subprocess.run(
         [
             sys.executable,
@@ -84,8 +90,9 @@ def test_the_plugin_fails_the_test_that_wrote_an_invalid_837_and_lists_opt_outs(
     )
     out = run.stdout + run.stderr
     assert run.returncode == 1, out
-    assert "1 failed, 2 passed" in out, out
-    assert "FAILED test_session.py::test_broken" in out, out
+    assert "2 failed, 2 passed" in out, out
+    assert "FAILED test_session.py::test_broken - " in out, out
+    assert "FAILED test_session.py::test_broken_large" in out, out
     assert "pyx12 rejects 1 837 file(s) this test wrote" in out, out
     assert "HI" in out.split("pyx12 rejects", 1)[1], out
     assert "FAILED test_session.py::test_broken_on_purpose" not in out, out
@@ -93,4 +100,5 @@ def test_the_plugin_fails_the_test_that_wrote_an_invalid_837_and_lists_opt_outs(
         "not judged (invalid_837): test_session.py::test_broken_on_purpose: "
         "the HI segment left out on purpose"
     ) in out, out
-    assert "3 837 file(s) written in process, 2 distinct judged" in out, out
+    assert "4 837 file(s) written in process, 3 distinct judged" in out, out
+    assert "1 file(s) over 2 claims judged on an even sample" in out and ": 5 (2);" in out, out
