@@ -91,6 +91,13 @@ def run(n: int) -> dict[str, float]:
         report = submit_ready_claims(claims, organization_id=ORG)
         submit_s, submit_cpu = time.perf_counter() - t0, time.process_time() - c0
         assert report.submitted == n, (report.submitted, report.not_written[:3])
+        print(
+            f"  submitted {n:,} claims in {len(report.batches)} files: {submit_s:.1f} s wall, "
+            f"{submit_cpu:.1f} s CPU ({n / submit_s:,.0f} claims/s wall, "
+            f"{n / submit_cpu:,.0f} CPU), load average {os.getloadavg()[0]:.1f}",
+            file=sys.stderr,
+            flush=True,
+        )
 
         outbound = claims.settings.outbound_dir
         answers = root / "answers"
