@@ -7,6 +7,9 @@ Fixtures every area may use (names are stable):
 - new_topic (function) -> factory new_topic(partitions=3, configs=None) -> topic name,
   deleted after the test
 Servers start only when a test requests one of these; such tests are marked `integration`.
+
+testsupport.pyx12_837_check: pyx12 judges every 837 our writer produces in the test
+process; a test writing an invalid one fails unless marked `invalid_837(reason)`.
 """
 
 pytest_plugins = ("devtools.pytest_plugin", "testsupport.pyx12_837_check")
