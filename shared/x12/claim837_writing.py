@@ -166,6 +166,28 @@ def medicare_secondary_type(claim: Claim) -> str | None:
         return None
     if _responsibility_after(claim.other_payers) == "P":
         return None  # Medicare is billed as the primary payer (the others come after it)
+    return _why_medicare_is_secondary(claim, "2000B")
+
+
+def other_medicare_secondary_type(claim: Claim, other: OtherPayer) -> str | None:
+    """837P 2320 SBR05 for `other`, or None when the guide says not to send it.
+
+    X222A1 2320 SBR05 is required when the other payer of the loop (2330B) is Medicare and
+    Medicare was not the primary payer (a tertiary claim after a group plan and Medicare,
+    say), and not sent otherwise; X223A2 does not use it. The code is chosen as for 2000B:
+    from the payer primary to Medicare (the first-ranked other payer).
+    """
+    if claim.kind is not ClaimKind.PROFESSIONAL:
+        return None
+    if other.payer.claim_filing_indicator not in MEDICARE_FILING_INDICATORS:
+        return None
+    if other.responsibility == "P":
+        return None  # Medicare was the primary payer
+    return _why_medicare_is_secondary(claim, "2320")
+
+
+def _why_medicare_is_secondary(claim: Claim, loop: str) -> str:
+    """The insurance type code saying why Medicare is not primary (see the two above)."""
     ranks = "PSTABCDEFGH"
     primary = min(
         claim.other_payers,
@@ -179,7 +201,7 @@ def medicare_secondary_type(claim: Claim) -> str | None:
     if born is None or served is None:
         raise ClaimWriteError(
             claim,
-            "Medicare is billed as a secondary payer: 2000B SBR05 (insurance type code) is "
+            f"Medicare is not the primary payer: {loop} SBR05 (insurance type code) is "
             "required, and the patient's birth date and the date of service are needed to "
             "choose it (12 working aged, 43 disabled)",
         )
@@ -253,7 +275,7 @@ def other_payer_segments(claim: Claim, other: OtherPayer) -> list[Segment]:
             other.relationship.value,
             other.subscriber.group_number,
             other.subscriber.group_name if not other.subscriber.group_number else None,
-            None,
+            other_medicare_secondary_type(claim, other),
             None,
             None,
             None,
