@@ -15,7 +15,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[3]
 
-SESSION = '''
+SESSION = """
 import pytest
 
 from shared.x12.control_numbers import InMemoryControlNumbers
@@ -61,7 +61,7 @@ def test_broken_large(monkeypatch):
 def test_broken_on_purpose(monkeypatch):
     without_hi(monkeypatch)
     write()
-'''
+"""
 
 
 def test_the_plugin_fails_the_test_that_wrote_an_invalid_837_and_lists_opt_outs(
