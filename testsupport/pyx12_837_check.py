@@ -68,6 +68,7 @@ class _Check:
     seconds: float = 0.0
     opted_out: dict[str, str] = field(default_factory=dict)  # test id -> reason
     sampled: list[tuple[int, int]] = field(default_factory=list)  # (claims, judged)
+    judged_elsewhere: int = 0  # distinct files judged by pytest-xdist workers
     originals: dict[str, Callable[..., str]] = field(default_factory=dict)
 
     def record(self, text: str, sampled: tuple[int, int] | None = None) -> None:
@@ -216,11 +217,39 @@ def _result_of(item: pytest.Item) -> Generator[None, object, object]:
     return result
 
 
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """On a pytest-xdist worker: hand this worker's figures to the controller's summary."""
+    output = getattr(session.config, "workeroutput", None)
+    if output is not None:
+        output["pyx12_837_check"] = {
+            "captured": _check.captured,
+            "judged": len(_check.verdicts),
+            "seconds": _check.seconds,
+            "sampled": _check.sampled,
+            "opted_out": _check.opted_out,
+        }
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """On the pytest-xdist controller: add up what each worker reported."""
+    figures = getattr(node, "workeroutput", {}).get("pyx12_837_check")
+    if not figures:
+        return
+    with _check.lock:
+        _check.captured += int(figures["captured"])
+        _check.judged_elsewhere += int(figures["judged"])
+        _check.seconds += float(figures["seconds"])
+        _check.sampled += [tuple(pair) for pair in figures["sampled"]]
+        _check.opted_out.update(figures["opted_out"])
+
+
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     write = terminalreporter.write_line
     write(
         f"pyx12 837 check: {_check.captured} 837 file(s) written in process, "
-        f"{len(_check.verdicts)} distinct judged in {_check.seconds:.1f} s"
+        f"{len(_check.verdicts) + _check.judged_elsewhere} distinct judged in "
+        f"{_check.seconds:.1f} s (distinct per worker under pytest-xdist)"
     )
     if _check.sampled:
         sizes = ", ".join(f"{n:,} ({k})" for n, k in sorted(_check.sampled))

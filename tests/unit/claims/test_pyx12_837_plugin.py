@@ -4,7 +4,7 @@ writes a good 837P, one writes an 837P missing its required HI segment (the writ
 segments cut, as a writer bug would), one writes a broken file larger than the size judged
 whole (caught on its sample), and one writes a broken file under the `invalid_837` opt-out
 marker. The two broken ones fail, naming pyx12's error; the opt-out and the sampled file
-are listed in the summary."""
+are listed in the summary, also when pytest-xdist workers ran the tests (as CI does)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -64,8 +66,9 @@ def test_broken_on_purpose(monkeypatch):
 """
 
 
+@pytest.mark.parametrize("workers", [0, 1], ids=["one-process", "xdist-worker"])
 def test_the_plugin_fails_the_test_that_wrote_an_invalid_837_and_lists_opt_outs(
-    tmp_path: Path,
+    tmp_path: Path, workers: int
 ) -> None:
     (tmp_path / "test_session.py").write_text(SESSION)
     env = {**os.environ, "PYTHONPATH": str(REPO), "PYX12_837_MAX_CLAIMS": "2"}
@@ -80,6 +83,7 @@ def test_the_plugin_fails_the_test_that_wrote_an_invalid_837_and_lists_opt_outs(
             "testsupport.pyx12_837_check",
             "-q",
             "-rf",
+            *(["-p", "xdist", "-n", str(workers)] if workers else []),
             "test_session.py",
         ],
         cwd=tmp_path,
