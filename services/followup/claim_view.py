@@ -802,6 +802,7 @@ STATUS_AFTER.update(
         "claim.partially_paid": "partially_paid",
         "claim.denied": "denied",
         "claim.reversed": "reversed",
+        "claim.appealed": "appealed",
         "claim.closed": "closed",
     }
 )

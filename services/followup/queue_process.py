@@ -319,8 +319,17 @@ def queue_process(store: EventStore, payer_rules: Callable[[], PayerRules]) -> P
 
 NO_RESPONSE_STATUSES = ("submitted", "acknowledged", "accepted")
 # Not yet on file with the payer (never accepted, never adjudicated): the filing limit runs.
-UNFILED_STATUSES = ("created", "held", "amended", "ready", "submitted", "acknowledged", "rejected")
-APPEAL_STATUSES = ("denied", "partially_paid", "paid")
+UNFILED_STATUSES = (
+    "created",
+    "held",
+    "amended",
+    "ready",
+    "submitted",
+    "acknowledged",
+    "rejected",
+    "filing_limit_passed",  # still unfiled: the claims service flagged it, nothing went out
+)
+APPEAL_STATUSES = ("denied", "partially_paid", "paid", "underpaid")
 
 
 @dataclass
