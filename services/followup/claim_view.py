@@ -802,7 +802,6 @@ STATUS_AFTER.update(
         "claim.partially_paid": "partially_paid",
         "claim.denied": "denied",
         "claim.reversed": "reversed",
-        "claim.appealed": "appealed",
         "claim.closed": "closed",
     }
 )
