@@ -121,7 +121,15 @@ def lifecycles(events: StandIns, n: int, today: date, seed: int, rate: float | N
             say(f"  appended {i}/{n} lifecycles ({time.monotonic() - started:.0f} s)")
 
 
-def bench_apply(url: str, n: int, seed: int) -> tuple[int, float, dict[str, tuple[int, float]]]:
+def bench_apply(
+    url: str, n: int, seed: int, *, queue_per_event: bool = False
+) -> tuple[int, float, dict[str, tuple[int, float]]]:
+    """Append `n` lifecycles, then apply them with each subscription's runner in turn (the
+    queue process first: the work-queue projection reads what it appends), timed apiece.
+    `queue_per_event`: only the queue process, one event per transaction (as before it
+    was batched), for the ratio."""
+    from shared.messaging.process import Process
+
     settings = FollowupSettings(database_url=url, auth_jwt_secret=SECRET)
     deps = bootstrap(settings)  # migrations: event store and follow-up tables
     engine = deps.engine
@@ -130,13 +138,23 @@ def bench_apply(url: str, n: int, seed: int) -> tuple[int, float, dict[str, tupl
     with engine.connect() as conn:
         appended = conn.execute(sa.text("SELECT count(*) FROM events")).scalar_one()
     say(f"  {appended} lifecycle events in the table; applying")
-    runner = EmbeddedRunner(store, engine, subscriptions(store=store), decode_payload)
-    start = time.perf_counter()
-    results = runner.run_until_caught_up()
-    elapsed = time.perf_counter() - start
-    applied = {name: (r.applied, elapsed) for name, r in results.items()}
+    chosen = subscriptions(store=store)
+    if queue_per_event:
+        queue = chosen[0]
+        chosen = [Process(queue.name, queue.handlers, queue.metadata)]
+    applied: dict[str, tuple[int, float]] = {}
+    total = 0.0
+    for subscription in chosen:
+        runner = EmbeddedRunner(store, engine, [subscription], decode_payload)
+        start = time.perf_counter()
+        results = runner.run_until_caught_up()
+        elapsed = time.perf_counter() - start
+        total += elapsed
+        label = subscription.name + (" (one event per transaction)" if queue_per_event else "")
+        applied[label] = (results[subscription.name].applied, elapsed)
+        say(f"  {label}: {applied[label][0]} applied in {elapsed:.1f} s")
     engine.dispose()
-    return int(appended), elapsed, applied
+    return int(appended), total, applied
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -377,6 +395,11 @@ def main() -> None:
         "--rate", type=float, default=10.0, help="lifecycles/s appended during the lag run"
     )
     parser.add_argument("--only", choices=("apply", "kafka", "page"), action="append")
+    parser.add_argument(
+        "--compare-per-event",
+        action="store_true",
+        help="also apply the queue process one event per transaction (a fresh database)",
+    )
     args = parser.parse_args()
     parts = set(args.only or ("apply", "kafka", "page"))
     if "kafka" in parts:
@@ -421,21 +444,35 @@ def main() -> None:
                 appended, elapsed, applied = bench_apply(url, args.lifecycles, args.seed)
                 total = sum(a for a, _ in applied.values())
                 apply_rows.append((label, "all follow-up subscriptions", appended, total, elapsed))
-                for name, (count, _) in applied.items():
-                    apply_rows.append((label, name, appended, count, elapsed))
+                for name, (count, seconds) in applied.items():
+                    apply_rows.append((label, name, appended, count, seconds))
+        if "apply" in parts and args.compare_per_event:
+            with database() as url:
+                say(f"{label}: the queue process one event per transaction, for the ratio")
+                appended, _, applied = bench_apply(
+                    url, args.lifecycles, args.seed, queue_per_event=True
+                )
+                for name, (count, seconds) in applied.items():
+                    apply_rows.append((label, name, appended, count, seconds))
             if "page" in parts:
                 for row in bench_page(url, args.items, args.repeat):
                     page_rows.append((label, *row))
-    if not apply_rows and not page_rows:
+    if apply_rows:
+        table = Table(title="Follow-up subscriptions: lifecycle events applied")
+        for column in ("database", "subscription", "events in table", "applied", "s", "applied/s"):
+            table.add_column(column)
+        for label, name, appended, count, elapsed in apply_rows:
+            table.add_row(
+                label,
+                name,
+                f"{appended:,}",
+                f"{count:,}",
+                f"{elapsed:.1f}",
+                f"{count / elapsed:,.0f}",
+            )
+        Console(width=140).print(table)
+    if not page_rows:
         return
-    table = Table(title="Follow-up subscriptions: lifecycle events applied")
-    for column in ("database", "subscription", "events in table", "applied", "s", "applied/s"):
-        table.add_column(column)
-    for label, name, appended, count, elapsed in apply_rows:
-        table.add_row(
-            label, name, f"{appended:,}", f"{count:,}", f"{elapsed:.1f}", f"{count / elapsed:,.0f}"
-        )
-    Console(width=140).print(table)
     table = Table(title=f"Queue page with {args.items:,} open items (ms)")
     for column in ("database", "call", "median ms", "p95 ms"):
         table.add_column(column)
