@@ -7,6 +7,11 @@ outside vendors. Its own tables: each claim's facts (the ledger fold, so rules s
 claim as of the event) and an index of open items per subject and queue (a hint: the item's
 stream decides, so an item a person resolved is not closed again, and a new one may open).
 
+It is applied a batch per transaction (`BatchedProcess`: one Kafka poll or runner step),
+not one event per transaction as other processes are: most events only move a claim's
+facts, and the per-transaction work (tracking, stream versions, offsets, commit) was most
+of its cost.
+
 Item ids are derived from the opening event (uuid5), so the same log opens the same items.
 Events appended here take the time of the event that caused them: replaying a month of
 events opens items dated in that month, not today.
