@@ -38,6 +38,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Connection
 
 from services.followup import ledger
+from services.followup.batch_cache import TransactionCache
 from services.followup.claim_commands import FOLLOWUP_CLAIM, FlagFollowUp
 from services.followup.deposit_commands import FOLLOWUP_DEPOSIT, FlagUnmatchedDeposit
 from services.followup.ledger import ClaimFacts
@@ -148,6 +149,10 @@ def _save_facts(conn: Connection, before: ClaimFacts | None, facts: ClaimFacts) 
         )
 
 
+# The facts this transaction last wrote per claim (services/followup/batch_cache.py).
+_folded: TransactionCache[tuple[str, str], ClaimFacts] = TransactionCache()
+
+
 @dataclass
 class QueueProcess:
     """The process's handler, with the store and the payer rules it needs."""
@@ -159,7 +164,9 @@ class QueueProcess:
         org = envelope.organization_id
         facts: ClaimFacts | None = None
         if envelope.type.startswith("claim."):
-            before = load_facts(conn, org, envelope.stream_id)
+            folded = _folded.of(conn)
+            key = (org, envelope.stream_id)
+            before = folded[key] if key in folded else load_facts(conn, org, envelope.stream_id)
             if before is None and envelope.type != "claim.created":
                 # Not ours to judge (a claim made before follow-up ran): the ledger says why.
                 raise ledger.LedgerInconsistency(
@@ -167,6 +174,7 @@ class QueueProcess:
                 )
             facts, _ = ledger.fold(before, event, envelope)
             _save_facts(conn, before, facts)
+            folded[key] = facts
         elif envelope.type in DEPOSIT_TYPES:
             _track_deposit(conn, event, envelope)
         elif envelope.type == "deposit_follow_up.due" and _deposit_matched(conn, org, event):
