@@ -363,6 +363,21 @@ def office_morning(events: StandIns, today: date) -> None:
     events.submitted("clm-f", "87726", Decimal("80.00"), days_ago(45))
 
 
+def followup_tables(engine: Any) -> dict[str, list[tuple[str, ...]]]:
+    """Every follow-up table's rows (as text, sorted): what a rebuild must give back."""
+    import sqlalchemy as sa
+
+    names = sorted(n for n in sa.inspect(engine).get_table_names() if n.startswith("followup_"))
+    with engine.connect() as conn:
+        return {
+            name: sorted(
+                tuple(str(v) for v in row)
+                for row in conn.execute(sa.text(f'SELECT * FROM "{name}"'))
+            )
+            for name in names
+        }
+
+
 class KafkaOffice:
     """Every service's subscriptions applied from real Kafka topics, as the workers do.
 

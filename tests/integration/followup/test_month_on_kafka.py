@@ -28,7 +28,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from revcycle.embedded import EmbeddedApp, build_embedded_app
@@ -39,7 +38,7 @@ from shared.events.patient_account import patient_account_id
 from shared.events.topics import ALL_TOPICS
 from shared.messaging.kafka import delete_topics, ensure_topics, topic_name
 from testsupport.claims import professional_claim
-from testsupport.followup import KafkaOffice
+from testsupport.followup import KafkaOffice, followup_tables
 
 D = Decimal
 ZERO = D("0.00")
@@ -415,18 +414,6 @@ FILING_DAYS = {"87726": 365, "60054": 180}
 APPEAL_DAYS, NO_RESPONSE_DAYS, WARNING_DAYS = 180, 30, 30
 
 
-def _followup_tables(engine: sa.Engine) -> dict[str, list[tuple[str, ...]]]:
-    names = sorted(n for n in sa.inspect(engine).get_table_names() if n.startswith("followup_"))
-    with engine.connect() as conn:
-        return {
-            name: sorted(
-                tuple(str(v) for v in row)
-                for row in conn.execute(sa.text(f'SELECT * FROM "{name}"'))
-            )
-            for name in names
-        }
-
-
 def test_a_month_on_kafka_and_postgresql_matches_the_payers_truth(
     month: Month, postgres_url: str
 ) -> None:
@@ -511,12 +498,12 @@ def test_a_month_on_kafka_and_postgresql_matches_the_payers_truth(
     from services.followup.projections import PROJECTIONS
     from services.followup.rebuild import rebuild_embedded
 
-    live = _followup_tables(embedded.engine)
+    live = followup_tables(embedded.engine)
     assert live["followup_work_items"]
     for name in sorted(PROJECTIONS):
         result = rebuild_embedded(embedded.store, embedded.engine, name)
         assert result.applied > 0, name
-        assert _followup_tables(embedded.engine) == live, name
+        assert followup_tables(embedded.engine) == live, name
 
     # The books balance: remit's audit over the whole log and follow-up's claim views.
     import os
