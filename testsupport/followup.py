@@ -389,8 +389,9 @@ class KafkaOffice:
     scenario sees everything, as the embedded default's `settle()` promises.
 
     Consumers take their partitions directly (no group rebalance to wait for) and poll with
-    a short timeout; "caught up" is read from the broker's end offsets, not from an empty
-    poll, so a slow fetch is never taken for the end of the topic.
+    a short timeout, each on its own thread while catching up; "caught up" is read from the
+    broker's end offsets, not from an empty poll, so a slow fetch is never taken for the
+    end of the topic.
     """
 
     def __init__(self, embedded: Any, bootstrap_servers: str, prefix: str) -> None:
@@ -447,30 +448,35 @@ class KafkaOffice:
 
     def settle(self, timeout_s: float = 120.0) -> None:
         """Publish, then apply until no subscription has anything left and nothing new was
-        appended; raises if that takes longer than `timeout_s`."""
+        appended; raises if that takes longer than `timeout_s`. The consumers catch up at
+        the same time, each on a thread of its own, as separate workers would."""
         import time as _time
+        from concurrent.futures import ThreadPoolExecutor
 
         deadline = _time.monotonic() + timeout_s
-        published = self.relay.run_once()
-        while True:
-            self.rounds += 1
-            for consumer in self.consumers:
-                end = self._ends(consumer.config.topics)
-                while self._handled(consumer) < end:
-                    if _time.monotonic() > deadline:
-                        raise TimeoutError(
-                            f"{consumer.subscription.name}: {self._handled(consumer)} of "
-                            f"{end} messages handled after {timeout_s} s"
-                        )
-                    started = _time.perf_counter()
-                    consumer.poll_once()
-                    name = consumer.subscription.name
-                    self.seconds[name] = self.seconds.get(name, 0.0) + (
-                        _time.perf_counter() - started
-                    )
-            published = self.relay.run_once()
-            if not published:
-                return
+        self.relay.run_once()
+        with ThreadPoolExecutor(max_workers=len(self.consumers)) as pool:
+            while True:
+                self.rounds += 1
+                ends = [(c, self._ends(c.config.topics)) for c in self.consumers]
+                caught_up = [pool.submit(self._catch_up, c, end, deadline) for c, end in ends]
+                for future in caught_up:
+                    future.result()
+                if not self.relay.run_once():
+                    return
+
+    def _catch_up(self, consumer: Any, end: int, deadline: float) -> None:
+        import time as _time
+
+        name = consumer.subscription.name
+        while self._handled(consumer) < end:
+            if _time.monotonic() > deadline:
+                raise TimeoutError(
+                    f"{name}: {self._handled(consumer)} of {end} messages handled in time"
+                )
+            started = _time.perf_counter()
+            consumer.poll_once()
+            self.seconds[name] = self.seconds.get(name, 0.0) + _time.perf_counter() - started
 
     def problems(self) -> dict[str, tuple[int, int]]:
         """Subscriptions that dead-lettered or held anything: name -> (dead letters, held)."""
