@@ -124,11 +124,24 @@ class Office:
 
 @pytest.fixture
 def office(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Office]:
-    # The app and every `revcycle` command read one environment: one SQLite database.
+    yield from open_office(tmp_path, monkeypatch)
+
+
+def open_office(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str = ""
+) -> Iterator[Office]:
+    """The office on the embedded default (SQLite), or on `database_url` (PostgreSQL)."""
+    # The app and every `revcycle` command read one environment: one database.
     monkeypatch.setenv("DATA_DIR", str(tmp_path))
     monkeypatch.setenv("ORGANIZATION_ID", ORG)
-    for name in ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS"):
-        monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv("KAFKA_BOOTSTRAP_SERVERS", raising=False)
+    if database_url:
+        monkeypatch.setenv("DATABASE_URL", database_url)
+        # Outside the embedded default the development secrets are refused.
+        monkeypatch.setenv("AUTH_JWT_SECRET", "e2e-" + "s" * 40)
+        monkeypatch.setenv("REPORTING_PSEUDONYM_KEY", "e2e-" + "k" * 40)
+    else:
+        monkeypatch.delenv("DATABASE_URL", raising=False)
     get_settings.cache_clear()
     get_remit_settings.cache_clear()
     settings = get_settings()
