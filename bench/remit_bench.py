@@ -1,15 +1,17 @@
 """Benchmark: claims/s posted from one large 835, end to end in the remit service.
 
-Setup (not timed): N random professional claims appended as `claim.created` (intake) and
-`claim.submitted` (claims) in batches, remit's claim index caught up, and one 835 paying
-every claim written by the toolkit's writer (80 % allowed, CO-45 and PR-2 per line).
+Setup (not timed): N random professional claims whose `claim.created` (intake) and
+`claim.submitted` (claims) events are written to the store in batches, remit's claim index
+rows written as its projection would (`--index-by-runner`: by the projection itself, much
+slower for large N), and one 835 paying every claim written by the toolkit's writer (80 %
+allowed, CO-45 and PR-2 per line).
 
 Timed: `post_remittance_file` on that file, as `revcycle ingest` runs it: scan and balance
-the whole file, match every claim payment (patient control number) and every line, decide
-the postings on the kernel (one unit of work per claim, chunks of REMIT_POSTING_CHUNK claims
-per transaction), append `claim.paid` and the remittance events to the store. With
-`--relay`, the events appended are then published to Kafka by the outbox relay (timed
-separately and together), which is where they leave the service.
+the whole file, then per chunk of REMIT_POSTING_CHUNK claims (one transaction): look the
+chunk's claims, keys and streams up, match every claim payment and line, decide each
+posting on the claim, append the chunk's `claim.paid` events and the remittance events to
+the store. With `--relay`, the events appended are then published to Kafka by the outbox
+relay (timed separately and together), which is where they leave the service.
 
     .venv/bin/python bench/remit_bench.py --claims 50000                     # SQLite
     eval "$(.venv/bin/revcycle infra env)"

@@ -184,11 +184,13 @@ def _create(office: Office, pcn: str) -> str:
     return str(answer.json()["claim_id"])
 
 
-def _with_rule(rule: dict[str, Any]) -> Profile:
-    """The clean profile plus one forced behaviour."""
+def _crossing_over() -> Profile:
+    """The clean profile with the primary (87726) configured to cross every claim naming a
+    secondary over to it (its `crossover` share at 1)."""
     text = (Path(profiles.__file__).parent / "clean.yaml").read_text()
-    text = text.replace("rules: []", "rules:\n  - " + json.dumps(rule))
-    return parse_profile(text, "clean+rule")
+    payer = '  - payer_id: "87726"\n'
+    assert payer in text
+    return parse_profile(text.replace(payer, payer + "    shares: {crossover: 1}\n"), "clean+xover")
 
 
 def _segments(text: str) -> list[str]:
@@ -284,12 +286,10 @@ def test_remits_posting_of_the_primary_bills_the_secondary_and_posts_its_835(
 
 
 def _crossed_over_by_the_primary(office: Office, pcn: str, *, edit: Any = None) -> str:
-    """The primary, configured to cross this claim over, pays it and forwards it itself."""
+    """The primary, configured to cross claims over, pays it and forwards it itself."""
     claim_id = _create(office, pcn)
     office.send()
-    answers = office.payer_answers(
-        _with_rule({"patient_control_number": pcn, "outcome": "crossover"}), PRIMARY_DAY
-    )
+    answers = office.payer_answers(_crossing_over(), PRIMARY_DAY)
     [remit_file] = [p for p in answers if p.suffix == ".835"]
     text = remit_file.read_text()
     assert "NM1*TT*2*Gulf Coast Benefit Assurance*****PI*60054" in text and "MA18" in text
