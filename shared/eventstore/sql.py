@@ -52,21 +52,6 @@ _CHECKS = select(
     .limit(1)
     .scalar_subquery(),
 )
-# Several streams at once (append_many_in, load_many), this many per statement.
-_MANY = 500
-_VERSIONS = (
-    select(_t.c.stream_id, func.max(_t.c.stream_version))
-    .where(_t.c.stream_id.in_(bindparam("stream_ids", expanding=True)))
-    .group_by(_t.c.stream_id)
-)
-_EXISTING = (
-    select(_t.c.event_id).where(_t.c.event_id.in_(bindparam("ids", expanding=True))).limit(1)
-)
-_LOAD_MANY = (
-    select(_t)
-    .where(_t.c.stream_id.in_(bindparam("stream_ids", expanding=True)))
-    .order_by(_t.c.stream_id, _t.c.stream_version)
-)
 _INSERT = insert(_t).returning(_t.c.position, sort_by_parameter_order=True)
 _LOAD = (
     select(_t)
@@ -266,40 +251,8 @@ class SqlEventStore(EventStore[Connection]):
         transaction: Connection,
         appends: Sequence[tuple[str, int, Sequence[EventEnvelope]]],
     ) -> list[EventEnvelope]:
-        """Several streams at once: one lock, one version check per `_MANY` streams, one
-        duplicate-id check, one insert (a batch submission's thousands of claims). On a
-        conflict nothing of any of them is written; the error names the first stream."""
-        for stream_id, expected_version, events in appends:
-            check_batch(stream_id, expected_version, events)
-        if not appends:
-            return []
-        if not (self._serialize or transaction.dialect.name == "sqlite"):
-            # Unserialised (a test of the lock's purpose): one stream at a time, savepoints.
-            return super().append_many_in(transaction, appends)
-        if self._serialize and transaction.dialect.name == "postgresql":
-            transaction.execute(_LOCK)
-        expected = {stream_id: version for stream_id, version, _ in appends}
-        if len(expected) != len(appends):
-            raise InvalidAppendError("append_many_in: a stream appears twice; append it once")
-        ids = list(expected)
-        current: dict[str, int] = {}
-        for start in range(0, len(ids), _MANY):
-            found = transaction.execute(_VERSIONS, {"stream_ids": ids[start : start + _MANY]})
-            current.update((str(stream_id), int(version)) for stream_id, version in found)
-        for stream_id, version in expected.items():
-            if current.get(stream_id, 0) != version:
-                raise ConcurrencyError(stream_id, version, current.get(stream_id, 0))
-        envelopes = [e for _, _, events in appends for e in events]
-        event_ids = [str(e.event_id) for e in envelopes]
-        for start in range(0, len(event_ids), _MANY):
-            chunk = event_ids[start : start + _MANY]
-            existing = transaction.execute(_EXISTING, {"ids": chunk}).scalar()
-            if existing is not None:
-                raise DuplicateEventError(str(existing))
-        now = self._clock()
-        rows = [self._row(e, now) for e in envelopes]
-        positions = transaction.execute(_INSERT, rows).scalars().all()
-        return [e.recorded(now, int(p)) for e, p in zip(envelopes, positions, strict=True)]
+        """The interface's name for `append_streams_in` (all streams or none, few round trips)."""
+        return self.append_streams_in(transaction, appends)
 
     def _conflict(
         self,
@@ -351,15 +304,9 @@ class SqlEventStore(EventStore[Connection]):
             return self.load_in(conn, stream_id, after_version)
 
     def load_many(self, stream_ids: Sequence[str]) -> dict[str, list[EventEnvelope]]:
-        """Several streams in one query per `_MANY` of them (each in stream_version order)."""
-        loaded: dict[str, list[EventEnvelope]] = {stream_id: [] for stream_id in stream_ids}
-        ids = list(loaded)
+        """The interface's `load_many`: `load_streams_in` on a reading connection."""
         with self._reader.connect() as conn:
-            for start in range(0, len(ids), _MANY):
-                rows = conn.execute(_LOAD_MANY, {"stream_ids": ids[start : start + _MANY]})
-                for row in rows:
-                    loaded[row.stream_id].append(_envelope(row._mapping))
-        return loaded
+            return self.load_streams_in(conn, stream_ids)
 
     def load_in(
         self, transaction: Connection, stream_id: str, after_version: int = 0
