@@ -139,8 +139,15 @@ def _compile(specs: tuple[ElementSpec, ...]) -> Callable[[list[Any], str], bool]
         "_valid_time": _valid_time,
     }
     lines = ["def fast(e, C):", "    n = len(e)", f"    if n > {len(specs)}: return False"]
-    for el in specs:
+    # Absent trailing elements are fine unless required: with every required element
+    # present, the test stops after the segment's last element (a CAS defines 19, most
+    # carry 3) instead of testing each absent one.
+    last_required = max((el.index for el in specs if el.usage == "R"), default=0)
+    lines.append(f"    if n < {last_required}: return False")
+    for el in sorted(specs, key=lambda el: el.index):
         k = el.index - 1
+        if k >= last_required:
+            lines.append(f"    if n <= {k}: return True")
         lines.append(f"    v = e[{k}] if n > {k} else ''")
         lines.append("    if v.__class__ is not str: return False")
         if el.usage == "N":
