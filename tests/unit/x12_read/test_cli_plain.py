@@ -153,20 +153,24 @@ def test_plain_flags_are_the_typer_commands_flags() -> None:
         assert arguments == ["file"]
 
 
-def test_plain_run_loads_no_pydantic(tmp_path: Path) -> None:
-    """What the plain run saves: Typer's pydantic adapters (about 0.2 s CPU per run)."""
+@pytest.mark.parametrize("command", ["validate", "parse --json"])
+def test_plain_run_loads_neither_pydantic_nor_the_icd10_loader(
+    command: str, tmp_path: Path
+) -> None:
+    """What the plain run saves: Typer's pydantic adapters (about 0.2 s CPU per run); and
+    an 835's checks need the CARC/RARC lists, not the ICD-10-CM and NCCI loaders (0.1 s)."""
     path = tmp_path / "ok.835"
     path.write_text(remittance_835(), newline="")
     script = (
         "import sys\n"
-        f"sys.argv = ['revcycle', 'x12', 'parse', '--json', {str(path)!r}]\n"
+        f"sys.argv = ['revcycle', 'x12', *{command.split()!r}, {str(path)!r}]\n"
         "from revcycle.cli import main\n"
         "try:\n"
         "    main()\n"
         "except SystemExit as exc:\n"
         "    code = exc.code\n"
-        "print('LOADED:' + ','.join(m for m in ('pydantic', 'typer._adapters') "
-        "if m in sys.modules), code)\n"
+        "heavy = ('pydantic', 'typer._adapters', 'shared.codes.icd10', 'shared.codes.ncci')\n"
+        "print('LOADED:' + ','.join(m for m in heavy if m in sys.modules), code)\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path, timeout=60
