@@ -1,12 +1,16 @@
 """Benchmark `revcycle ingest` of one large 837P: claims/s end to end and the peak memory.
 
 Run: .venv/bin/python bench/ingest_bench.py [--claims 50000] [--database-url URL] [--receive-only]
-     [--baseline CHECKOUT]
+     [--baseline CHECKOUT] [--settle-only]
 
 `--baseline CHECKOUT` (e.g. `git archive main | tar -x -C /tmp/base`) ingests the same file
 with that checkout's code too (its folders first on PYTHONPATH, this checkout's .venv),
 alternating with this checkout's, and prints both rows and the ratio: before/after figures
 from one run at one machine load.
+
+`--settle-only` times the embedded `settle()` alone: the claims are received once (this
+checkout's `receive_837`), then each checkout settles its own copy of that database
+(every process and projection over the same events), so the ratio is the runtime's.
 
 `--receive-only` times `services.intake.batches.receive_837` alone in the child (the 999
 and the claims created, without the embedded `settle()` the command runs afterwards).
@@ -48,7 +52,9 @@ def main() -> None:
     parser.add_argument("--database-url", default="")
     parser.add_argument("--receive-only", action="store_true")
     parser.add_argument("--baseline", default="", help="another checkout to compare with")
+    parser.add_argument("--settle-only", action="store_true")
     parser.add_argument("--child-receive", default="", help=argparse.SUPPRESS)
+    parser.add_argument("--child-settle", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--child-write", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child_write:
@@ -56,6 +62,9 @@ def main() -> None:
         return
     if args.child_receive:
         receive_only(Path(args.child_receive))
+        return
+    if args.child_settle:
+        settle_only()
         return
     if args.baseline and args.database_url:
         sys.exit("--baseline compares on fresh embedded SQLite files only")
@@ -69,6 +78,9 @@ def main() -> None:
             check=True,
         )
         size = path.stat().st_size
+        if args.settle_only:
+            compare_settle(args, path, Path(tmp))
+            return
         print("| code | store | claims | file | wall time | claims/s | counts | peak RSS |")
         print("|---|---|---|---|---|---|---|---|")
         checkouts = [("this checkout", None)]
@@ -124,6 +136,75 @@ def run_once(
         flush=True,
     )
     return elapsed
+
+
+def child_env(data_dir: Path, checkout: Path | None) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "DATA_DIR": str(data_dir),
+        "DATABASE_URL": "",
+        "KAFKA_BOOTSTRAP_SERVERS": "",
+        "ORGANIZATION_ID": "bench-org",
+    }
+    if checkout is not None:
+        env["PYTHONPATH"] = os.pathsep.join([str(checkout), env.get("PYTHONPATH", "")])
+    return env
+
+
+def compare_settle(args: argparse.Namespace, path: Path, tmp: Path) -> None:
+    """Receive once, then settle a copy of the database with each checkout's code."""
+    import shutil
+
+    seed = tmp / "seed"
+    print(f"... receiving {args.claims} claims once", file=sys.stderr, flush=True)
+    subprocess.run(
+        [sys.executable, __file__, "--child-receive", str(path)],
+        env=child_env(seed, None),
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    print("| code | claims | events at start | settle wall time | events/s per subscription |")
+    print("|---|---|---|---|---|")
+    checkouts: list[tuple[str, Path | None]] = [("this checkout", None)]
+    if args.baseline:
+        checkouts = [("baseline", Path(args.baseline).resolve()), *checkouts]
+    seconds: dict[str, float] = {}
+    for label, checkout in checkouts:
+        data = tmp / label.replace(" ", "-")
+        shutil.copytree(seed, data)
+        print(f"... {label}: settling", file=sys.stderr, flush=True)
+        done = subprocess.run(
+            [sys.executable, __file__, "--child-settle"],
+            env=child_env(data, checkout),
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        result = json.loads(done.stdout)
+        seconds[label] = result["seconds"]
+        rate = result["events"] * result["subscriptions"] / result["seconds"]
+        print(
+            f"| {label} | {args.claims:,} | {result['events']:,} | {result['seconds']:.1f} s "
+            f"| {rate:,.0f} |",
+            flush=True,
+        )
+        shutil.rmtree(data)
+    if args.baseline:
+        ratio = seconds["baseline"] / seconds["this checkout"]
+        print(f"\nsettle, baseline / this checkout: {ratio:.2f}x")
+
+
+def settle_only() -> None:
+    """In the child: settle the embedded database at DATA_DIR; JSON out (seconds, counts)."""
+    from revcycle.embedded import open_embedded
+    from shared.config import get_settings
+
+    embedded = open_embedded(get_settings())
+    events = embedded.store.head_position()
+    start = time.perf_counter()
+    results = embedded.settle()
+    elapsed = time.perf_counter() - start
+    print(json.dumps({"seconds": elapsed, "events": events, "subscriptions": len(results)}))
 
 
 def write_file(path: Path, count: int) -> None:
