@@ -36,9 +36,10 @@ import tempfile
 import time
 from pathlib import Path
 
-# testsupport/ (test factories) is not installed: import it from the checkout.
+# testsupport/ (test factories) is not installed: import it from the checkout. Appended,
+# not first: a --baseline child's PYTHONPATH must win for shared/, services/, revcycle/.
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.append(str(ROOT))
 
 from shared.x12.control_numbers import InMemoryControlNumbers  # noqa: E402
 from shared.x12.x12_837_005010X222A1.writer import write_837p  # noqa: E402
@@ -163,8 +164,11 @@ def compare_settle(args: argparse.Namespace, path: Path, tmp: Path) -> None:
         check=True,
         stdout=subprocess.DEVNULL,
     )
-    print("| code | claims | events at start | settle wall time | events/s per subscription |")
-    print("|---|---|---|---|---|")
+    print(
+        "| code | claims | events at start | settle wall time | events/s per subscription "
+        "| load average before, after |"
+    )
+    print("|---|---|---|---|---|---|")
     checkouts: list[tuple[str, Path | None]] = [("this checkout", None)]
     if args.baseline:
         checkouts = [("baseline", Path(args.baseline).resolve()), *checkouts]
@@ -173,6 +177,7 @@ def compare_settle(args: argparse.Namespace, path: Path, tmp: Path) -> None:
         data = tmp / label.replace(" ", "-")
         shutil.copytree(seed, data)
         print(f"... {label}: settling", file=sys.stderr, flush=True)
+        load_before = os.getloadavg()[0]
         done = subprocess.run(
             [sys.executable, __file__, "--child-settle"],
             env=child_env(data, checkout),
@@ -184,8 +189,9 @@ def compare_settle(args: argparse.Namespace, path: Path, tmp: Path) -> None:
         seconds[label] = result["seconds"]
         rate = result["events"] * result["subscriptions"] / result["seconds"]
         print(
-            f"| {label} | {args.claims:,} | {result['events']:,} | {result['seconds']:.1f} s "
-            f"| {rate:,.0f} |",
+            f"| {label} (`{result['code']}`) | {args.claims:,} | {result['events']:,} "
+            f"| {result['seconds']:.1f} s | {rate:,.0f} "
+            f"| {load_before:.1f}, {os.getloadavg()[0]:.1f} |",
             flush=True,
         )
         shutil.rmtree(data)
@@ -204,7 +210,18 @@ def settle_only() -> None:
     start = time.perf_counter()
     results = embedded.settle()
     elapsed = time.perf_counter() - start
-    print(json.dumps({"seconds": elapsed, "events": events, "subscriptions": len(results)}))
+    import shared.messaging.subscription as runtime
+
+    print(
+        json.dumps(
+            {
+                "seconds": elapsed,
+                "events": events,
+                "subscriptions": len(results),
+                "code": str(Path(runtime.__file__).parent.parent.parent),
+            }
+        )
+    )
 
 
 def write_file(path: Path, count: int) -> None:
