@@ -214,3 +214,13 @@ def test_the_embedded_runner_catches_a_process_up_on_ignored_events_in_few_trans
     assert counts.commits <= 3
     assert counts.statements <= 40
     store.engine.dispose()
+
+
+def test_a_moved_stream_version_is_caught_by_the_executemany_row_count(engine: Engine) -> None:
+    with engine.begin() as conn:
+        tracking.save_stream_versions(conn, PICKY.name, {"a": (0, 1), "b": (0, 1), "c": (0, 1)})
+    with pytest.raises(tracking.StaleStreamVersion), engine.begin() as conn:
+        # b is at 1; this transaction believes it moves b from 2: the whole update is refused.
+        tracking.save_stream_versions(conn, PICKY.name, {"a": (1, 2), "b": (2, 3), "c": (1, 2)})
+    with engine.connect() as conn:
+        assert tracking.load_stream_versions(conn, PICKY.name, "abc") == {"a": 1, "b": 1, "c": 1}
