@@ -187,22 +187,23 @@ def test_the_embedded_runner_catches_a_process_up_on_ignored_events_in_few_trans
     url = f"sqlite:///{tmp_path / 'store.sqlite'}"
     upgrade(url)
     store = SqlEventStore(create_db_engine(url))
-    for n in range(600):  # claims written off: a process that only closes claims ignores them
-        store.append(
-            f"clm-{n}",
-            0,
-            to_envelopes(
-                [
-                    ClaimWrittenOff(
-                        claim_id=f"clm-{n}", amount=Decimal("1.00"), reason_code="SB", reason="s"
-                    )
-                ],
-                expected_version=0,
-                occurred_at=datetime(2026, 11, 2, 9, 0, tzinfo=UTC),
-                organization_id="org",
-                producer="followup",
-            ),
-        )
+    with store.transaction() as tx:  # claims written off: a process closing claims ignores them
+        for n in range(600):
+            written_off = ClaimWrittenOff(
+                claim_id=f"clm-{n}", amount=Decimal("1.00"), reason_code="SB", reason="s"
+            )
+            store.append_in(
+                tx,
+                f"clm-{n}",
+                0,
+                to_envelopes(
+                    [written_off],
+                    expected_version=0,
+                    occurred_at=datetime(2026, 11, 2, 9, 0, tzinfo=UTC),
+                    organization_id="org",
+                    producer="followup",
+                ),
+            )
     closer = Process("toy.closer", {"claim.closed": log_version}, log_metadata)
     runner = EmbeddedRunner(store, store.engine, [closer], decode, batch_size=500)
     runner.create_tables()
