@@ -8,13 +8,21 @@ open items, on PostgreSQL (and SQLite for comparison).
    follow-up projection: claim views, ledger, queues) follow the table until caught up.
    events/s = events applied by all subscriptions / wall time (one event applied by four
    subscriptions counts four times), and per subscription.
-2. Queue page. 100,000 open items are added to the work-item table (bulk insert, setup);
+2. On Kafka (`--only kafka`; PostgreSQL and the broker `--kafka`): a sustained load of
+   `--kafka-lifecycles` lifecycles appended at `--rate` lifecycles/s while the outbox relay
+   and one consumer per follow-up subscription (each on its own thread, as the workers run
+   them) publish and apply them. Applied/s = events applied by all subscriptions / seconds
+   from the first append to the last commit; end-to-end lag = an event's append
+   (`recorded_at`) to the commit of the transaction that applied it, p50 and p99 per
+   subscription and over all of them.
+3. Queue page. 100,000 open items are added to the work-item table (bulk insert, setup);
    then the calls the page makes are timed through the follow-up app (HTTP in process,
    token check and audit included): `GET /v1/queues` (counts and dollars of every queue),
    the first page of 50 of the largest queue by priority, a page 50,000 items deep, and the
    page's static assets. Median and p95 of `--repeat` calls.
 
     .venv/bin/python bench/followup_bench.py --lifecycles 2000 --items 100000
+    .venv/bin/python bench/followup_bench.py --only kafka --kafka-lifecycles 500 --rate 10
 
 Progress goes to stderr; the table to stdout.
 """
@@ -75,10 +83,13 @@ def postgres(admin_url: str) -> Iterator[str]:
             conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
 
 
-def lifecycles(events: StandIns, n: int, today: date, seed: int) -> None:
+def lifecycles(events: StandIns, n: int, today: date, seed: int, rate: float | None = None) -> None:
+    """Append `n` lifecycles, as fast as possible or paced at `rate` lifecycles/s."""
     rng = random.Random(seed)
     started = time.monotonic()
     for i in range(n):
+        if rate:
+            time.sleep(max(0.0, started + i / rate - time.monotonic()))
         cid, pcn = f"clm-{i:07d}", f"PCN-{i % (n // 2 or 1):06d}"
         charge = D(rng.choice(["95.00", "145.00", "210.00", "380.00"]))
         dos = rng.randint(20, 200)
@@ -110,7 +121,15 @@ def lifecycles(events: StandIns, n: int, today: date, seed: int) -> None:
             say(f"  appended {i}/{n} lifecycles ({time.monotonic() - started:.0f} s)")
 
 
-def bench_apply(url: str, n: int, seed: int) -> tuple[int, float, dict[str, tuple[int, float]]]:
+def bench_apply(
+    url: str, n: int, seed: int, *, queue_per_event: bool = False
+) -> tuple[int, float, dict[str, tuple[int, float]]]:
+    """Append `n` lifecycles, then apply them with each subscription's runner in turn (the
+    queue process first: the work-queue projection reads what it appends), timed apiece.
+    `queue_per_event`: only the queue process, one event per transaction (as before it
+    was batched), for the ratio."""
+    from shared.messaging.process import Process
+
     settings = FollowupSettings(database_url=url, auth_jwt_secret=SECRET)
     deps = bootstrap(settings)  # migrations: event store and follow-up tables
     engine = deps.engine
@@ -119,13 +138,140 @@ def bench_apply(url: str, n: int, seed: int) -> tuple[int, float, dict[str, tupl
     with engine.connect() as conn:
         appended = conn.execute(sa.text("SELECT count(*) FROM events")).scalar_one()
     say(f"  {appended} lifecycle events in the table; applying")
-    runner = EmbeddedRunner(store, engine, subscriptions(store=store), decode_payload)
-    start = time.perf_counter()
-    results = runner.run_until_caught_up()
-    elapsed = time.perf_counter() - start
-    applied = {name: (r.applied, elapsed) for name, r in results.items()}
+    chosen = subscriptions(store=store)
+    if queue_per_event:
+        queue = chosen[0]
+        chosen = [Process(queue.name, queue.handlers, queue.metadata)]
+    applied: dict[str, tuple[int, float]] = {}
+    total = 0.0
+    for subscription in chosen:
+        runner = EmbeddedRunner(store, engine, [subscription], decode_payload)
+        start = time.perf_counter()
+        results = runner.run_until_caught_up()
+        elapsed = time.perf_counter() - start
+        total += elapsed
+        label = subscription.name + (" (one event per transaction)" if queue_per_event else "")
+        applied[label] = (results[subscription.name].applied, elapsed)
+        say(f"  {label}: {applied[label][0]} applied in {elapsed:.1f} s")
     engine.dispose()
-    return int(appended), elapsed, applied
+    return int(appended), total, applied
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * q))] if ordered else 0.0
+
+
+def bench_kafka(
+    url: str, servers: str, n: int, rate: float, seed: int
+) -> tuple[int, float, dict[str, tuple[int, float, float]]]:
+    """Sustained load through the outbox relay and Kafka: `n` lifecycles appended at `rate`
+    lifecycles/s while the relay and one consumer per follow-up subscription run, each on
+    its own thread. Lag = an event's append (its `recorded_at`) to the commit of the
+    transaction that applied it, per subscription. Returns (events appended, seconds from
+    the first append to the last commit, name -> (applied, lag p50 s, lag p99 s))."""
+    import dataclasses
+    import threading
+
+    from shared.events.topics import ALL_TOPICS, DEAD_LETTER, topic_for
+    from shared.messaging.consumer import ConsumerConfig, SubscriptionConsumer
+    from shared.messaging.kafka import delete_topics, ensure_topics, make_producer, topic_name
+    from shared.messaging.relay import Relay, RelayConfig
+
+    settings = FollowupSettings(database_url=url, auth_jwt_secret=SECRET)
+    deps = bootstrap(settings)
+    engine = deps.engine
+    store = SqlEventStore(engine)
+    prefix = f"bench.followup.{uuid.uuid4().hex[:8]}."
+    ensure_topics(servers, partitions=3, prefix=prefix)
+    names = {t.name: topic_name(t, prefix) for t in ALL_TOPICS}
+    lags: dict[str, list[float]] = {}
+    last_commit = [0.0]
+    consumers: list[SubscriptionConsumer] = []
+    for subscription in subscriptions(store=store):
+        pending: dict[Any, datetime] = {}
+        lags[subscription.name] = []
+
+        def wrap(handler: Any, pending: dict[Any, datetime] = pending) -> Any:
+            def handle(conn: Any, event: Any, envelope: Any) -> None:
+                handler(conn, event, envelope)
+                pending[envelope.event_id] = envelope.recorded_at
+
+            return handle
+
+        def committed(
+            _: Any,
+            pending: dict[Any, datetime] = pending,
+            out: list[float] = lags[subscription.name],
+        ) -> None:
+            now = datetime.now(UTC)
+            out.extend((now - at).total_seconds() for at in pending.values())
+            pending.clear()
+            last_commit[0] = time.monotonic()
+
+        measured = dataclasses.replace(
+            subscription, handlers={t: wrap(h) for t, h in subscription.handlers.items()}
+        )
+        config = ConsumerConfig(
+            bootstrap_servers=servers,
+            topics=sorted({names[topic_for(t).name] for t in subscription.event_types}),
+            group_id=f"{prefix}{subscription.name}",
+            dead_letter_topic=names[DEAD_LETTER.name],
+            client_id=f"{prefix}{subscription.name}",
+            poll_timeout_ms=100,
+            replay_from_beginning=True,  # partitions taken directly: no rebalance to wait for
+        )
+        consumer = SubscriptionConsumer(
+            config, engine, measured, decode_payload, after_db_commit=committed
+        )
+        consumer.open()
+        consumers.append(consumer)
+    producer = make_producer(servers)
+    relay = Relay(store, producer, RelayConfig(name=f"{prefix}relay", topic_names=names))
+    stop = threading.Event()
+
+    def consume(consumer: SubscriptionConsumer) -> None:
+        while not stop.is_set():
+            consumer.poll_once()
+
+    threads = [threading.Thread(target=relay.run, args=(stop,), daemon=True)]
+    threads += [threading.Thread(target=consume, args=(c,), daemon=True) for c in consumers]
+    for thread in threads:
+        thread.start()
+    started = time.monotonic()
+    lifecycles(StandIns(store, ORG), n, datetime.now(UTC).date(), seed, rate=rate)
+    say(f"  appended {n} lifecycles in {time.monotonic() - started:.0f} s; draining")
+    with engine.connect() as conn:
+        appended = int(conn.execute(sa.text("SELECT count(*) FROM events")).scalar_one())
+    quiet = 0
+    while quiet < 10:  # 5 s without a commit anywhere: drained
+        before = last_commit[0]
+        time.sleep(0.5)
+        quiet = quiet + 1 if last_commit[0] == before else 0
+    elapsed = last_commit[0] - started
+    stop.set()
+    for thread in threads:
+        thread.join(timeout=30)
+    for consumer in consumers:
+        consumer.close()
+    producer.close()
+    delete_topics(servers, list(names.values()))
+    engine.dispose()
+    out = {
+        c.subscription.name: (
+            c.stats.applied,
+            percentile(lags[c.subscription.name], 0.50),
+            percentile(lags[c.subscription.name], 0.99),
+        )
+        for c in consumers
+    }
+    every = [lag for values in lags.values() for lag in values]
+    out["all follow-up subscriptions"] = (
+        sum(c.stats.applied for c in consumers),
+        percentile(every, 0.50),
+        percentile(every, 0.99),
+    )
+    return appended, elapsed, out
 
 
 def timed(call: Callable[[], Any], repeat: int) -> tuple[float, float]:
@@ -239,7 +385,47 @@ def main() -> None:
             "DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:55432/postgres"
         ),
     )
+    parser.add_argument(
+        "--kafka",
+        default=os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:19092"),
+        help="Kafka bootstrap servers of the lag run",
+    )
+    parser.add_argument("--kafka-lifecycles", type=int, default=500)
+    parser.add_argument(
+        "--rate", type=float, default=10.0, help="lifecycles/s appended during the lag run"
+    )
+    parser.add_argument("--only", choices=("apply", "kafka", "page"), action="append")
+    parser.add_argument(
+        "--compare-per-event",
+        action="store_true",
+        help="also apply the queue process one event per transaction (a fresh database)",
+    )
     args = parser.parse_args()
+    parts = set(args.only or ("apply", "kafka", "page"))
+    if "kafka" in parts:
+        say(f"Kafka: {args.kafka_lifecycles} lifecycles at {args.rate}/s through relay and Kafka")
+        with postgres(args.database_url) as url:
+            appended, elapsed, measured = bench_kafka(
+                url, args.kafka, args.kafka_lifecycles, args.rate, args.seed
+            )
+        table = Table(
+            title=(
+                f"Follow-up on Kafka: {args.kafka_lifecycles} lifecycles at {args.rate:g}/s "
+                f"({appended:,} events appended), PostgreSQL"
+            )
+        )
+        for column in ("subscription", "applied", "s", "applied/s", "lag p50 s", "lag p99 s"):
+            table.add_column(column)
+        for name, (count, p50, p99) in measured.items():
+            table.add_row(
+                name,
+                f"{count:,}",
+                f"{elapsed:.1f}",
+                f"{count / elapsed:,.0f}",
+                f"{p50:.2f}",
+                f"{p99:.2f}",
+            )
+        Console(width=140).print(table)
     apply_rows = []
     page_rows: list[tuple[str, str, float, float]] = []
     targets: list[tuple[str, Any]] = [("PostgreSQL", lambda: postgres(args.database_url))]
@@ -251,24 +437,42 @@ def main() -> None:
                 yield f"sqlite:///{folder}/bench.sqlite"
 
         targets.append(("SQLite", sqlite))
-    for label, database in targets:
-        say(f"{label}: {args.lifecycles} lifecycles")
+    for label, database in targets if parts & {"apply", "page"} else []:
         with database() as url:
-            appended, elapsed, applied = bench_apply(url, args.lifecycles, args.seed)
-            total = sum(a for a, _ in applied.values())
-            apply_rows.append((label, "all follow-up subscriptions", appended, total, elapsed))
-            for name, (count, _) in applied.items():
-                apply_rows.append((label, name, appended, count, elapsed))
-            for row in bench_page(url, args.items, args.repeat):
-                page_rows.append((label, *row))
-    table = Table(title="Follow-up subscriptions: lifecycle events applied")
-    for column in ("database", "subscription", "events in table", "applied", "s", "applied/s"):
-        table.add_column(column)
-    for label, name, appended, count, elapsed in apply_rows:
-        table.add_row(
-            label, name, f"{appended:,}", f"{count:,}", f"{elapsed:.1f}", f"{count / elapsed:,.0f}"
-        )
-    Console(width=140).print(table)
+            if "apply" in parts:
+                say(f"{label}: {args.lifecycles} lifecycles")
+                appended, elapsed, applied = bench_apply(url, args.lifecycles, args.seed)
+                total = sum(a for a, _ in applied.values())
+                apply_rows.append((label, "all follow-up subscriptions", appended, total, elapsed))
+                for name, (count, seconds) in applied.items():
+                    apply_rows.append((label, name, appended, count, seconds))
+        if "apply" in parts and args.compare_per_event:
+            with database() as url:
+                say(f"{label}: the queue process one event per transaction, for the ratio")
+                appended, _, applied = bench_apply(
+                    url, args.lifecycles, args.seed, queue_per_event=True
+                )
+                for name, (count, seconds) in applied.items():
+                    apply_rows.append((label, name, appended, count, seconds))
+            if "page" in parts:
+                for row in bench_page(url, args.items, args.repeat):
+                    page_rows.append((label, *row))
+    if apply_rows:
+        table = Table(title="Follow-up subscriptions: lifecycle events applied")
+        for column in ("database", "subscription", "events in table", "applied", "s", "applied/s"):
+            table.add_column(column)
+        for label, name, appended, count, elapsed in apply_rows:
+            table.add_row(
+                label,
+                name,
+                f"{appended:,}",
+                f"{count:,}",
+                f"{elapsed:.1f}",
+                f"{count / elapsed:,.0f}",
+            )
+        Console(width=140).print(table)
+    if not page_rows:
+        return
     table = Table(title=f"Queue page with {args.items:,} open items (ms)")
     for column in ("database", "call", "median ms", "p95 ms"):
         table.add_column(column)

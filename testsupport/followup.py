@@ -361,3 +361,140 @@ def office_morning(events: StandIns, today: date) -> None:
     # F: submitted and never answered.
     events.created("clm-f", claim("PCN-F", "80.00"), days_ago(50))
     events.submitted("clm-f", "87726", Decimal("80.00"), days_ago(45))
+
+
+def followup_tables(engine: Any) -> dict[str, list[tuple[str, ...]]]:
+    """Every follow-up table's rows (as text, sorted): what a rebuild must give back."""
+    import sqlalchemy as sa
+
+    names = sorted(n for n in sa.inspect(engine).get_table_names() if n.startswith("followup_"))
+    with engine.connect() as conn:
+        return {
+            name: sorted(
+                tuple(str(v) for v in row)
+                for row in conn.execute(sa.text(f'SELECT * FROM "{name}"'))
+            )
+            for name in names
+        }
+
+
+class KafkaOffice:
+    """Every service's subscriptions applied from real Kafka topics, as the workers do.
+
+    The embedded composition on PostgreSQL with `KAFKA_BOOTSTRAP_SERVERS` set does not run
+    its subscriptions (`Embedded.settles` is False): this stands in for the deployment's
+    relay and workers. `settle()` publishes the event table with the outbox relay, then has
+    each subscription's consumer (one consumer group each, topics under `prefix`) apply what
+    its topics hold, and repeats while the processes append more, so the next step of a
+    scenario sees everything, as the embedded default's `settle()` promises.
+
+    Consumers take their partitions directly (no group rebalance to wait for) and poll with
+    a short timeout, each on its own thread while catching up; "caught up" is read from the
+    broker's end offsets, not from an empty poll, so a slow fetch is never taken for the
+    end of the topic.
+    """
+
+    def __init__(self, embedded: Any, bootstrap_servers: str, prefix: str) -> None:
+        from kafka import KafkaConsumer
+
+        from revcycle.embedded import _subscriptions
+        from services.followup.projections import decode_payload
+        from shared.events.topics import ALL_TOPICS, DEAD_LETTER, topic_for
+        from shared.messaging.consumer import ConsumerConfig, SubscriptionConsumer
+        from shared.messaging.kafka import make_producer, topic_name
+        from shared.messaging.relay import Relay, RelayConfig
+
+        self.prefix = prefix
+        names = {t.name: topic_name(t, prefix) for t in ALL_TOPICS}
+        self._producer = make_producer(bootstrap_servers)
+        self.relay = Relay(
+            embedded.store,
+            self._producer,
+            RelayConfig(name=f"{prefix}relay", topic_names=names),
+        )
+        self.consumers: list[Any] = []
+        for subscription in _subscriptions(embedded.store, embedded.clock, embedded.settings):
+            topics = sorted({names[topic_for(t).name] for t in subscription.event_types})
+            config = ConsumerConfig(
+                bootstrap_servers=bootstrap_servers,
+                topics=topics,
+                group_id=f"{prefix}{subscription.name}",
+                dead_letter_topic=names[DEAD_LETTER.name],
+                client_id=f"{prefix}{subscription.name}",
+                poll_timeout_ms=100,
+                replay_from_beginning=True,
+            )
+            consumer = SubscriptionConsumer(config, embedded.engine, subscription, decode_payload)
+            consumer.open()
+            self.consumers.append(consumer)
+        self._offsets = KafkaConsumer(bootstrap_servers=bootstrap_servers, group_id=None)
+        self.rounds = 0
+        self.seconds: dict[str, float] = {}  # time spent applying, per subscription
+
+    def _ends(self, topics: Sequence[str]) -> int:
+        from kafka import TopicPartition
+
+        partitions = [
+            TopicPartition(topic, p)
+            for topic in topics
+            for p in sorted(self._offsets.partitions_for_topic(topic) or ())
+        ]
+        return sum(int(o) for o in self._offsets.end_offsets(partitions).values())
+
+    @staticmethod
+    def _handled(consumer: Any) -> int:
+        s = consumer.stats
+        return int(s.applied + s.skipped + s.ignored + s.dead_lettered + s.held)
+
+    def settle(self, timeout_s: float = 120.0) -> None:
+        """Publish, then apply until no subscription has anything left and nothing new was
+        appended; raises if that takes longer than `timeout_s`. The consumers catch up at
+        the same time, each on a thread of its own, as separate workers would."""
+        import time as _time
+        from concurrent.futures import ThreadPoolExecutor
+
+        deadline = _time.monotonic() + timeout_s
+        self.relay.run_once()
+        with ThreadPoolExecutor(max_workers=len(self.consumers)) as pool:
+            while True:
+                self.rounds += 1
+                ends = [(c, self._ends(c.config.topics)) for c in self.consumers]
+                caught_up = [pool.submit(self._catch_up, c, end, deadline) for c, end in ends]
+                for future in caught_up:
+                    future.result()
+                if not self.relay.run_once():
+                    return
+
+    def _catch_up(self, consumer: Any, end: int, deadline: float) -> None:
+        import time as _time
+
+        name = consumer.subscription.name
+        while self._handled(consumer) < end:
+            if _time.monotonic() > deadline:
+                raise TimeoutError(
+                    f"{name}: {self._handled(consumer)} of {end} messages handled in time"
+                )
+            started = _time.perf_counter()
+            consumer.poll_once()
+            self.seconds[name] = self.seconds.get(name, 0.0) + _time.perf_counter() - started
+
+    def problems(self) -> dict[str, tuple[int, int]]:
+        """Subscriptions that dead-lettered or held anything: name -> (dead letters, held)."""
+        return {
+            c.subscription.name: (c.stats.dead_lettered, c.stats.held)
+            for c in self.consumers
+            if c.stats.dead_lettered or c.stats.held
+        }
+
+    def close(self) -> None:
+        import logging
+
+        for consumer in self.consumers:
+            name = consumer.subscription.name
+            # Where a scenario's time went (pytest shows it with --log-level=INFO).
+            logging.getLogger(__name__).info(
+                "%s: %s, %.1f s applying", name, consumer.stats, self.seconds.get(name, 0.0)
+            )
+            consumer.close()
+        self._offsets.close()
+        self._producer.close()

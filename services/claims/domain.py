@@ -74,6 +74,7 @@ from shared.events.remittance import (
     ClaimPosting,
     ClaimReversed,
     ClaimUnderpaid,
+    NextPayerAction,
 )
 from shared.kernel import Aggregate, DomainError, IllegalTransition
 
@@ -562,6 +563,10 @@ CROSSOVER_REMARKS = frozenset({"MA18", "N89"})
 
 def crossover_reason(adjudication: ClaimPosting) -> str | None:
     """Why the adjudication shows the payer forwarded the claim (None when it did not)."""
+    posted = adjudication.next_payer
+    if posted is not None and posted.action is NextPayerAction.CROSSOVER:
+        # Remit read the whole 835 (NM1*TT, line-level MA18...): its word is the posting's.
+        return f"crossed over to {posted.payer_name or posted.payer_id} (as posted by remit)"
     remarks = sorted(CROSSOVER_REMARKS & set(adjudication.remark_codes))
     if remarks:
         return f"remark {', '.join(remarks)}"

@@ -100,7 +100,7 @@ class DecideAppeal:
     decided_on: date
 
 
-APPEALABLE = frozenset({"denied", "partially_paid", "paid", "reversed", "appealed"})
+APPEALABLE = frozenset({"denied", "partially_paid", "paid", "underpaid", "reversed", "appealed"})
 
 
 def decide(state: ClaimState, command: Any, now: datetime) -> list[Event]:

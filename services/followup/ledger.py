@@ -20,13 +20,14 @@ patient_written_off`; a negative balance is a credit.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.followup.claim_view import STATUS_AFTER as CLAIM_STATUS_AFTER
 from shared.events.envelope import EventEnvelope
 from shared.money import ZERO
 
@@ -144,24 +145,9 @@ class ClaimFacts(BaseModel):
 Rule = Callable[[ClaimFacts | None, Any, EventEnvelope], tuple[ClaimFacts, list[Entry]]]
 RULES: dict[str, Rule] = {}
 
-STATUS_AFTER: dict[str, str] = {
-    "claim.created": "created",
-    "claim.scrub_failed": "held",
-    "claim.amended": "amended",
-    "claim.ready": "ready",
-    "claim.submitted": "submitted",
-    "claim.acknowledged": "acknowledged",
-    "claim.rejected": "rejected",
-    "claim.accepted": "accepted",
-    "claim.corrected": "corrected",
-    "claim.voided": "voided",
-    "claim.paid": "paid",
-    "claim.partially_paid": "partially_paid",
-    "claim.denied": "denied",
-    "claim.reversed": "reversed",
-    "claim.appealed": "appealed",
-    "claim.closed": "closed",
-}
+# The claim's status after each event type: the claim view's table, one for the view, the
+# claims table and these facts (the queue rules and the sweep read the status from here).
+STATUS_AFTER: Mapping[str, str] = CLAIM_STATUS_AFTER
 
 
 class LedgerInconsistency(ValueError):

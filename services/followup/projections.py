@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from services.followup import claim_view, ledger
+from services.followup.batch_cache import TransactionCache
 from services.followup.claim_view import STATUS_AFTER, ClaimView
 from services.followup.queue_projection import work_queues_projection
 from services.followup.tables import (
@@ -135,14 +136,24 @@ def _status_setter(status: str) -> EventHandler:
 
 # --- balances: each claim's ledger and the journal of its A/R ---------------------------------
 
+# What this transaction last wrote per claim: the next event of the claim in the same batch
+# folds it without reading the row back (services/followup/batch_cache.py).
+_ledger_facts: TransactionCache[tuple[str, str], ledger.ClaimFacts] = TransactionCache()
+_claim_views: TransactionCache[tuple[str, str], ClaimView] = TransactionCache()
+
 
 def post_to_ledger(conn: Connection, event: Any, envelope: EventEnvelope) -> None:
     """Fold one claim event into the claim's ledger row and journal its A/R movements."""
     org, claim_id = envelope.organization_id, envelope.stream_id
     key = (claim_balances.c.organization_id == org) & (claim_balances.c.claim_id == claim_id)
-    stored = conn.execute(sa.select(claim_balances.c.facts).where(key)).scalar_one_or_none()
-    before = ledger.ClaimFacts.model_validate(stored) if stored is not None else None
+    folded = _ledger_facts.of(conn)
+    if (org, claim_id) in folded:
+        before: ledger.ClaimFacts | None = folded[(org, claim_id)]
+    else:
+        stored = conn.execute(sa.select(claim_balances.c.facts).where(key)).scalar_one_or_none()
+        before = ledger.ClaimFacts.model_validate(stored) if stored is not None else None
     facts, entries = ledger.fold(before, event, envelope)
+    folded[(org, claim_id)] = facts
     values = {
         "account_id": facts.account_id,
         "payer_id": facts.payer_id,
@@ -233,9 +244,15 @@ def update_claim_view(conn: Connection, event: Any, envelope: EventEnvelope) -> 
     key = (claim_views.c.organization_id == envelope.organization_id) & (
         claim_views.c.claim_id == envelope.stream_id
     )
-    stored = conn.execute(sa.select(claim_views.c.view).where(key)).scalar_one_or_none()
-    before = ClaimView.model_validate(stored) if stored is not None else None
+    folded = _claim_views.of(conn)
+    at = (envelope.organization_id, envelope.stream_id)
+    if at in folded:
+        before: ClaimView | None = folded[at]
+    else:
+        stored = conn.execute(sa.select(claim_views.c.view).where(key)).scalar_one_or_none()
+        before = ClaimView.model_validate(stored) if stored is not None else None
     after = claim_view.fold(before, event, envelope)
+    folded[at] = after
     document = after.model_dump(mode="json")
     if before is None:
         conn.execute(

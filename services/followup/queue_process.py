@@ -7,6 +7,11 @@ outside vendors. Its own tables: each claim's facts (the ledger fold, so rules s
 claim as of the event) and an index of open items per subject and queue (a hint: the item's
 stream decides, so an item a person resolved is not closed again, and a new one may open).
 
+It is applied a batch per transaction (`BatchedProcess`: one Kafka poll or runner step),
+not one event per transaction as other processes are: most events only move a claim's
+facts, and the per-transaction work (tracking, stream versions, offsets, commit) was most
+of its cost.
+
 Item ids are derived from the opening event (uuid5), so the same log opens the same items.
 Events appended here take the time of the event that caused them: replaying a month of
 events opens items dated in that month, not today.
@@ -26,13 +31,14 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Connection
 
 from services.followup import ledger
+from services.followup.batch_cache import TransactionCache
 from services.followup.claim_commands import FOLLOWUP_CLAIM, FlagFollowUp
 from services.followup.deposit_commands import FOLLOWUP_DEPOSIT, FlagUnmatchedDeposit
 from services.followup.ledger import ClaimFacts
@@ -143,6 +149,10 @@ def _save_facts(conn: Connection, before: ClaimFacts | None, facts: ClaimFacts) 
         )
 
 
+# The facts this transaction last wrote per claim (services/followup/batch_cache.py).
+_folded: TransactionCache[tuple[str, str], ClaimFacts] = TransactionCache()
+
+
 @dataclass
 class QueueProcess:
     """The process's handler, with the store and the payer rules it needs."""
@@ -154,7 +164,9 @@ class QueueProcess:
         org = envelope.organization_id
         facts: ClaimFacts | None = None
         if envelope.type.startswith("claim."):
-            before = load_facts(conn, org, envelope.stream_id)
+            folded = _folded.of(conn)
+            key = (org, envelope.stream_id)
+            before = folded[key] if key in folded else load_facts(conn, org, envelope.stream_id)
             if before is None and envelope.type != "claim.created":
                 # Not ours to judge (a claim made before follow-up ran): the ledger says why.
                 raise ledger.LedgerInconsistency(
@@ -162,25 +174,35 @@ class QueueProcess:
                 )
             facts, _ = ledger.fold(before, event, envelope)
             _save_facts(conn, before, facts)
+            folded[key] = facts
         elif envelope.type in DEPOSIT_TYPES:
             _track_deposit(conn, event, envelope)
         elif envelope.type == "deposit_follow_up.due" and _deposit_matched(conn, org, event):
             return  # remit matched it after the sweep read it: no work to open
+        closing = [r for r in RULES if envelope.type in r.closes_on]
+        opening = [r for r in RULES if envelope.type in r.opens_on]
+        if not closing and not opening:
+            return  # the facts were all this event changed
         payer = (
             self.payer_rules().for_claim(facts.payer_id, facts.filing_indicator)
             if facts is not None
             else None
         )
         ctx = Context(event=event, envelope=envelope, facts=facts, payer=payer)
+        closing = [r for r in closing if r.close_when(ctx)]
+        opening = [r for r in opening if r.when(ctx)]
+        if not closing and not opening:
+            return
+        # One read of the subjects' open items serves every rule of this event.
+        subjects = {self._subject(rule, ctx)[0] for rule in (*closing, *opening)}
+        items = OpenItems.load(conn, org, subjects)
         # The cause's time: replaying the log opens the same items with the same dates.
         uow = UnitOfWork(self.store, producer=PRODUCER, clock=lambda: envelope.occurred_at)
         bound = uow.bound(conn)
-        for rule in RULES:
-            if envelope.type in rule.closes_on and rule.close_when(ctx):
-                self._close(conn, bound, rule, ctx)
-        for rule in RULES:
-            if envelope.type in rule.opens_on and rule.when(ctx):
-                self._open(conn, bound, rule, ctx)
+        for rule in closing:
+            self._close(conn, bound, items, rule, ctx)
+        for rule in opening:
+            self._open(conn, bound, items, rule, ctx)
 
     def _subject(self, rule: QueueRule, ctx: Context) -> tuple[str, str | None, str | None]:
         """(subject key, claim id, account id) of the item a rule opens or closes."""
@@ -191,20 +213,22 @@ class QueueProcess:
             return f"account:{account}", None, account
         return f"ref:{reference_of(ctx.event, ctx.envelope)}", None, None
 
-    def _open(self, conn: Connection, uow: UnitOfWork[Any], rule: QueueRule, ctx: Context) -> None:
+    def _open(
+        self,
+        conn: Connection,
+        uow: UnitOfWork[Any],
+        items: OpenItems,
+        rule: QueueRule,
+        ctx: Context,
+    ) -> None:
         org = ctx.envelope.organization_id
         subject, claim_id, account_id = self._subject(rule, ctx)
         queue = rule.name_for(ctx)
-        key = (
-            (open_items.c.organization_id == org)
-            & (open_items.c.subject == subject)
-            & (open_items.c.queue == queue)
-        )
-        existing = conn.execute(sa.select(open_items.c.item_id).where(key)).scalar_one_or_none()
+        existing = items.get(subject, queue)
         if existing is not None:
             if uow.load(WORK_ITEM, existing).state.status == OPEN:
                 return  # one open item per subject and queue
-            conn.execute(open_items.delete().where(key))
+            items.remove(conn, subject, queue)
         item_id = item_id_for(org, queue, subject, ctx.envelope)
         amount = rule.amount(ctx)
         uow.run(
@@ -228,36 +252,73 @@ class QueueProcess:
             organization_id=org,
             cause=ctx.envelope,
         )
-        conn.execute(
-            open_items.insert().values(
-                organization_id=org, subject=subject, queue=queue, item_id=item_id
-            )
-        )
+        items.add(conn, subject, queue, item_id)
 
-    def _close(self, conn: Connection, uow: UnitOfWork[Any], rule: QueueRule, ctx: Context) -> None:
-        org = ctx.envelope.organization_id
+    def _close(
+        self,
+        conn: Connection,
+        uow: UnitOfWork[Any],
+        items: OpenItems,
+        rule: QueueRule,
+        ctx: Context,
+    ) -> None:
         subject, _, _ = self._subject(rule, ctx)
-        where = (open_items.c.organization_id == org) & (open_items.c.subject == subject)
-        if rule.family:
-            where &= open_items.c.queue.startswith(rule.queue)
-        else:
-            where &= open_items.c.queue == rule.queue
-        for item_id, queue in conn.execute(
-            sa.select(open_items.c.item_id, open_items.c.queue).where(where)
-        ).all():
+        for queue, item_id in items.of(subject, rule.queue, family=rule.family):
             uow.run(
                 WORK_ITEM,
                 item_id,
                 Close(closed_by_event=ctx.envelope.type, reason=_closing_reason(ctx)),
                 cause=ctx.envelope,
             )
-            conn.execute(
-                open_items.delete().where(
-                    (open_items.c.organization_id == org)
-                    & (open_items.c.subject == subject)
-                    & (open_items.c.queue == queue)
-                )
+            items.remove(conn, subject, queue)
+
+
+@dataclass
+class OpenItems:
+    """The open-item index rows of some subjects, read once per event and kept in step with
+    what the event's rules write (so two rules of one event see each other's changes)."""
+
+    organization_id: str
+    rows: dict[tuple[str, str], str]  # (subject, queue) -> item id
+
+    @classmethod
+    def load(cls, conn: Connection, organization_id: str, subjects: set[str]) -> OpenItems:
+        found = conn.execute(
+            sa.select(open_items.c.subject, open_items.c.queue, open_items.c.item_id).where(
+                open_items.c.organization_id == organization_id,
+                open_items.c.subject.in_(sorted(subjects)),
             )
+        ).all()
+        return cls(organization_id, {(s, q): i for s, q, i in found})
+
+    def get(self, subject: str, queue: str) -> str | None:
+        return self.rows.get((subject, queue))
+
+    def of(self, subject: str, queue: str, *, family: bool) -> list[tuple[str, str]]:
+        """(queue, item id) of the subject's items in `queue` (or in the family `queue.*`)."""
+        return sorted(
+            (q, i)
+            for (s, q), i in self.rows.items()
+            if s == subject and (q.startswith(queue) if family else q == queue)
+        )
+
+    def add(self, conn: Connection, subject: str, queue: str, item_id: str) -> None:
+        conn.execute(
+            open_items.insert().values(
+                organization_id=self.organization_id, subject=subject, queue=queue, item_id=item_id
+            )
+        )
+        self.rows[(subject, queue)] = item_id
+
+    def remove(self, conn: Connection, subject: str, queue: str) -> None:
+        conn.execute(
+            open_items.delete().where(
+                (open_items.c.organization_id == self.organization_id)
+                & (open_items.c.subject == subject)
+                & (open_items.c.queue == queue)
+            )
+        )
+        del self.rows[(subject, queue)]
 
 
 def _track_deposit(conn: Connection, event: Any, envelope: EventEnvelope) -> None:
@@ -308,9 +369,26 @@ def _closing_reason(ctx: Context) -> str:
     }.get(ctx.envelope.type, ctx.envelope.type.replace("_", " "))
 
 
+@dataclass(frozen=True)
+class BatchedProcess(Process):
+    """A process whose events are applied a batch (one Kafka poll, one runner step) per
+    transaction, like a projection's, instead of one transaction per event.
+
+    The queue process folds nearly every claim event into its facts and appends for few of
+    them: one transaction per event spent most of its time on the transaction itself
+    (tracking row, stream version, offsets, commit: bench/results/followup.md). The price:
+    the work items it appends hold the event store's append lock from the batch's first
+    append to its commit, so other appenders wait for up to one batch. Redelivery stays a
+    no-op (tracking rows commit with the batch); a failing or conflicting event makes the
+    runtime redo the batch one event per transaction, as for any projection.
+    """
+
+    one_event_per_transaction: ClassVar[bool] = False
+
+
 def queue_process(store: EventStore, payer_rules: Callable[[], PayerRules]) -> Process:
     process = QueueProcess(store, payer_rules)
-    return Process(
+    return BatchedProcess(
         QUEUE_PROCESS, {t: process.handle for t in sorted(HANDLED_TYPES)}, metadata=queue_metadata
     )
 
@@ -319,8 +397,17 @@ def queue_process(store: EventStore, payer_rules: Callable[[], PayerRules]) -> P
 
 NO_RESPONSE_STATUSES = ("submitted", "acknowledged", "accepted")
 # Not yet on file with the payer (never accepted, never adjudicated): the filing limit runs.
-UNFILED_STATUSES = ("created", "held", "amended", "ready", "submitted", "acknowledged", "rejected")
-APPEAL_STATUSES = ("denied", "partially_paid", "paid")
+UNFILED_STATUSES = (
+    "created",
+    "held",
+    "amended",
+    "ready",
+    "submitted",
+    "acknowledged",
+    "rejected",
+    "filing_limit_passed",  # still unfiled: the claims service flagged it, nothing went out
+)
+APPEAL_STATUSES = ("denied", "partially_paid", "paid", "underpaid")
 
 
 @dataclass

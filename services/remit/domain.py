@@ -44,6 +44,7 @@ from shared.events.claims import (
     ClaimCorrected,
     ClaimCreated,
     ClaimSecondaryCreated,
+    ClaimSecondaryOpened,
     ClaimSubmitted,
     ClaimVoided,
 )
@@ -93,6 +94,20 @@ class ReversalWithoutPosting(DomainError):
             "reversal",
             f"claim {claim_id}: no standing posting of payer claim number "
             f"{payer_claim_number or '(none)'} pays {-paid}: the reversal undoes nothing here",
+        )
+
+
+class ChargeMismatch(DomainError):
+    """A payment matched by hand to a claim billed for another charge (CLP03): a person's
+    match must agree on the money billed, or the payment is someone else's."""
+
+    def __init__(self, claim_id: str, claim_charge: Decimal, payment_charge: Decimal) -> None:
+        self.claim_charge = claim_charge
+        self.payment_charge = payment_charge
+        super().__init__(
+            "charge",
+            f"claim {claim_id} was billed {claim_charge} but the payment (CLP03) is for "
+            f"{payment_charge}: not posted to it",
         )
 
 
@@ -162,7 +177,12 @@ class ClaimState:
 def apply(state: ClaimState, event: Event) -> ClaimState:
     """Fold one event of the claim's stream (types remit does not need leave it as it is)."""
     match event:
-        case ClaimCreated(claim=claim) | ClaimAmended(claim=claim):
+        case (
+            ClaimCreated(claim=claim)
+            | ClaimAmended(claim=claim)
+            | ClaimSecondaryOpened(claim=claim)
+        ):
+            # A secondary claim's stream begins with its content (billed to the next payer).
             return replace(state, content=claim, status="created")
         case ClaimCorrected(corrected_claim=claim):
             return replace(state, content=claim, status="corrected")

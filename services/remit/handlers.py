@@ -25,7 +25,7 @@ predetermination: no money moves); in a refused file `out_of_balance` or `refuse
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -53,12 +53,28 @@ from services.remit.commands import (
 )
 from services.remit.config import RemitSettings
 from services.remit.denials import DenialTable, DenialTableError, DenialTableSource
-from services.remit.domain import CLAIM, ClaimNotCreated, NotAPayment, ReversalWithoutPosting
+from services.remit.domain import (
+    CLAIM,
+    ChargeMismatch,
+    ClaimNotCreated,
+    ClaimState,
+    NotAPayment,
+    ReversalWithoutPosting,
+)
 from services.remit.fee_schedules import find_fee_schedule
-from services.remit.matching import find_claim
+from services.remit.matching import (
+    Candidate,
+    ClaimMatch,
+    candidates_by_pcn,
+    find_claim,
+    match_by_pcn,
+)
 from services.remit.projections import add_payer_claim_number
 from services.remit.remittance_domain import REMITTANCE, NotUnmatched
-from services.remit.tables import claim_payments, payment_keys, remittances
+from services.remit.tables import claim_numbers, claim_payments, payment_keys, remittances
+from shared.events.base import Event
+from shared.events.envelope import EventEnvelope
+from shared.events.registry import to_envelopes
 from shared.events.remittance import (
     ClaimPaymentRecord,
     RemittanceClaimMatched,
@@ -68,8 +84,10 @@ from shared.events.remittance import (
     RemittanceTotals,
     SourceFile,
 )
+from shared.eventstore.interface import ConcurrencyError
 from shared.eventstore.sql import SqlEventStore
 from shared.kernel import UnitOfWork
+from shared.kernel.unit_of_work import OrganizationMismatch
 
 PRODUCER = "remit"
 ZERO = Decimal("0.00")
@@ -510,15 +528,47 @@ def _post_chunk(
     chunk: list[tuple[int, int, ClaimPaymentRecord]],
     table: DenialTable,
 ) -> None:
-    """Post a chunk of claim payments in one transaction (skipping those already handled)."""
+    """Post a chunk of claim payments in one transaction (skipping those already handled).
+
+    What the chunk needs from the database is asked once for the whole chunk: the payments
+    it already handled (a resumed file), the duplicate keys taken before, the claims of its
+    patient control numbers, the streams of the claims they match; each payment is decided
+    on the claim as loaded (and as the chunk's earlier payments left it), and the chunk's
+    events are appended to all its claims at once, with the rows recording each payment.
+    One transaction per chunk, as before: the kill -9 and duplicate guarantees are
+    unchanged. When another service appended to one of the claims meanwhile (a conflict),
+    the chunk is rolled back and posted again claim by claim (a unit of work each, which
+    reloads and decides again on a conflict).
+    """
+    occurrences = {set_index: dict(p.occurrences) for set_index, p in pending.items()}
+    try:
+        results = _post_chunk_once(deps, organization_id, pending, chunk, table, deferred=True)
+    except ConcurrencyError:
+        for set_index, seen in occurrences.items():
+            pending[set_index].occurrences = seen
+        results = _post_chunk_once(deps, organization_id, pending, chunk, table, deferred=False)
+    for state, result in results:
+        state.result.claims.append(result)
+
+
+def _post_chunk_once(
+    deps: RemitDeps,
+    organization_id: str,
+    pending: dict[int, _Pending],
+    chunk: list[tuple[int, int, ClaimPaymentRecord]],
+    table: DenialTable,
+    *,
+    deferred: bool,
+) -> list[tuple[_Pending, ClaimResult]]:
+    results: list[tuple[_Pending, ClaimResult]] = []
     with deps.engine.begin() as conn:
-        uow = deps.unit_of_work().bound(conn)
         by_remittance: dict[str, set[int]] = {}
         for set_index, index, _ in chunk:
             rid = pending[set_index].result.remittance_id
             assert rid is not None
             by_remittance.setdefault(rid, set()).add(index)
         handled = _handled(conn, organization_id, by_remittance)
+        todo: list[tuple[_Pending, int, ClaimPaymentRecord, str]] = []
         for set_index, index, record in chunk:
             state = pending[set_index]
             rid = state.result.remittance_id
@@ -528,12 +578,175 @@ def _post_chunk(
             state.occurrences[identity] = occurrence
             earlier = handled.get((rid, index))
             if earlier is not None:
-                state.result.claims.append(earlier.as_result(record, index))
+                results.append((state, earlier.as_result(record, index)))
                 continue
-            key = payment_key(state.result.header, record, occurrence)
-            state.result.claims.append(
-                _post_one(deps, conn, uow, organization_id, state, index, record, key, table)
+            todo.append(
+                (state, index, record, payment_key(state.result.header, record, occurrence))
             )
+        if not todo:
+            return results
+        batch = _ChunkBatch(
+            seen_keys=_seen_keys(conn, organization_id, [key for *_, key in todo]),
+            by_pcn=candidates_by_pcn(
+                conn, organization_id, (record.patient_control_number for _, _, record, _ in todo)
+            ),
+            numbers=_known_numbers(
+                conn, organization_id, {r.payer_claim_number for _, _, r, _ in todo} - {None}
+            ),
+        )
+        # The claims their patient control numbers settle on: their streams in one query.
+        for state, _, record, _ in todo:
+            match = match_by_pcn(
+                record, batch.by_pcn[record.patient_control_number], _payer_ids(state)
+            )
+            if match is not None and match.claim_id is not None:
+                batch.matches[id(record)] = match
+        uow = deps.unit_of_work().bound(conn)
+        claims = _ChunkClaims(deps, conn, uow, deferred=deferred)
+        claims.preload([m.claim_id for m in batch.matches.values() if m.claim_id])
+        for state, index, record, key in todo:
+            result = _post_one(
+                deps, conn, uow, claims, organization_id, state, index, record, key, table, batch
+            )
+            results.append((state, result))
+        claims.flush()
+        batch.write(conn)
+    return results
+
+
+class _ChunkClaims:
+    """The claims a chunk posts to: loaded together, decided in memory, appended together.
+
+    `run` is a unit of work's `run` for the claim aggregate without its round trips: the
+    claim's stream comes from one query for the whole chunk (or, for a claim matched later,
+    its own), `decide` runs on the state the chunk's earlier payments left, and the events
+    wait for `flush`, which appends every claim's events at once (the store checks each
+    claim's version then: a conflict raises, nothing is written). With `deferred=False` each
+    run is an ordinary unit of work (appended at once, retried on a conflict)."""
+
+    def __init__(
+        self, deps: RemitDeps, conn: Connection, uow: UnitOfWork, *, deferred: bool
+    ) -> None:
+        self.deps, self.conn, self.uow, self.deferred = deps, conn, uow, deferred
+        self.states: dict[str, tuple[ClaimState, int, str | None]] = {}
+        self.first_version: dict[str, int] = {}
+        self.waiting: dict[str, list[EventEnvelope]] = {}
+
+    def preload(self, claim_ids: list[str]) -> None:
+        if not self.deferred:
+            return
+        for claim_id, envelopes in self.deps.store.load_streams_in(self.conn, claim_ids).items():
+            self.states[claim_id] = _folded(claim_id, envelopes)
+
+    def run(self, claim_id: str, command: PostClaimPayment, organization_id: str) -> list[Event]:
+        if not self.deferred:
+            done = self.uow.run(CLAIM, claim_id, command, organization_id=organization_id)
+            return list(done.events)
+        if claim_id not in self.states:
+            envelopes = self.deps.store.load_in(self.conn, claim_id)
+            self.states[claim_id] = _folded(claim_id, envelopes)
+        state, version, owner = self.states[claim_id]
+        if owner is not None and owner != organization_id:
+            raise OrganizationMismatch(claim_id, organization_id)
+        now = self.deps.clock()
+        events = list(CLAIM.decide(state, command, now))
+        if not events:
+            return events
+        envelopes = to_envelopes(
+            events,
+            expected_version=version,
+            occurred_at=now,
+            organization_id=owner or organization_id,
+            producer=PRODUCER,
+        )
+        self.first_version.setdefault(claim_id, version)
+        self.waiting.setdefault(claim_id, []).extend(envelopes)
+        self.states[claim_id] = (
+            CLAIM.fold(claim_id, events, state),
+            version + len(events),
+            owner or organization_id,
+        )
+        return events
+
+    def flush(self) -> None:
+        if self.waiting:
+            self.deps.store.append_streams_in(
+                self.conn,
+                [(cid, self.first_version[cid], events) for cid, events in self.waiting.items()],
+            )
+            self.waiting.clear()
+
+
+def _folded(
+    claim_id: str, envelopes: Sequence[EventEnvelope]
+) -> tuple[ClaimState, int, str | None]:
+    """A claim's state, version and organization from its stored events."""
+    return (
+        CLAIM.fold_envelopes(claim_id, envelopes),
+        envelopes[-1].stream_version if envelopes else 0,
+        envelopes[0].organization_id if envelopes else None,
+    )
+
+
+def _payer_ids(state: _Pending) -> list[str]:
+    header = state.result.header
+    return [header.payer_id, header.trace_originator or ""]
+
+
+def _seen_keys(conn: Connection, organization_id: str, keys: list[str]) -> dict[str, str]:
+    """The duplicate keys among `keys` already taken, and the remittance that took each."""
+    out: dict[str, str] = {}
+    for start in range(0, len(keys), 500):
+        rows = conn.execute(
+            sa.select(payment_keys.c.dedup_key, payment_keys.c.remittance_id).where(
+                payment_keys.c.organization_id == organization_id,
+                payment_keys.c.dedup_key.in_(keys[start : start + 500]),
+            )
+        )
+        out.update({str(k): str(r) for k, r in rows})
+    return out
+
+
+def _known_numbers(
+    conn: Connection, organization_id: str, numbers: set[str | None]
+) -> set[tuple[str, str]]:
+    """The (payer claim number, claim) pairs already known among these numbers."""
+    wanted = sorted(n for n in numbers if n)
+    out: set[tuple[str, str]] = set()
+    for start in range(0, len(wanted), 500):
+        rows = conn.execute(
+            sa.select(claim_numbers.c.payer_claim_number, claim_numbers.c.claim_id).where(
+                claim_numbers.c.organization_id == organization_id,
+                claim_numbers.c.payer_claim_number.in_(wanted[start : start + 500]),
+            )
+        )
+        out.update((str(n), str(c)) for n, c in rows)
+    return out
+
+
+@dataclass
+class _ChunkBatch:
+    """A chunk's lookups, made once, and the rows recording its payments, written once."""
+
+    seen_keys: dict[str, str]
+    by_pcn: dict[str, list[Candidate]]
+    numbers: set[tuple[str, str]]  # (payer claim number, claim) known or added
+    matches: dict[int, ClaimMatch] = field(default_factory=dict)  # id(record) -> match
+    payment_rows: list[dict[str, Any]] = field(default_factory=list)
+    key_rows: list[dict[str, Any]] = field(default_factory=list)
+    number_rows: list[dict[str, Any]] = field(default_factory=list)
+
+    def write_numbers(self, conn: Connection) -> None:
+        if self.number_rows:
+            conn.execute(claim_numbers.insert(), self.number_rows)
+            self.number_rows = []
+
+    def write(self, conn: Connection) -> None:
+        self.write_numbers(conn)
+        if self.payment_rows:
+            conn.execute(claim_payments.insert(), self.payment_rows)
+        if self.key_rows:
+            conn.execute(payment_keys.insert(), self.key_rows)
 
 
 @dataclass(frozen=True)
@@ -578,38 +791,41 @@ def _post_one(
     deps: RemitDeps,
     conn: Connection,
     uow: UnitOfWork,
+    claims: _ChunkClaims,
     organization_id: str,
     state: _Pending,
     index: int,
     record: ClaimPaymentRecord,
     key: str,
     table: DenialTable,
+    batch: _ChunkBatch,
 ) -> ClaimResult:
     rid = state.result.remittance_id
     assert rid is not None
     out = _claim_result(record, index, "posted")
-    seen = conn.execute(
-        sa.select(payment_keys.c.remittance_id).where(
-            payment_keys.c.organization_id == organization_id,
-            payment_keys.c.dedup_key == key,
-        )
-    ).scalar_one_or_none()
+    seen = batch.seen_keys.get(key)
     if seen is not None and seen != rid:
         out.result, out.duplicate_of = "duplicate", seen
-        _record(conn, deps, organization_id, rid, index, key, out, keep_key=False)
+        _record(deps, batch, organization_id, rid, index, key, out, keep_key=False)
         return out
     if record.claim_status_code == "25":
         out.result, out.reason = "not_posted", "predetermination of benefits: no money moves"
-        _record(conn, deps, organization_id, rid, index, key, out, keep_key=True)
+        _record(deps, batch, organization_id, rid, index, key, out, keep_key=True)
         return out
-    header = state.result.header
-    match = find_claim(
-        conn, organization_id, record, [header.payer_id, header.trace_originator or ""]
+    match = batch.matches.get(id(record))
+    if match is None:
+        batch.write_numbers(conn)  # the lookups below may match by a number just learned
+    match = match or find_claim(
+        conn,
+        organization_id,
+        record,
+        _payer_ids(state),
+        by_pcn=batch.by_pcn.get(record.patient_control_number),
     )
     reason = match.reason
     candidates = match.candidates
     if match.claim_id is not None:
-        payer = _claim_payer(conn, organization_id, match.claim_id)
+        payer = match.payer_id or ""
         if payer not in state.contracts:
             state.contracts[payer] = _contract(conn, deps, organization_id, payer)
         command = PostClaimPayment(
@@ -621,21 +837,29 @@ def _post_one(
             contract=state.contracts[payer],
         )
         try:
-            posted = uow.run(CLAIM, match.claim_id, command, organization_id=organization_id)
+            events = claims.run(match.claim_id, command, organization_id)
         except NotAPayment as exc:
             out.result, out.reason = "not_posted", str(exc)
-            _record(conn, deps, organization_id, rid, index, key, out, keep_key=True)
+            _record(deps, batch, organization_id, rid, index, key, out, keep_key=True)
             return out
         except (ReversalWithoutPosting, ClaimNotCreated) as exc:
             reason, candidates = str(exc), (match.claim_id,)
         else:
             out.claim_id = match.claim_id
-            out.event_type = posted.events[0].event_type if posted.events else None
-            if record.payer_claim_number:
-                add_payer_claim_number(
-                    conn, organization_id, record.payer_claim_number, match.claim_id
+            out.event_type = events[0].event_type if events else None
+            number = record.payer_claim_number
+            if number and (number, match.claim_id) not in batch.numbers:
+                # Written before any later payment of the chunk is looked up in the database
+                # (it may be matched by this number), else with the chunk's other rows.
+                batch.numbers.add((number, match.claim_id))
+                batch.number_rows.append(
+                    {
+                        "organization_id": organization_id,
+                        "payer_claim_number": number,
+                        "claim_id": match.claim_id,
+                    }
                 )
-            _record(conn, deps, organization_id, rid, index, key, out, keep_key=True)
+            _record(deps, batch, organization_id, rid, index, key, out, keep_key=True)
             return out
     out.result, out.reason = "unmatched", reason
     ref = state.ref
@@ -657,25 +881,13 @@ def _post_one(
         ),
         organization_id=organization_id,
     )
-    _record(conn, deps, organization_id, rid, index, key, out, keep_key=True, payment=record)
+    _record(deps, batch, organization_id, rid, index, key, out, keep_key=True, payment=record)
     return out
 
 
-def _claim_payer(conn: Connection, organization_id: str, claim_id: str) -> str:
-    from services.remit.tables import claim_index
-
-    value = conn.execute(
-        sa.select(claim_index.c.payer_id).where(
-            claim_index.c.organization_id == organization_id,
-            claim_index.c.claim_id == claim_id,
-        )
-    ).scalar_one_or_none()
-    return str(value or "")
-
-
 def _record(
-    conn: Connection,
     deps: RemitDeps,
+    batch: _ChunkBatch,
     organization_id: str,
     remittance_id: str,
     index: int,
@@ -703,29 +915,30 @@ def _record(
         summary["statement_from"] = (
             payment.statement_from.isoformat() if payment.statement_from else None
         )
-    conn.execute(
-        claim_payments.insert().values(
-            organization_id=organization_id,
-            remittance_id=remittance_id,
-            claim_index=index,
-            dedup_key=key,
-            result=result.result,
-            claim_id=result.claim_id,
-            event_type=result.event_type,
-            paid=format(result.paid, "f"),
-            summary=summary,
-            duplicate_of=result.duplicate_of,
-            updated_at=deps.clock(),
-        )
+    batch.payment_rows.append(
+        {
+            "organization_id": organization_id,
+            "remittance_id": remittance_id,
+            "claim_index": index,
+            "dedup_key": key,
+            "result": result.result,
+            "claim_id": result.claim_id,
+            "event_type": result.event_type,
+            "paid": format(result.paid, "f"),
+            "summary": summary,
+            "duplicate_of": result.duplicate_of,
+            "updated_at": deps.clock(),
+        }
     )
     if keep_key:
-        conn.execute(
-            payment_keys.insert().values(
-                organization_id=organization_id,
-                dedup_key=key,
-                remittance_id=remittance_id,
-                claim_index=index,
-            )
+        batch.seen_keys[key] = remittance_id
+        batch.key_rows.append(
+            {
+                "organization_id": organization_id,
+                "dedup_key": key,
+                "remittance_id": remittance_id,
+                "claim_index": index,
+            }
         )
 
 
@@ -843,6 +1056,11 @@ def match_by_hand(
             payment_date=received.payment_date,
             payment_method=received.payment_method,
         )
+        billed, charged = claim.state.content.total_charge, held.payment.charge_amount
+        if held.payment.claim_status_code != "22" and charged != billed:
+            # The payment pays another bill (a reversal's charge is negative: it is checked
+            # against the posting it undoes instead).
+            raise ChargeMismatch(claim_id, billed, charged)
         payer = claim.state.content.payer.payer_id
         command = PostClaimPayment(
             remittance=ref,

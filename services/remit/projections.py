@@ -32,9 +32,10 @@ def patient_key(last_name: str | None, first_name: str | None) -> str:
     return f"{last}|{first}"
 
 
-def _row(
+def claim_index_row(
     envelope: EventEnvelope, claim: ClaimSnapshotV1 | ClaimSnapshotV2, status: str
 ) -> dict[str, Any]:
+    """The index row of a claim's content (the projection's, and the bench's setup)."""
     person = claim.patient if claim.patient is not None else claim.subscriber
     dates = [line.service_date for line in claim.lines if line.service_date]
     dates += [line.service_date_end for line in claim.lines if line.service_date_end]
@@ -61,10 +62,11 @@ def _key(envelope: EventEnvelope) -> Any:
 
 
 def index_content(conn: Connection, event: Any, envelope: EventEnvelope) -> None:
-    """claim.created / amended / corrected: the claim as billed (replaces what was indexed)."""
+    """claim.created / amended / corrected / secondary_opened: the claim as billed (replaces
+    what was indexed); a secondary claim is indexed under the payer it bills."""
     claim = getattr(event, "claim", None) or event.corrected_claim
     conn.execute(claim_index.delete().where(_key(envelope)))
-    conn.execute(claim_index.insert().values(**_row(envelope, claim, "created")))
+    conn.execute(claim_index.insert().values(**claim_index_row(envelope, claim, "created")))
 
 
 def _status(status: str) -> EventHandler:
@@ -105,6 +107,7 @@ HANDLERS: dict[str, EventHandler] = {
     "claim.created": index_content,
     "claim.amended": index_content,
     "claim.corrected": index_content,
+    "claim.secondary_opened": index_content,
     "claim.submitted": _status("submitted"),
     "claim.accepted": _status("accepted"),
     "claim.voided": _status("voided"),

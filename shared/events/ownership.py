@@ -168,7 +168,15 @@ CONSUMES: dict[Service, frozenset[str] | None] = {
     # Remit folds its own adjudications too: a reversal undoes an earlier posting exactly.
     Service.REMIT: _CLAIM_CONTENT
     | _ADJUDICATION
-    | frozenset({"claim.submitted", "claim.accepted", "claim.voided", "claim.secondary_created"}),
+    | frozenset(
+        {
+            "claim.submitted",
+            "claim.accepted",
+            "claim.voided",
+            "claim.secondary_created",
+            "claim.secondary_opened",  # a secondary claim's content: matched and posted too
+        }
+    ),
     Service.FOLLOWUP: None,  # every type
 }
 """Service -> the event types it consumes (None: all of them)."""

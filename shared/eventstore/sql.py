@@ -26,7 +26,12 @@ from sqlalchemy.exc import IntegrityError
 
 from shared.db import create_db_engine, reader
 from shared.events.envelope import EventEnvelope
-from shared.eventstore.interface import ConcurrencyError, DuplicateEventError, EventStore
+from shared.eventstore.interface import (
+    ConcurrencyError,
+    DuplicateEventError,
+    EventStore,
+    InvalidAppendError,
+)
 from shared.eventstore.schema import events as events_table
 from shared.eventstore.validation import check_batch
 
@@ -140,6 +145,79 @@ class SqlEventStore(EventStore[Connection]):
         except _UniqueViolation as exc:
             raise self._conflict(exc, stream_id, expected_version, transaction) from None
 
+    def append_streams_in(
+        self,
+        transaction: Connection,
+        appends: Sequence[tuple[str, int, Sequence[EventEnvelope]]],
+    ) -> list[EventEnvelope]:
+        """Append to several streams inside the caller's transaction, all or nothing.
+
+        `appends`: (stream id, expected version, events), one entry per stream. The same
+        checks as `append_in`, made for every stream at once: one lock, one query of the
+        streams' versions and of any stored event id, one insert. ConcurrencyError (naming
+        the first stream not at its expected version) or DuplicateEventError writes
+        nothing. For a command handler that decides many streams in one transaction (remit
+        posts a chunk of an 835): a few round trips instead of three per stream.
+        """
+        if not appends:
+            return []
+        streams = [stream_id for stream_id, _, _ in appends]
+        if len(set(streams)) != len(streams):
+            raise InvalidAppendError("append_streams_in: one entry per stream")
+        for stream_id, expected_version, events in appends:
+            check_batch(stream_id, expected_version, events)
+        exact = self._serialize or transaction.dialect.name == "sqlite"
+        try:
+            if exact:
+                return self._insert_streams(transaction, appends)
+            with transaction.begin_nested():
+                return self._insert_streams(transaction, appends)
+        except _UniqueViolation as exc:
+            if exc.duplicate_event_id is not None:
+                raise DuplicateEventError(exc.duplicate_event_id) from None
+            for stream_id, expected_version, _ in appends:
+                actual = self._version(transaction, stream_id)
+                if actual != expected_version:
+                    raise ConcurrencyError(stream_id, expected_version, actual) from None
+            raise ConcurrencyError(streams[0], appends[0][1], -1) from None
+
+    def _insert_streams(
+        self,
+        conn: Connection,
+        appends: Sequence[tuple[str, int, Sequence[EventEnvelope]]],
+    ) -> list[EventEnvelope]:
+        if self._serialize and conn.dialect.name == "postgresql":
+            conn.execute(_LOCK)
+        events = [e for _, _, batch in appends for e in batch]
+        current: dict[str, int] = {}
+        ids = [str(e.event_id) for e in events]
+        streams = [stream_id for stream_id, _, _ in appends]
+        for start in range(0, len(streams), 500):
+            part = streams[start : start + 500]
+            rows = conn.execute(
+                select(_t.c.stream_id, func.max(_t.c.stream_version))
+                .where(_t.c.stream_id.in_(part))
+                .group_by(_t.c.stream_id)
+            )
+            current.update({str(stream): int(version or 0) for stream, version in rows})
+        for stream_id, expected_version, _ in appends:
+            if current.get(stream_id, 0) != expected_version:
+                raise ConcurrencyError(stream_id, expected_version, current.get(stream_id, 0))
+        for start in range(0, len(ids), 500):
+            stored = conn.execute(
+                select(_t.c.event_id).where(_t.c.event_id.in_(ids[start : start + 500])).limit(1)
+            ).scalar()
+            if stored is not None:
+                raise _UniqueViolation(str(stored))
+        now = self._clock()
+        try:
+            positions = conn.execute(_INSERT, [self._row(e, now) for e in events]).scalars().all()
+        except IntegrityError as exc:
+            message = str(exc.orig)
+            duplicate = _event_id_from(message, events) if "event_id" in message else None
+            raise _UniqueViolation(duplicate) from exc
+        return [e.recorded(now, int(p)) for e, p in zip(events, positions, strict=True)]
+
     def _insert(
         self,
         conn: Connection,
@@ -222,6 +300,25 @@ class SqlEventStore(EventStore[Connection]):
     ) -> list[EventEnvelope]:
         rows = transaction.execute(_LOAD, {"stream_id": stream_id, "after": after_version})
         return [_envelope(row._mapping) for row in rows]
+
+    def load_streams_in(
+        self, transaction: Connection, stream_ids: Sequence[str]
+    ) -> dict[str, list[EventEnvelope]]:
+        """Several whole streams in one round trip (a stream with no events maps to []).
+
+        For a command handler that decides many streams in one transaction (remit posts a
+        chunk of an 835): one query instead of one per stream."""
+        out: dict[str, list[EventEnvelope]] = {stream_id: [] for stream_id in stream_ids}
+        wanted = list(out)
+        for start in range(0, len(wanted), 500):
+            query = (
+                select(_t)
+                .where(_t.c.stream_id.in_(wanted[start : start + 500]))
+                .order_by(_t.c.stream_id, _t.c.stream_version)
+            )
+            for row in transaction.execute(query):
+                out[row.stream_id].append(_envelope(row._mapping))
+        return out
 
     def read_all(self, after: int = 0, limit: int = 1000) -> list[EventEnvelope]:
         with self._reader.connect() as conn:

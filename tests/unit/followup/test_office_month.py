@@ -26,7 +26,7 @@ from tests.unit.followup.test_office_day import (
     days_ago,
     morning,
 )
-from testsupport.followup import office_claim
+from testsupport.followup import followup_tables, office_claim
 
 D = Decimal
 
@@ -283,22 +283,6 @@ def test_a_claim_near_its_payers_filing_limit_joins_timely_filing_until_accepted
     assert counts(client)["timely-filing"] == (0, "0.00")
 
 
-def _followup_tables(engine: Any) -> dict[str, list[tuple[Any, ...]]]:
-    import sqlalchemy as sa
-
-    names = sorted(n for n in sa.inspect(engine).get_table_names() if n.startswith("followup_"))
-    with engine.connect() as conn:
-        return {
-            name: sorted(
-                (
-                    tuple(str(v) for v in row)
-                    for row in conn.execute(sa.text(f'SELECT * FROM "{name}"'))
-                ),
-            )
-            for name in names
-        }
-
-
 def test_rebuilding_every_followup_projection_after_a_worked_day_gives_identical_tables(
     office: Any,
 ) -> None:
@@ -339,14 +323,14 @@ def test_rebuilding_every_followup_projection_after_a_worked_day_gives_identical
     built.project()
     client.post("/v1/statements/runs", json={"as_of": TODAY.isoformat()}, headers=SUPERVISOR)
     built.project()
-    live = _followup_tables(built.engine)
+    live = followup_tables(built.engine)
     assert sum(len(rows) for rows in live.values()) > 50
     assert live["followup_work_items"]  # the day's items are in the tables compared
 
     for name in sorted(PROJECTIONS):
         result = rebuild_embedded(built.store, built.engine, name)
         assert result.applied > 0, name
-        assert _followup_tables(built.engine) == live, name
+        assert followup_tables(built.engine) == live, name
     # Applying again changes nothing (exactly once: every event is already tracked).
     built.project()
-    assert _followup_tables(built.engine) == live
+    assert followup_tables(built.engine) == live
