@@ -1,6 +1,7 @@
 """Benchmark the X12 commands as a user runs them, next to pyx12's `x12xml`, in one run.
 
 Run: .venv/bin/python bench/x12_commands_bench.py [--claims 20000 200000] [--seed 1]
+         [--skip-pyx12-above N] [--startup-runs N]
 
 For each size it writes a generated 835 (the templates of bench/x12_parse_bench.py: 1-3
 service lines per claim with CAS, valid under our validator and pyx12) and runs, each in a
@@ -45,14 +46,41 @@ def run(argv: list[str]) -> tuple[float, float, float, int]:
     return wall, cpu, usage.ru_maxrss / 1024, proc.returncode
 
 
+def startup(revcycle: str, runs: int, seed: int) -> None:
+    """Least CPU of `runs` runs of each command on a one-claim 835: what a run costs
+    before the file's size counts (imports, argument parsing, guide tables)."""
+    print("| command, one-claim 835 | least CPU | median CPU | runs |")
+    print("|---|---|---|---|")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "one.835"
+        subprocess.run([sys.executable, "-c", GENERATE, str(path), "1", str(seed)], check=True)
+        commands = {
+            "revcycle --help": [revcycle, "--help"],
+            "revcycle x12 validate": [revcycle, "x12", "validate", str(path)],
+            "revcycle x12 parse --json": [revcycle, "x12", "parse", "--json", str(path)],
+        }
+        for label, argv in commands.items():
+            cpus = sorted(run(argv)[1] for _ in range(runs))
+            print(f"| {label} | {cpus[0]:.3f} s | {cpus[len(cpus) // 2]:.3f} s | {runs} |")
+    print()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--claims", type=int, nargs="+", default=[20_000, 200_000])
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--skip-pyx12-above", type=int, default=10**9)
+    parser.add_argument(
+        "--startup-runs",
+        type=int,
+        default=0,
+        help="also time each command N times on a one-claim 835 (start-up: the least CPU)",
+    )
     args = parser.parse_args()
     revcycle = str(VENV / "revcycle")
     rows: list[str] = []
+    if args.startup_runs:
+        startup(revcycle, args.startup_runs, args.seed)
     with tempfile.TemporaryDirectory() as tmp:
         for claims in args.claims:
             path = Path(tmp) / f"bench-{claims}.835"

@@ -13,9 +13,19 @@ responsibility, denied; a reversal carries the negation), and this fold adds it 
 - contractual adjustments come off insurance A/R;
 - a *denied* amount stays in insurance A/R, to be appealed, corrected or written off by a
   person.
-So `insurance_balance = charge - payer_paid - contractual - patient_responsibility -
-insurance_written_off` and `patient_balance = patient_responsibility - patient_paid -
-patient_written_off`; a negative balance is a credit.
+So `insurance_balance = charge - prior_payer - payer_paid - contractual -
+patient_responsibility - insurance_written_off` and `patient_balance = patient_responsibility
+- to_next_payer - patient_paid - patient_written_off`; a negative balance is a credit.
+
+The next payer (coordination of benefits): when the claims service bills a secondary claim
+(`claim.secondary_created` on the primary's stream, `claim.secondary_opened` opening the
+secondary's own), the primary's patient responsibility moves to the secondary payer
+(`to_next_payer` on the primary, a `next_payer` entry off patient A/R) and the secondary
+claim opens with that amount in insurance A/R: its charge as billed less what the earlier
+payers settled (their payments and non-PR adjustments from 2320/2430, `prior_payer`). The
+secondary's 835 repeats the earlier payers' adjudication as CARC 23 ("impact of prior
+payer(s) adjudication"); that amount is already booked on the primary, so on a claim with a
+prior payer it is not taken off again. The account's money is therefore counted once.
 """
 
 from __future__ import annotations
@@ -47,6 +57,8 @@ WRITE_OFF_BALANCE: dict[str, str] = {
 }
 
 ADJUDICATIONS = ("claim.paid", "claim.partially_paid", "claim.denied")
+# The events a claim's stream opens with: a claim, or a secondary claim to the next payer.
+OPENING_TYPES = frozenset({"claim.created", "claim.secondary_opened"})
 
 
 class Entry(BaseModel):
@@ -93,6 +105,12 @@ class ClaimFacts(BaseModel):
     patient_written_off: Decimal = ZERO
     insurance_written_off: Decimal = ZERO
     denied_amount: Decimal = ZERO
+    # A secondary (or later) claim: the claim it follows, and what the earlier payers
+    # settled (from its 2320/2430).
+    primary_claim_id: str | None = None
+    prior_payer: Decimal = ZERO
+    # A primary: the patient responsibility moved to the next payer's claim.
+    to_next_payer: Decimal = ZERO
     service_date: date | None = None
     created_on: date
     first_submitted_on: date | None = None
@@ -127,6 +145,7 @@ class ClaimFacts(BaseModel):
     def insurance_balance(self) -> Decimal:
         return (
             self.charge
+            - self.prior_payer
             - self.payer_paid
             - self.contractual
             - self.patient_responsibility
@@ -135,7 +154,12 @@ class ClaimFacts(BaseModel):
 
     @property
     def patient_balance(self) -> Decimal:
-        return self.patient_responsibility - self.patient_paid - self.patient_written_off
+        return (
+            self.patient_responsibility
+            - self.to_next_payer
+            - self.patient_paid
+            - self.patient_written_off
+        )
 
     @property
     def adjudicated(self) -> bool:
@@ -224,6 +248,66 @@ def _created(facts: ClaimFacts | None, event: Any, envelope: EventEnvelope) -> A
     return created, [
         Entry(bucket=INSURANCE, kind="charge", amount=claim.total_charge, posted_on=_day(envelope))
     ]
+
+
+def settled_by_earlier_payers(claim: Any) -> Decimal:
+    """What the earlier payers of a secondary claim settled: their payments and every
+    adjustment that is not the patient's (PR), claim- and line-level (loops 2320/2430)."""
+    settled = ZERO
+    for other in claim.other_payers:
+        if other.paid_amount is None and not other.claim_adjustments:
+            continue  # a payer named on the claim that has not adjudicated it
+        settled += other.paid_amount if other.paid_amount is not None else ZERO
+        adjustments = list(other.claim_adjustments)
+        for line in other.line_adjudications:
+            adjustments += list(line.adjustments)
+        settled += sum((a.amount for a in adjustments if str(a.group) != "PR"), ZERO)
+    return settled
+
+
+@rule("claim.secondary_opened")
+def _secondary_opened(facts: ClaimFacts | None, event: Any, envelope: EventEnvelope) -> Any:
+    """A secondary claim's stream opens: insurance A/R takes what the primary left to the
+    patient (its charge less what the earlier payers settled), moved from the primary."""
+    if facts is not None:
+        raise LedgerInconsistency(f"claim.secondary_opened on a known claim {facts.claim_id}")
+    claim = event.claim
+    prior = settled_by_earlier_payers(claim)
+    opened = ClaimFacts(
+        claim_id=event.claim_id,
+        organization_id=event.organization_id,
+        account_id=event.account_id,
+        patient_control_number=claim.patient_control_number,
+        payer_id=claim.payer.payer_id,
+        payer_name=claim.payer.name,
+        filing_indicator=claim.payer.claim_filing_indicator,
+        kind=claim.kind.value,
+        charge=claim.total_charge,
+        primary_claim_id=event.primary_claim_id,
+        prior_payer=prior,
+        service_date=claim.first_service_date,
+        created_on=_day(envelope),
+        lines=_lines(claim),
+    )
+    amount = claim.total_charge - prior
+    entries = (
+        [Entry(bucket=INSURANCE, kind="next_payer", amount=amount, posted_on=_day(envelope))]
+        if amount
+        else []
+    )
+    return opened, entries
+
+
+@rule("claim.secondary_created")
+def _secondary_created(facts: ClaimFacts | None, event: Any, envelope: EventEnvelope) -> Any:
+    """The primary's patient responsibility not yet moved goes to the secondary's claim
+    (a patient who already paid part of it is left with a credit, to be refunded)."""
+    known = _known(facts, envelope)
+    amount = known.patient_responsibility - known.to_next_payer
+    if not amount:
+        return known, []
+    entry = Entry(bucket=PATIENT, kind="next_payer", amount=-amount, posted_on=_day(envelope))
+    return known.model_copy(update={"to_next_payer": known.to_next_payer + amount}), [entry]
 
 
 def _recharge(facts: ClaimFacts, claim: Any, envelope: EventEnvelope) -> list[Entry]:
@@ -318,6 +402,17 @@ def _posting(
     move = event.ledger
     paid, patient = move.paid, move.patient_responsibility
     contractual, denied = move.adjustments, move.denied
+    if known.prior_payer:
+        # CARC 23 on a secondary claim repeats the earlier payers' adjudication, already
+        # booked on the primary and in this claim's opening balance (module docstring).
+        contractual -= sum(
+            (
+                a.amount
+                for a, _ in _every_adjustment(event)
+                if a.reason_code == "23" and str(a.effect) == "contractual"
+            ),
+            ZERO,
+        )
     posted_on = event.paid_on if hasattr(event, "paid_on") else event.reversed_on
     entries = [
         Entry(bucket=INSURANCE, kind="payer_payment", amount=-paid, posted_on=posted_on),

@@ -167,7 +167,7 @@ class QueueProcess:
             folded = _folded.of(conn)
             key = (org, envelope.stream_id)
             before = folded[key] if key in folded else load_facts(conn, org, envelope.stream_id)
-            if before is None and envelope.type != "claim.created":
+            if before is None and envelope.type not in ledger.OPENING_TYPES:
                 # Not ours to judge (a claim made before follow-up ran): the ledger says why.
                 raise ledger.LedgerInconsistency(
                     f"{envelope.type} before claim.created for {envelope.stream_id}"

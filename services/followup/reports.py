@@ -17,7 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy.engine import Connection
 
 from services.followup.ledger import INSURANCE, ClaimFacts
@@ -104,6 +104,11 @@ class ClaimBalancePublic(BaseModel):
     status: str
     service_date: date | None
     last_billed_on: date | None
+    primary_claim_id: str | None = Field(
+        default=None,
+        description="A secondary claim's primary: its charges are what the primary left to "
+        "the patient and moved to this payer, not new charges of the account",
+    )
     charges: Decimal
     payer_paid: Decimal
     adjustments: Decimal
@@ -140,7 +145,8 @@ def claim_balance(facts: ClaimFacts) -> ClaimBalancePublic:
         status=facts.status,
         service_date=facts.service_date,
         last_billed_on=facts.last_billed_on,
-        charges=facts.charge,
+        primary_claim_id=facts.primary_claim_id,
+        charges=facts.charge - facts.prior_payer,
         payer_paid=facts.payer_paid,
         adjustments=facts.contractual,
         patient_responsibility=facts.patient_responsibility,
@@ -182,9 +188,11 @@ def account_balances(
     insurance_ar = sum((max(c.insurance_balance, ZERO) for c in claims), start=ZERO)
     patient_ar = sum((max(c.patient_balance, ZERO) for c in claims), start=ZERO)
     credit = total("credit") + unapplied
+    # A secondary claim bills again what the primary left: the account's charges once.
+    charges = sum((c.charges for c in claims if c.primary_claim_id is None), start=ZERO)
     return AccountBalancesPublic(
         account_id=account_id,
-        charges=total("charges"),
+        charges=charges,
         insurance_ar=insurance_ar,
         patient_ar=patient_ar,
         payer_payments=total("payer_paid"),

@@ -5,9 +5,11 @@
 - `PUT /v1/claims/{claim_id}`: a corrected claim before submission (`AmendClaim`); 200
   with status `amended` or `held`; 409 once the claim is submitted, naming its state.
 - `GET /v1/client-references/{reference}`: the claim an organization's own id names.
-- `POST /v1/batches/837`: an 837 file as the body (`application/edi-x12` or `text/plain`);
-  201 with `batch_id`, `ack_999` and per claim its status (`services.intake.batches`).
-  `GET /v1/batches/{batch_id}` answers the same report later.
+- `POST /v1/batches/837`: an 837 file as the body (`application/edi-x12` or `text/plain`),
+  spooled to disk up to `INTAKE_BATCH_MAX_BYTES`; 201 with `batch_id`, `ack_999` and per
+  claim its status (`services.intake.batches`), or, over `INTAKE_BATCH_SYNC_BYTES`, 202 and
+  the file read in the background. `GET /v1/batches/{batch_id}` answers the report later
+  (or, while a background batch is read, its progress).
 """
 
 from __future__ import annotations
@@ -245,13 +247,17 @@ X12_MEDIA_TYPES = ("application/edi-x12", "text/plain")
 BatchIdPath = Annotated[str, Path(min_length=5, max_length=64, pattern=r"^bat_[0-9a-f]{1,60}$")]
 
 
+BATCH_837_PATH = "/v1/batches/837"
+
+
 @router.post(
     "/batches/837",
     status_code=status.HTTP_201_CREATED,
     responses={
+        202: {"description": "a file over INTAKE_BATCH_SYNC_BYTES: read in the background"},
         400: {"description": "not an X12 file we can acknowledge (no ISA/GS), or empty"},
         403: {"description": "the caller's organization is not served by this intake"},
-        413: {"description": "body over the configured limit (use `revcycle ingest`)"},
+        413: {"description": "body over INTAKE_BATCH_MAX_BYTES (use `revcycle ingest`)"},
         415: {"description": "Content-Type is not application/edi-x12 or text/plain"},
     },
 )
@@ -263,16 +269,39 @@ async def post_batch_837(request: Request, principal: ClaimWriter, deps: IntakeD
             status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
             f"send the 837 file as {' or '.join(X12_MEDIA_TYPES)}, not {media or 'nothing'!r}",
         )
-    body = await request.body()  # bounded by the body limit middleware (413 beyond it)
-    if not body.strip():
+    settings = deps.settings
+    try:
+        # To disk as it arrives (memory stays flat); the body limit middleware applies this
+        # route's own limit (install_routes), so a declared length over it never gets here.
+        body = await batches.spool(request.stream(), settings.intake_batch_max_bytes)
+    except batches.BodyTooLarge as exc:
+        return _detail(status.HTTP_413_CONTENT_TOO_LARGE, str(exc), limit=exc.limit)
+    if body.blank:
+        body.discard()
         return _detail(status.HTTP_400_BAD_REQUEST, "the body is empty: send the 837 file")
-    report = await run_in_threadpool(
-        batches.receive_837,
-        deps,
-        body,
-        organization_id=principal.organization_id,
-        submitted_by=principal.subject,
-    )
+    if body.size > settings.intake_batch_sync_bytes:
+        job = await run_in_threadpool(
+            batches.receive_in_background,
+            deps,
+            body,
+            organization_id=principal.organization_id,
+            submitted_by=principal.subject,
+        )
+        return JSONResponse(
+            status_code=status.HTTP_202_ACCEPTED,
+            content=job,
+            headers={"Location": f"/v1/batches/{job['batch_id']}"},
+        )
+    try:
+        report = await run_in_threadpool(
+            batches.receive_837,
+            deps,
+            body.path,
+            organization_id=principal.organization_id,
+            submitted_by=principal.subject,
+        )
+    finally:
+        body.discard()
     location = f"/v1/batches/{report.batch_id}"
     return JSONResponse(
         status_code=status.HTTP_201_CREATED,
@@ -286,6 +315,8 @@ def read_batch(batch_id: BatchIdPath, principal: ClaimReader, deps: IntakeDepsDe
     """The report of an 837 batch the caller's organization sent (as its POST answered)."""
     with deps.engine.begin() as conn:
         found = batches.find(conn, principal.organization_id, batch_id)
+        if found is None:  # not finished: a background batch shows its progress
+            found = batches.find_job(conn, principal.organization_id, batch_id)
         record_access(
             conn,
             principal,
@@ -360,5 +391,10 @@ REFUSALS: tuple[type[Exception], ...] = (
 def install_routes(app: FastAPI) -> None:
     """Intake's routers and the answers to its refusals, on an app."""
     app.include_router(router)
+    # An 837 body is spooled to disk, not held: it gets its own body limit (shared.http).
+    deps: IntakeDeps = app.state.intake
+    limits = dict(getattr(app.state, "body_limits", None) or {})
+    limits[("POST", BATCH_837_PATH)] = deps.settings.intake_batch_max_bytes
+    app.state.body_limits = limits
     for kind in REFUSALS:
         app.add_exception_handler(kind, _refused)

@@ -25,12 +25,27 @@ and `revcycle ingest` (837 files) both call:
 A file sent again creates nothing new: every claim of it is `duplicate`. A file that
 stopped half way (the process died) is safe to send again for the same reason: each
 chunk of claims was committed whole, with their keys.
+
+Over HTTP the body is never held whole: `spool` writes it to a temporary file as it
+arrives, counting bytes against `INTAKE_BATCH_MAX_BYTES` (413 naming the limit past it).
+A file up to `INTAKE_BATCH_SYNC_BYTES` is read within the request (201 and the report);
+a larger one would outlast any client's timeout, so `receive_in_background` records a job
+in `intake_batch_jobs` (status `processing`, claims read so far), answers at once (202
+and `Location: /v1/batches/{id}`) and reads the file on a background thread, one batch at
+a time per process. `GET /v1/batches/{id}` shows the job until the report is stored, then
+the report. A job cut short by a restart stays `processing`; sending the file again is safe.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import os
+import tempfile
+import threading
 from collections import Counter
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -51,6 +66,7 @@ from shared.claim_model import Claim
 from shared.events.claims import ClaimChannel, ScrubFinding
 from shared.eventstore.schema import AwareDateTime
 from shared.ingest import Progress
+from shared.logsafe import describe_error
 from shared.x12.errors import Issue, X12Error
 from shared.x12.loops import Loop, OnClose
 from shared.x12.x12_999_005010X231A1.writer import SetAcknowledgment
@@ -380,3 +396,164 @@ def find(conn: Connection, organization_id: str, batch_id: str) -> dict[str, Any
         return None
     found: dict[str, Any] = json.loads(row[0])
     return found
+
+
+# --- bodies over HTTP: spooled to disk, large ones read in the background ----------------------
+
+log = logging.getLogger(__name__)
+
+JOB_PROGRESS_EVERY = 500
+"""Claims between two progress updates of a background batch (one small UPDATE each)."""
+
+batch_jobs = sa.Table(
+    "intake_batch_jobs",
+    intake_metadata,
+    sa.Column("batch_id", sa.String(64), primary_key=True),
+    sa.Column("organization_id", sa.String(100), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),  # processing, done, refused, failed
+    sa.Column("bytes", sa.BigInteger, nullable=False),
+    sa.Column("claims_done", sa.Integer, nullable=False),
+    sa.Column("error", sa.Text, nullable=True),
+    sa.Column("received_at", AwareDateTime(), nullable=False),
+    sa.Column("updated_at", AwareDateTime(), nullable=False),
+)
+
+
+class BodyTooLarge(ValueError):
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            f"the 837 file is larger than {limit} bytes (INTAKE_BATCH_MAX_BYTES); split it "
+            "or use `revcycle ingest`"
+        )
+        self.limit = limit
+
+
+@dataclass(frozen=True)
+class SpooledBody:
+    path: Path
+    size: int
+    blank: bool  # nothing but whitespace (or nothing at all)
+
+    def discard(self) -> None:
+        self.path.unlink(missing_ok=True)
+
+
+async def spool(
+    chunks: AsyncIterator[bytes], limit: int, directory: Path | None = None
+) -> SpooledBody:
+    """Write a request body to a temporary file as it arrives; `BodyTooLarge` past `limit`."""
+    fd, name = tempfile.mkstemp(prefix="batch-", suffix=".x12", dir=directory)
+    size, blank = 0, True
+    try:
+        with os.fdopen(fd, "wb") as out:
+            async for chunk in chunks:
+                size += len(chunk)
+                if size > limit:
+                    raise BodyTooLarge(limit)
+                blank = blank and not chunk.strip()
+                out.write(chunk)
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
+    return SpooledBody(Path(name), size, blank)
+
+
+_executor: ThreadPoolExecutor | None = None
+_executor_lock = threading.Lock()
+
+
+def _background() -> ThreadPoolExecutor:
+    """One background batch at a time per process: a second waits its turn (`processing`)."""
+    global _executor
+    with _executor_lock:
+        if _executor is None:
+            _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="intake-batch")
+        return _executor
+
+
+def receive_in_background(
+    deps: IntakeDeps, body: SpooledBody, *, organization_id: str, submitted_by: str
+) -> dict[str, Any]:
+    """Record the job, read the spooled file on the background thread; the job as JSON.
+
+    The temporary file belongs to the job from here on: it is deleted when the job ends.
+    """
+    if not deps.policy.serves(organization_id):
+        raise UnknownOrganization(organization_id)
+    batch_id = new_batch_id()
+    now = deps.clock()
+    job = {
+        "batch_id": batch_id,
+        "organization_id": organization_id,
+        "status": "processing",
+        "bytes": body.size,
+        "claims_done": 0,
+        "error": None,
+        "received_at": now,
+        "updated_at": now,
+    }
+    with deps.engine.begin() as conn:
+        conn.execute(batch_jobs.insert().values(**job))
+    _background().submit(_run_job, deps, body, batch_id, organization_id, submitted_by)
+    return _job_public(job)
+
+
+def _run_job(
+    deps: IntakeDeps, body: SpooledBody, batch_id: str, organization_id: str, submitted_by: str
+) -> None:
+    def progress(done: int, total: int | None) -> None:
+        if done % JOB_PROGRESS_EVERY == 0:
+            _update_job(deps, batch_id, claims_done=done)
+
+    try:
+        report = receive_837(
+            deps,
+            body.path,
+            organization_id=organization_id,
+            submitted_by=submitted_by,
+            progress=progress,
+            batch_id=batch_id,
+        )
+        _update_job(deps, batch_id, status="done", claims_done=len(report.claims))
+    except BatchRefused as exc:
+        where = issue_public(exc.issue) if exc.issue is not None else None
+        error = json.dumps({"detail": str(exc), "error": where})
+        _update_job(deps, batch_id, status="refused", error=error)
+    except Exception as exc:  # noqa: BLE001 - the job says it failed; the server lives on
+        log.error("background batch %s failed: %s", batch_id, describe_error(exc))
+        error = json.dumps({"detail": "the batch could not be read: " + describe_error(exc)})
+        _update_job(deps, batch_id, status="failed", error=error)
+    finally:
+        body.discard()
+
+
+def _update_job(deps: IntakeDeps, batch_id: str, **values: Any) -> None:
+    with deps.engine.begin() as conn:
+        conn.execute(
+            batch_jobs.update()
+            .where(batch_jobs.c.batch_id == batch_id)
+            .values(**values, updated_at=deps.clock())
+        )
+
+
+def _job_public(job: Any) -> dict[str, Any]:
+    answer: dict[str, Any] = {
+        "batch_id": job["batch_id"],
+        "status": job["status"],
+        "bytes": job["bytes"],
+        "claims_done": job["claims_done"],
+        "received_at": job["received_at"].isoformat(),
+    }
+    if job["error"]:
+        answer.update(json.loads(job["error"]))
+    return answer
+
+
+def find_job(conn: Connection, organization_id: str, batch_id: str) -> dict[str, Any] | None:
+    """A background batch of the organization as JSON (None: not its, or none)."""
+    row = conn.execute(
+        sa.select(batch_jobs).where(
+            batch_jobs.c.batch_id == batch_id, batch_jobs.c.organization_id == organization_id
+        )
+    ).first()
+    return _job_public(row._mapping) if row is not None else None

@@ -5,6 +5,8 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
+from pydantic import Field
+
 from shared.config import BaseServiceSettings
 
 
@@ -17,6 +19,12 @@ class IntakeSettings(BaseServiceSettings):
     # INTAKE_ORGANIZATIONS: comma-separated organization ids served besides ORGANIZATION_ID,
     # for a deployment without a configuration file.
     intake_organizations: str = ""
+    # POST /v1/batches/837 (docs/api-limits.md): the largest 837 body taken over HTTP, spooled to
+    # a temporary file as it arrives (INTAKE_BATCH_MAX_BYTES; a 50,000-claim 837P is ~30 MB),
+    # and the largest answered within the request (INTAKE_BATCH_SYNC_BYTES): a larger file
+    # gets 202 and is read in the background, its progress at GET /v1/batches/{id}.
+    intake_batch_max_bytes: int = Field(default=134_217_728, ge=1)
+    intake_batch_sync_bytes: int = Field(default=524_288, ge=0)
 
     @property
     def more_organizations(self) -> tuple[str, ...]:

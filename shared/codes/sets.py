@@ -11,21 +11,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from shared.codes.errors import CodeFileError
-from shared.codes.icd10 import (
-    Icd10Catalog,
-    load_icd10_index,
-    package_source,
-    read_chapters,
-    read_curated_manifestations,
-    read_history,
-    read_sex_age_rules,
-)
-from shared.codes.ncci import NcciTables, load_ncci_dir
+
+if TYPE_CHECKING:
+    # Imported where the whole code sets are built (`_load_icd10`, `_load_ncci`): one list
+    # (`load_code_list`: the X12 validator's CARC/RARC) needs neither loader.
+    from shared.codes.icd10 import Icd10Catalog
+    from shared.codes.ncci import NcciTables
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parent / "data"
 SOURCES_FILE = "sources.yaml"
@@ -284,6 +280,16 @@ def _package_date(file_name: str) -> date | None:
 
 
 def _load_icd10(resolver: _Resolver) -> tuple[Icd10Catalog, dict[str, SourceInfo]]:
+    from shared.codes.icd10 import (
+        Icd10Catalog,
+        load_icd10_index,
+        package_source,
+        read_chapters,
+        read_curated_manifestations,
+        read_history,
+        read_sex_age_rules,
+    )
+
     sources: dict[str, SourceInfo] = {}
     order_files = sorted(resolver.override.glob("icd10cm_order*.txt")) if resolver.override else []
     if len(order_files) > 1:
@@ -352,6 +358,8 @@ def _load_icd10(resolver: _Resolver) -> tuple[Icd10Catalog, dict[str, SourceInfo
 
 
 def _load_ncci(resolver: _Resolver) -> tuple[NcciTables, dict[str, SourceInfo]]:
+    from shared.codes.ncci import load_ncci_dir
+
     default = resolver.defaults["ncci"]
     own = resolver.overrides.get("ncci", {})
     directory_name = own.get("directory") or default.get("directory", "ncci")

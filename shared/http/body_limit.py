@@ -5,6 +5,10 @@ without reading a byte of the body; a body without one (chunked) is counted as i
 and refused as soon as it passes the limit, so nothing larger than the limit is ever held
 in memory or reaches a route. The limit keeps every accepted claim well inside the event
 size the relay and Kafka carry (docs/api-limits.md).
+
+A route that streams its body elsewhere (e.g. `POST /v1/batches/837` spools an X12 file to
+disk) declares its own limit in `app.state.body_limits[(method, path)]`; it replaces the
+app's limit for that route only, enforced the same way.
 """
 
 from __future__ import annotations
@@ -37,12 +41,13 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = _route_limit(scope) or self.max_bytes
         declared = _content_length(scope)
         if declared == -1:
             await _answer(send, status.HTTP_400_BAD_REQUEST, "Content-Length is not a number")
             return
-        if declared is not None and declared > self.max_bytes:
-            await _answer(send, status.HTTP_413_CONTENT_TOO_LARGE, too_large_detail(self.max_bytes))
+        if declared is not None and declared > limit:
+            await _answer(send, status.HTTP_413_CONTENT_TOO_LARGE, too_large_detail(limit))
             return
 
         received = 0
@@ -52,8 +57,8 @@ class BodyLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise RequestTooLarge(self.max_bytes)
+                if received > limit:
+                    raise RequestTooLarge(limit)
             return message
 
         tracking_send = StartTracking(send)
@@ -63,7 +68,16 @@ class BodyLimitMiddleware:
             # Read outside a route (a middleware, a dependency): answer here if still possible.
             if tracking_send.started:
                 raise
-            await _answer(send, status.HTTP_413_CONTENT_TOO_LARGE, too_large_detail(self.max_bytes))
+            await _answer(send, status.HTTP_413_CONTENT_TOO_LARGE, too_large_detail(limit))
+
+
+def _route_limit(scope: Scope) -> int | None:
+    """The limit a route declared for itself in `app.state.body_limits` (module docstring)."""
+    limits = getattr(getattr(scope.get("app"), "state", None), "body_limits", None)
+    if not limits:
+        return None
+    limit: int | None = limits.get((scope.get("method"), scope.get("path")))
+    return limit
 
 
 def _content_length(scope: Scope) -> int | None:

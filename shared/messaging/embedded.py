@@ -130,8 +130,7 @@ class EmbeddedRunner:
     def _apply(self, subscription: Subscription, deliveries: list[Delivery]) -> BatchResult:
         def finish(conn: Connection, done: Sequence[Delivery]) -> None:
             last = max(d.position for d in done if d.position is not None)
-            if last > tracking.load_checkpoint(conn, subscription.name):
-                tracking.save_checkpoint(conn, subscription.name, last)
+            tracking.advance_checkpoint(conn, subscription.name, last)
 
         return apply_deliveries(
             self._engine,

@@ -14,9 +14,10 @@ with the process's tracking row and the consumer's offsets, so an event delivere
 nothing twice. Appended events should carry `causation_id=envelope.event_id` and the
 envelope's `correlation_id`. A handler that raises has its event dead-lettered, as for a
 projection; a `ConcurrencyError` (another service appended to the stream first) runs the
-handler again in a new transaction, a few times, before dead-lettering. Each event is its
-own transaction: an append holds the event store's append lock until commit, and one
-failing command must not undo the others.
+handler again in a new transaction, a few times, before dead-lettering. Each event it
+handles is its own transaction: an append holds the event store's append lock until
+commit, and one failing command must not undo the others. Events it has no handler for
+only move the stream's version and the position: a run of them is one transaction.
 
 The same process runs from Kafka (`SubscriptionConsumer`) and in the embedded runner
 (`EmbeddedRunner`), on the same code path as projections.

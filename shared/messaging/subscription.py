@@ -18,7 +18,12 @@ bound to `conn`). Both are applied by the same code, whether the events come fro
   never applied out of order.
 - Projections apply a whole batch in one transaction; if a handler fails, the batch is
   redone one event per transaction so only the failing event is dead-lettered. Processes
-  take one event per transaction (their appends hold the store's append lock until commit).
+  take each event they handle in a transaction of its own (their appends hold the store's
+  append lock until commit); each run of consecutive events between those that the
+  process has no handler for goes in one transaction, as a projection's batch would:
+  such an event only moves its stream's version and the caller's position, so a process
+  pays for the events it ignores per run, not per event (most of a claim's events are
+  nobody's business but one or two processes').
 - A conflict (another transaction appended to the same stream, or moved the same tracking
   row first) is retried a few times before the event is dead-lettered; a database outage
   is nobody's fault and propagates, with nothing committed, so the caller retries later.
@@ -30,6 +35,7 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from itertools import groupby
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
@@ -289,7 +295,38 @@ def apply_deliveries(
     """Apply deliveries with their tracking; isolate failures one by one (module docstring)."""
     if not deliveries:
         return BatchResult()
-    if not subscription.one_event_per_transaction and len(deliveries) > 1:
+    if not subscription.one_event_per_transaction:
+        return _apply_batch(engine, subscription, decode, deliveries, finish, on_failure)
+    # A process: each event it handles in a transaction of its own; each run of events
+    # between them that it has no handler for in one (see the module docstring).
+    result = BatchResult()
+    for passing, run in groupby(deliveries, key=lambda d: _passes_by(subscription, d)):
+        if passing:
+            result.add(_apply_batch(engine, subscription, decode, list(run), finish, on_failure))
+        else:
+            for delivery in run:
+                result.add(
+                    _apply_single(engine, subscription, decode, delivery, finish, on_failure)
+                )
+    return result
+
+
+def _passes_by(subscription: Subscription, delivery: Delivery) -> bool:
+    """A decoded event the subscription has no handler for: it only moves the stream version."""
+    envelope = delivery.envelope
+    return envelope is not None and envelope.type not in subscription.handlers
+
+
+def _apply_batch(
+    engine: Engine,
+    subscription: Subscription,
+    decode: PayloadDecoder,
+    deliveries: Sequence[Delivery],
+    finish: Finisher,
+    on_failure: FailureSink,
+) -> BatchResult:
+    """All in one transaction; if anything fails, one transaction per delivery instead."""
+    if len(deliveries) > 1:
         try:
             with engine.begin() as conn:
                 batch = _Transaction(conn, subscription, decode, deliveries)

@@ -176,34 +176,52 @@ def record_many(conn: Connection, rows: list[dict[str, object]]) -> None:
         conn.execute(_INSERT_APPLIED, rows)
 
 
+# Statements built once: building a SQLAlchemy statement (and its cache key) per call cost
+# more than running it, several times per event (bench/README.md, ingest).
+_CHUNK = 500
+_APPLIED_AMONG = sa.select(applied_events.c.event_id).where(
+    applied_events.c.projection == sa.bindparam("p_projection"),
+    applied_events.c.event_id.in_(sa.bindparam("p_ids", expanding=True)),
+)
+
+
 def applied_among(conn: Connection, projection: str, event_ids: list[UUID]) -> set[UUID]:
-    """Which of these events this projection has already applied (one query per batch)."""
-    if not event_ids:
-        return set()
-    found = conn.execute(
-        sa.select(applied_events.c.event_id).where(
-            applied_events.c.projection == projection,
-            applied_events.c.event_id.in_([str(e) for e in event_ids]),
-        )
-    ).scalars()
-    return {UUID(e) for e in found}
+    """Which of these events this projection has already applied (one query per 500 ids)."""
+    ids = [str(e) for e in event_ids]
+    found: set[UUID] = set()
+    for start in range(0, len(ids), _CHUNK):
+        rows = conn.execute(
+            _APPLIED_AMONG, {"p_projection": projection, "p_ids": ids[start : start + _CHUNK]}
+        ).scalars()
+        found.update(UUID(e) for e in rows)
+    return found
+
+
+_OFFSET_KEY = (
+    (partition_offsets.c.projection == sa.bindparam("p_projection"))
+    & (partition_offsets.c.topic == sa.bindparam("p_topic"))
+    & (partition_offsets.c.partition == sa.bindparam("p_partition"))
+)
+_ADVANCE_OFFSET = (
+    partition_offsets.update()
+    .where(_OFFSET_KEY, partition_offsets.c.next_offset < sa.bindparam("p_next"))
+    .values(next_offset=sa.bindparam("p_next"))
+)
+_OFFSET_EXISTS = sa.select(partition_offsets.c.next_offset).where(_OFFSET_KEY)
+_LOAD_OFFSETS = sa.select(partition_offsets.c.partition, partition_offsets.c.next_offset).where(
+    partition_offsets.c.projection == sa.bindparam("p_projection"),
+    partition_offsets.c.topic == sa.bindparam("p_topic"),
+)
 
 
 def save_offset(
     conn: Connection, projection: str, topic: str, partition: int, next_offset: int
 ) -> None:
-    key = (
-        (partition_offsets.c.projection == projection)
-        & (partition_offsets.c.topic == topic)
-        & (partition_offsets.c.partition == partition)
-    )
-    updated = conn.execute(
-        partition_offsets.update()
-        .where(key, partition_offsets.c.next_offset < next_offset)
-        .values(next_offset=next_offset)
-    )
+    """Move the partition's next offset forward (never back); one statement once it exists."""
+    key = {"p_projection": projection, "p_topic": topic, "p_partition": partition}
+    updated = conn.execute(_ADVANCE_OFFSET, {**key, "p_next": next_offset})
     if updated.rowcount == 0:
-        exists = conn.execute(sa.select(partition_offsets.c.next_offset).where(key)).first()
+        exists = conn.execute(_OFFSET_EXISTS, key).first()
         if exists is None:
             conn.execute(
                 partition_offsets.insert().values(
@@ -213,27 +231,46 @@ def save_offset(
 
 
 def load_offsets(conn: Connection, projection: str, topic: str) -> dict[int, int]:
-    rows = conn.execute(
-        sa.select(partition_offsets.c.partition, partition_offsets.c.next_offset).where(
-            partition_offsets.c.projection == projection, partition_offsets.c.topic == topic
-        )
-    )
+    rows = conn.execute(_LOAD_OFFSETS, {"p_projection": projection, "p_topic": topic})
     return {int(p): int(o) for p, o in rows}
 
 
+_LOAD_CHECKPOINT = sa.select(checkpoints.c.position).where(
+    checkpoints.c.projection == sa.bindparam("p_projection")
+)
+_SAVE_CHECKPOINT = (
+    checkpoints.update()
+    .where(checkpoints.c.projection == sa.bindparam("p_projection"))
+    .values(position=sa.bindparam("p_position"))
+)
+_ADVANCE_CHECKPOINT = (
+    checkpoints.update()
+    .where(
+        checkpoints.c.projection == sa.bindparam("p_projection"),
+        checkpoints.c.position < sa.bindparam("p_position"),
+    )
+    .values(position=sa.bindparam("p_position"))
+)
+
+
 def load_checkpoint(conn: Connection, projection: str) -> int:
-    value = conn.execute(
-        sa.select(checkpoints.c.position).where(checkpoints.c.projection == projection)
-    ).scalar_one_or_none()
+    value = conn.execute(_LOAD_CHECKPOINT, {"p_projection": projection}).scalar_one_or_none()
     return int(value) if value is not None else 0
 
 
 def save_checkpoint(conn: Connection, projection: str, position: int) -> None:
-    updated = conn.execute(
-        checkpoints.update().where(checkpoints.c.projection == projection).values(position=position)
-    )
-    if updated.rowcount == 0:
+    params = {"p_projection": projection, "p_position": position}
+    if conn.execute(_SAVE_CHECKPOINT, params).rowcount == 0:
         conn.execute(checkpoints.insert().values(projection=projection, position=position))
+
+
+def advance_checkpoint(conn: Connection, projection: str, position: int) -> None:
+    """Move the checkpoint forward to `position` (never back); one statement once it exists."""
+    params = {"p_projection": projection, "p_position": position}
+    if conn.execute(_ADVANCE_CHECKPOINT, params).rowcount == 0:
+        exists = conn.execute(_LOAD_CHECKPOINT, {"p_projection": projection}).first()
+        if exists is None:
+            conn.execute(checkpoints.insert().values(projection=projection, position=position))
 
 
 def record_dead_letter(
@@ -283,23 +320,28 @@ class StaleStreamVersion(Exception):
     """Another transaction moved a stream's version first (two members on one partition)."""
 
 
+_LOAD_STREAM_VERSIONS = sa.select(stream_versions.c.stream_id, stream_versions.c.version).where(
+    stream_versions.c.subscription == sa.bindparam("p_subscription"),
+    stream_versions.c.stream_id.in_(sa.bindparam("p_streams", expanding=True)),
+)
+
+
 def load_stream_versions(
     conn: Connection, subscription: str, stream_ids: Iterable[str]
 ) -> dict[str, int]:
     """Last version seen per stream (absent: never seen), in chunks of 500 ids."""
     ids = sorted(set(stream_ids))
     found: dict[str, int] = {}
-    for start in range(0, len(ids), 500):
+    for start in range(0, len(ids), _CHUNK):
         rows = conn.execute(
-            sa.select(stream_versions.c.stream_id, stream_versions.c.version).where(
-                stream_versions.c.subscription == subscription,
-                stream_versions.c.stream_id.in_(ids[start : start + 500]),
-            )
+            _LOAD_STREAM_VERSIONS,
+            {"p_subscription": subscription, "p_streams": ids[start : start + _CHUNK]},
         )
         found.update({str(s): int(v) for s, v in rows})
     return found
 
 
+_INSERT_VERSION = stream_versions.insert()
 _UPDATE_VERSION = (
     stream_versions.update()
     .where(
@@ -324,19 +366,25 @@ def save_stream_versions(
         for s, (old, new) in changed.items()
         if old == 0
     ]
-    for stream_id, (old, new) in changed.items():
-        if old == 0:
-            continue
-        moved = conn.execute(
-            _UPDATE_VERSION,
-            {"p_subscription": subscription, "p_stream": stream_id, "p_old": old, "p_new": new},
-        ).rowcount
-        if moved != 1:
-            raise StaleStreamVersion(f"stream {stream_id}: version moved by another transaction")
+    updates = [
+        {"p_subscription": subscription, "p_stream": s, "p_old": old, "p_new": new}
+        for s, (old, new) in changed.items()
+        if old != 0
+    ]
+    if updates and conn.dialect.supports_sane_multi_rowcount:
+        # One executemany; its row count is the sum over the rows (both supported drivers).
+        if conn.execute(_UPDATE_VERSION, updates).rowcount != len(updates):
+            raise StaleStreamVersion("a stream's version was moved by another transaction")
+    else:
+        for params in updates:
+            if conn.execute(_UPDATE_VERSION, params).rowcount != 1:
+                raise StaleStreamVersion(
+                    f"stream {params['p_stream']}: version moved by another transaction"
+                )
     if inserts:
         # A concurrent first insert violates the primary key: the IntegrityError rolls the
         # whole transaction back and the runtime runs the event again (a conflict).
-        conn.execute(stream_versions.insert(), inserts)
+        conn.execute(_INSERT_VERSION, inserts)
 
 
 def hold(conn: Connection, subscription: str, row: Mapping[str, object]) -> None:

@@ -15,6 +15,8 @@ import json
 from collections.abc import Callable
 from typing import IO, Any
 
+from orjson import dumps as _orjson_dumps
+
 from shared.x12.errors import Issue
 from shared.x12.loops import Loop, OnClose, gc_paused, to_plain
 from shared.x12.reader import ParsedTransaction, _interchange_plain, stream_transactions
@@ -36,10 +38,27 @@ STREAMED: dict[str, frozenset[str]] = {
 _HEAD_KEYS = ("loop", "name", "position")
 
 
-# One encoder for the whole file (json.dumps with options builds a new one per call). What
-# it encodes is to_plain's output, a fresh tree that cannot hold a cycle: the cycle check
-# (two-fifths of the encoding time) is left out.
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
+# The standard library's encoder, one for the whole file (json.dumps with options builds a
+# new one per call). What it encodes is to_plain's output, a fresh tree that cannot hold a
+# cycle: the cycle check (two-fifths of its time) is left out.
+_json_dumps = json.JSONEncoder(
+    ensure_ascii=False, separators=(",", ":"), check_circular=False
+).encode
+
+
+def _dumps(obj: Any) -> str:
+    """`obj` as compact JSON, the same text as `_json_dumps` writes.
+
+    orjson writes it about ten times faster (encoding was a third of `parse --json`'s
+    time): compact separators, UTF-8 rather than ASCII escapes, the same escapes for quotes,
+    backslashes and control characters, keys in insertion order (a test compares the two
+    on every character). What orjson refuses (an integer beyond 64 bits, a lone surrogate
+    from a badly encoded file) goes through the standard library encoder.
+    """
+    try:
+        return _orjson_dumps(obj).decode()
+    except TypeError:  # orjson.JSONEncodeError is a TypeError
+        return _json_dumps(obj)
 
 
 def _attribute_of(parent: Loop, child: Loop) -> str:

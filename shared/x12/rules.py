@@ -33,6 +33,15 @@ class RuleContext:
     component: str
     totals: dict[str, Decimal] = field(default_factory=dict)
     _lists: dict[str, Any] = field(default_factory=dict)
+    # Per list, the codes already found well-formed and listed: a file repeats a few codes
+    # (CAS*CO*45) thousands of times, and each is then one set lookup.
+    _known: dict[str, set[str]] = field(default_factory=dict)
+
+    def known(self, name: str) -> set[str]:
+        found = self._known.get(name)
+        if found is None:
+            found = self._known[name] = set()
+        return found
 
     def add(self, key: str, amount: Decimal) -> None:
         self.totals[key] = self.totals.get(key, ZERO) + amount
@@ -70,15 +79,34 @@ class Rule:
 # -- helpers ----------------------------------------------------------------------------
 
 
+_MISSING = object()
+# text -> its Decimal (None: not an X12 number). Files repeat amounts ("0", "20.00") and
+# every CAS amount is read twice (its line's balance, then its claim's): a lookup is a
+# tenth of a pattern match and a Decimal. Bounded, so a hostile file cannot grow it.
+_NUMBERS: dict[str, Decimal | None] = {}
+
+
+def _number(text: str) -> Decimal | None:
+    found = _NUMBERS.get(text, _MISSING)
+    if found is not _MISSING:
+        return found  # type: ignore[return-value]
+    value = None
+    if len(text) <= 20 and _NUMBER.match(text):
+        try:
+            value = Decimal(text)
+        except InvalidOperation:  # pragma: no cover - the pattern admits only numbers
+            value = None
+    if len(_NUMBERS) < 100_000:
+        _NUMBERS[text] = value
+    return value
+
+
 def _amount(seg: Segment, index: int) -> Decimal | None:
     elements = seg.elements
     text = elements[index - 1] if index <= len(elements) else ""
-    if not text or not isinstance(text, str) or len(text) > 20 or not _NUMBER.match(text):
+    if not text or not isinstance(text, str):
         return None
-    try:
-        return Decimal(text)
-    except InvalidOperation:  # pragma: no cover - the pattern admits only numbers
-        return None
+    return _number(text)
 
 
 def _segs(loop: Loop, sid: str) -> Iterator[Segment]:
@@ -98,8 +126,10 @@ def _cas_total(loop: Loop) -> Decimal:
         if cas.id != "CAS":
             continue
         for text in cas.elements[2::3]:  # CAS03, CAS06, ... CAS18
-            if text and isinstance(text, str) and len(text) <= 20 and _NUMBER.match(text):
-                total += Decimal(text)
+            if text and isinstance(text, str):
+                amount = _number(text)
+                if amount is not None:
+                    total += amount
     return total
 
 
@@ -481,6 +511,9 @@ def _listed(
     component: int | None = None,
     loop: str | None = None,
 ) -> None:
+    known = ctx.known(name)
+    if code in known:
+        return
     shape = _SHAPES.get(name)
     if shape is not None and not shape.match(code):
         issues.append(
@@ -507,6 +540,8 @@ def _listed(
                 severity=Severity.WARNING if subset or dated else Severity.ERROR,
             )
         )
+    else:
+        known.add(code)
 
 
 _ICD10_QUALIFIERS = frozenset({"ABK", "ABF", "ABJ", "APR", "ABN"})
@@ -555,9 +590,10 @@ def _place_of_service(loop: Loop, _: Sequence[Loop], ctx: RuleContext, issues: l
 
 
 def _carc(loop: Loop, _: Sequence[Loop], ctx: RuleContext, issues: list[Issue]) -> None:
+    known = ctx.known("carc")
     for cas in _segs(loop, "CAS"):
         for index, reason in zip(range(2, 20, 3), cas.elements[1::3], strict=False):
-            if reason and isinstance(reason, str):
+            if reason and isinstance(reason, str) and reason not in known:
                 what = f"CAS{index:02d} claim adjustment reason code"
                 _listed("unknown_carc", what, reason, "carc", cas, index, ctx, issues,
                         loop=loop.LOOP_ID)  # fmt: skip
@@ -567,13 +603,14 @@ _REMARK_ELEMENTS = {"LQ": (2,), "MOA": (3, 4, 5, 6, 7), "MIA": (5, 20, 21, 22, 2
 
 
 def _rarc(loop: Loop, _: Sequence[Loop], ctx: RuleContext, issues: list[Issue]) -> None:
+    known = ctx.known("rarc")
     for seg in loop.segments:
         indexes = _REMARK_ELEMENTS.get(seg.id)
         if indexes is None or (seg.id == "LQ" and seg.get(1) != "HE"):
             continue
         for index in indexes:
             code = seg.get(index)
-            if code:
+            if code and code not in known:
                 what = f"{seg.id}{index:02d} remittance advice remark code"
                 _listed("unknown_rarc", what, code, "rarc", seg, index, ctx, issues,
                         loop=loop.LOOP_ID)  # fmt: skip
@@ -603,7 +640,10 @@ def _provider_ids(loop: Loop, _: Sequence[Loop], ctx: RuleContext, issues: list[
     from shared.codes import is_taxonomy_format, is_valid_npi
 
     for seg in loop.segments:
-        if seg.id == "NM1" and seg.get(8) == "XX" and seg.get(9):
+        sid = seg.id
+        if sid != "NM1" and sid != "N1" and sid != "PRV":
+            continue
+        if sid == "NM1" and seg.get(8) == "XX" and seg.get(9):
             if not is_valid_npi(seg.get(9)):
                 issues.append(
                     _issue(

@@ -18,7 +18,7 @@ from shared.x12.errors import Issue, Severity, X12Error
 from shared.x12.guides import guide_table
 from shared.x12.loops import Loop, OnClose, gc_paused, is_digits
 from shared.x12.reader import ParsedTransaction, ParseResult, stream_transactions
-from shared.x12.rules import RuleContext, rules_for
+from shared.x12.rules import Rule, RuleContext, rules_for
 from shared.x12.segments import Segment
 from shared.x12.tokenizer import Source
 
@@ -649,7 +649,7 @@ class LoopCloser:
     """What runs as each loop of one transaction set closes: the guide table (SNIP 2) and
     the rules (SNIP 3-5)."""
 
-    __slots__ = ("kind", "table", "context", "issues", "repetition", "counts")
+    __slots__ = ("kind", "table", "context", "issues", "repetition", "counts", "rules")
 
     def __init__(
         self, kind: str, guide: str, component: str, issues: list[Issue], repetition: str = ""
@@ -662,19 +662,30 @@ class LoopCloser:
         self.repetition = repetition
         # Child loops counted per open parent as they close (a streamed claim is dropped).
         self.counts: dict[int, dict[str, int]] = {}
+        self.rules: dict[str, tuple[Rule, ...]] = {}  # loop id -> rules_for(kind, loop id)
 
     def close(self, loop: Loop, ancestors: Sequence[Loop]) -> None:
         table = self.table
-        counts = self.counts.pop(id(loop), {})
+        loop_id = loop.LOOP_ID
+        counts = self.counts.pop(id(loop), _NO_COUNTS)
         if ancestors:
-            siblings = self.counts.setdefault(id(ancestors[-1]), {})
-            n = siblings[loop.LOOP_ID] = siblings.get(loop.LOOP_ID, 0) + 1
+            parent = id(ancestors[-1])
+            siblings = self.counts.get(parent)
+            if siblings is None:
+                siblings = self.counts[parent] = {}
+            n = siblings[loop_id] = siblings.get(loop_id, 0) + 1
             if table is not None:
                 table.check_repeat(loop, n, self.issues)
         if table is not None:
             table.check_loop(loop, self.context.component, self.repetition, counts, self.issues)
-        for rule in rules_for(self.kind, loop.LOOP_ID):
+        rules = self.rules.get(loop_id)
+        if rules is None:
+            rules = self.rules[loop_id] = rules_for(self.kind, loop_id)
+        for rule in rules:
             rule.check(loop, ancestors, self.context, self.issues)
+
+
+_NO_COUNTS: dict[str, int] = {}  # read only: a loop none of whose children closed
 
 
 _SITUATIONAL_FORMATS = frozenset({"DTP", "DMG", "N4"})
@@ -702,7 +713,8 @@ def _check_loop_order(loop: Loop, issues: list[Issue]) -> None:
                     loop=cls.LOOP_ID,
                 )
             )
-        highest = max(highest, rank)
+        elif rank > highest:
+            highest = rank
 
 
 def _missing(

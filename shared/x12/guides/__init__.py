@@ -139,8 +139,15 @@ def _compile(specs: tuple[ElementSpec, ...]) -> Callable[[list[Any], str], bool]
         "_valid_time": _valid_time,
     }
     lines = ["def fast(e, C):", "    n = len(e)", f"    if n > {len(specs)}: return False"]
-    for el in specs:
+    # Absent trailing elements are fine unless required: with every required element
+    # present, the test stops after the segment's last element (a CAS defines 19, most
+    # carry 3) instead of testing each absent one.
+    last_required = max((el.index for el in specs if el.usage == "R"), default=0)
+    lines.append(f"    if n < {last_required}: return False")
+    for el in sorted(specs, key=lambda el: el.index):
         k = el.index - 1
+        if k >= last_required:
+            lines.append(f"    if n <= {k}: return True")
         lines.append(f"    v = e[{k}] if n > {k} else ''")
         lines.append("    if v.__class__ is not str: return False")
         if el.usage == "N":
@@ -308,6 +315,20 @@ def _pick(slots: tuple[SegmentSpec, ...], seg: Segment, comp: str) -> SegmentSpe
     """
     if len(slots) == 1:
         return slots[0]
+    # The usual case, one lookup: every definition tells itself apart by the same simple
+    # element, and the segment's code there belongs to exactly one of them.
+    known = _PICKERS.get(id(slots))
+    if known is None:
+        known = _PICKERS[id(slots)] = (slots, _picker(slots))
+    by_code = known[1]
+    if by_code is not None:
+        index, codes = by_code
+        elements = seg.elements
+        value = elements[index - 1] if index <= len(elements) else ""
+        if isinstance(value, str):
+            found = codes.get(value)
+            if found is not None:
+                return found
     matching = []
     for slot in slots:
         if slot.match_codes is None:
@@ -321,6 +342,27 @@ def _pick(slots: tuple[SegmentSpec, ...], seg: Segment, comp: str) -> SegmentSpe
     if len(matching) > 1:
         return next((s for s in matching if s.fast(seg.elements, comp)), matching[0])
     return matching[0] if matching else slots[0]
+
+
+# id(slots) -> (slots, (element index, code -> the one definition with that code)) for a
+# loop's same-id definitions told apart by one simple element (None where they are not).
+# The entry holds `slots`, so its id cannot be reused by another tuple.
+_PICKERS: dict[int, tuple[tuple[SegmentSpec, ...], tuple[int, dict[str, SegmentSpec]] | None]] = {}
+
+
+def _picker(slots: tuple[SegmentSpec, ...]) -> tuple[int, dict[str, SegmentSpec]] | None:
+    indexes = {(s.match_index, s.match_component) for s in slots}
+    if len(indexes) != 1 or any(s.match_codes is None for s in slots):
+        return None
+    ((index, component),) = indexes
+    if component:
+        return None
+    owners: dict[str, list[SegmentSpec]] = {}
+    for slot in slots:
+        for code in slot.match_codes or ():
+            owners.setdefault(code, []).append(slot)
+    # A code several definitions share is left to the full pick (`_pick`'s fit test).
+    return index, {code: found[0] for code, found in owners.items() if len(found) == 1}
 
 
 def _code_list(slots: tuple[SegmentSpec, ...], index: int) -> frozenset[str] | None:

@@ -23,13 +23,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from revcycle.cli import app as cli
 from revcycle.embedded import EmbeddedApp, build_embedded_app
 from services.remit.config import get_remit_settings
-from shared.auth import ROLE_CLAIMS_READ, ROLE_CLAIMS_WRITE, issue_token
+from shared.auth import ROLE_ACCOUNTS_READ, ROLE_CLAIMS_READ, ROLE_CLAIMS_WRITE, issue_token
 from shared.claim_model import OtherPayer, Relationship
 from shared.config import get_settings
 from shared.events.registry import decode
@@ -150,7 +151,7 @@ def open_office(
     token = issue_token(
         subject="biller-1",
         organization_id=ORG,
-        roles=[ROLE_CLAIMS_WRITE, ROLE_CLAIMS_READ],
+        roles=[ROLE_CLAIMS_WRITE, ROLE_CLAIMS_READ, ROLE_ACCOUNTS_READ],
         secret=settings.auth_jwt_secret,
     )
     try:
@@ -283,6 +284,30 @@ def test_remits_posting_of_the_primary_bills_the_secondary_and_posts_its_835(
         second["patient_responsibility"] == first["patient_responsibility"] - secondary.paid_amount
     )
     office.audit()
+
+    # Follow-up's books: the secondary claim is theirs too (none of its events refused), the
+    # primary's patient share moved to the secondary payer, and the account counts the
+    # charge once and owes only what the secondary left to the patient.
+    with office.served.embedded.engine.connect() as conn:
+        refused = conn.execute(
+            sa.text("SELECT projection, event_type, error FROM projection_dead_letters")
+        ).all()
+    assert refused == []
+    account = office.client.get(f"/v1/accounts/{ORG}:PCN-E2E-COB1", headers=office.headers)
+    assert account.status_code == 200, account.text
+    books = account.json()
+    by_claim = {c["claim_id"]: c for c in books["claims"]}
+    assert set(by_claim) == {claim_id, secondary_id}
+    assert by_claim[secondary_id]["primary_claim_id"] == claim_id
+    assert D(books["charges"]) == first["charge"]
+    assert D(by_claim[claim_id]["patient_balance"]) == 0, "moved to the secondary payer"
+    assert D(by_claim[secondary_id]["charges"]) == first["patient_responsibility"]
+    assert D(by_claim[secondary_id]["insurance_balance"]) == 0
+    assert D(books["patient_ar"]) == second["patient_responsibility"]
+    assert D(books["balance"]) == second["patient_responsibility"]
+    assert D(books["charges"]) - D(books["payments"]) - D(books["adjustments"]) == D(
+        books["balance"]
+    )
 
 
 def _crossed_over_by_the_primary(office: Office, pcn: str, *, edit: Any = None) -> str:
