@@ -1,5 +1,7 @@
-"""Benchmark: intake's channels on real PostgreSQL: FHIR R4 claims over HTTP, HL7 v2 over MLLP.
+"""Benchmark: intake's channels on real PostgreSQL: JSON and FHIR R4 claims over HTTP, HL7 v2.
 
+JSON: a professional claim (testsupport's factory, each with its own patient control
+number) posted to `POST /v1/claims` by N concurrent HTTP clients, as FHIR below.
 FHIR: the professional R4 example (each request with its own identifier, so its own
 claim) posted to `POST /fhir/Claim` by N concurrent HTTP clients (httpx, one connection
 each) against the app served by uvicorn (one process, as `revcycle serve`), subscriptions
@@ -26,7 +28,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -48,6 +50,7 @@ from services.intake.hl7.mllp import MllpServer, address_of, serve_in_thread  # 
 from services.intake.hl7.service import Hl7Channel  # noqa: E402
 from shared.config import BaseServiceSettings  # noqa: E402
 from shared.events.claim_snapshot import Address, Provider  # noqa: E402
+from testsupport.claims import professional_claim  # noqa: E402
 
 HOSPITAL = Provider(
     npi="1456789019",
@@ -82,15 +85,36 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
+def fhir_body(n: int) -> tuple[str, str]:
+    example = json.loads(fhir_text("claim-professional.json"))
+    return "application/fhir+json", json.dumps(dict(example, identifier=[{"value": f"B-{n:06d}"}]))
+
+
+def json_body(n: int) -> tuple[str, str]:
+    claim = professional_claim(patient_control_number=f"BENCH-{n:06d}")
+    body = claim.model_dump(mode="json", exclude={"claim_id", "organization_id"})
+    return "application/json", json.dumps(body)
+
+
 def bench_fhir(app: EmbeddedApp, claims: int, clients: int) -> str:
+    return bench_http(app, "/fhir/Claim", fhir_body, claims, clients)
+
+
+def bench_http(
+    app: EmbeddedApp,
+    path: str,
+    make_body: Callable[[int], tuple[str, str]],
+    claims: int,
+    clients: int,
+) -> str:
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app.app, host="127.0.0.1", port=port, log_level="error"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     while not server.started:
         time.sleep(0.05)
-    example = json.loads(fhir_text("claim-professional.json"))
-    headers = {**bearer(), "Content-Type": "application/fhir+json"}
+    bodies = [make_body(n) for n in range(claims)]
+    auth = bearer()
     latencies: list[float] = []
     failures: list[str] = []
     lock = threading.Lock()
@@ -100,9 +124,10 @@ def bench_fhir(app: EmbeddedApp, claims: int, clients: int) -> str:
         mine: list[float] = []
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as http:
             for n in range(index, claims, clients):
-                body = dict(example, identifier=[{"value": f"BENCH-{n:06d}"}])
+                media_type, body = bodies[n]
+                headers = {**auth, "Content-Type": media_type}
                 started = time.perf_counter()
-                response = http.post("/fhir/Claim", content=json.dumps(body), headers=headers)
+                response = http.post(path, content=body, headers=headers)
                 mine.append(time.perf_counter() - started)
                 if response.status_code != 201:
                     with lock:
@@ -110,7 +135,7 @@ def bench_fhir(app: EmbeddedApp, claims: int, clients: int) -> str:
                 with lock:
                     done[0] += 1
                     if done[0] % 100 == 0:
-                        print(f"  fhir {done[0]}/{claims}", file=sys.stderr, flush=True)
+                        print(f"  {path} {done[0]}/{claims}", file=sys.stderr, flush=True)
         with lock:
             latencies.extend(mine)
 
@@ -124,9 +149,9 @@ def bench_fhir(app: EmbeddedApp, claims: int, clients: int) -> str:
     server.should_exit = True
     thread.join(timeout=10)
     if failures:
-        raise SystemExit(f"{len(failures)} FHIR requests failed, first: {failures[0]}")
+        raise SystemExit(f"{len(failures)} {path} requests failed, first: {failures[0]}")
     return (
-        f"| POST /fhir/Claim | {clients} | {claims} | {seconds:.1f} | {claims / seconds:.1f} "
+        f"| POST {path} | {clients} | {claims} | {seconds:.1f} | {claims / seconds:.1f} "
         f"| {1000 * statistics.median(latencies):.0f} | {1000 * percentile(latencies, 0.99):.0f} |"
     )
 
@@ -176,7 +201,7 @@ def bench_mllp(app: EmbeddedApp, visits: int, clients: int, run: str) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL", ""))
-    parser.add_argument("--claims", type=int, default=800, help="FHIR claims posted")
+    parser.add_argument("--claims", type=int, default=800, help="claims posted per route")
     parser.add_argument("--clients", type=int, default=8, help="concurrent HTTP clients")
     parser.add_argument("--visits", type=int, default=100, help="HL7 visits (4 messages each)")
     parser.add_argument("--mllp-clients", default="1,4", help="concurrent MLLP connections")
@@ -194,6 +219,8 @@ def main() -> None:
         )
         app = build_embedded_app(settings, run_subscriptions=False)
         try:
+            print("JSON claims", file=sys.stderr, flush=True)
+            rows.append(bench_http(app, "/v1/claims", json_body, args.claims, args.clients))
             print("FHIR", file=sys.stderr, flush=True)
             rows.append(bench_fhir(app, args.claims, args.clients))
             for count in (int(c) for c in args.mllp_clients.split(",")):
