@@ -20,8 +20,11 @@ throwaway control-number source): pyx12 reads about 130 claims/s, and the suite 
 few files of 1,000 to 8,000 claims (streaming and balancing tests) that would add minutes.
 The summary lists those files.
 
-Not covered: 837s written in a subprocess (the CLI tests' `revcycle` processes, kill -9
-tests): their writers run outside this process.
+837s written in a subprocess (the CLI tests' `revcycle` processes, kill -9 tests) run their
+writer outside this process: after a test's call phase, the files the claims service names
+as it sends them (`837p-*.x12`, `837i-*.x12`, services/claims/sending.py) anywhere under the
+test's `tmp_path` are judged too (the same file written in-process is judged once, by its
+hash). An 837 a subprocess writes elsewhere, or under another name, is not covered.
 To run without the check (a quick local loop): `pytest -p no:testsupport.pyx12_837_check`.
 
 Cost: pyx12 spends about 95% of a small file's judgement parsing its XML maps again (0.7 s
@@ -182,16 +185,17 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_setup(item: pytest.Item) -> Generator[None, object, object]:
-    return (yield from _result_of(item))
+    return (yield from _result_of(item, sent_files=False))
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
-    return (yield from _result_of(item))
+    return (yield from _result_of(item, sent_files=True))
 
 
-def _result_of(item: pytest.Item) -> Generator[None, object, object]:
-    """Run the phase (re-raising its own failure first), then judge what it wrote."""
+def _result_of(item: pytest.Item, *, sent_files: bool) -> Generator[None, object, object]:
+    """Run the phase (re-raising its own failure first), then judge what it wrote (and,
+    after the call phase, the 837 files sent under its tmp_path)."""
     texts: list[str] = []
     with _check.lock:
         _check.capturing = texts
@@ -200,6 +204,8 @@ def _result_of(item: pytest.Item) -> Generator[None, object, object]:
     finally:
         with _check.lock:
             _check.capturing = None
+    if sent_files:
+        texts += _sent_files(item)
     marker = item.get_closest_marker(MARKER)
     if marker is not None:
         if texts:
@@ -215,6 +221,26 @@ def _result_of(item: pytest.Item) -> Generator[None, object, object]:
             + "\n  ".join(problems)
         )
     return result
+
+
+# The claims service's outbound file names (services/claims/sending.py): a subprocess's 837s.
+SENT_FILE_PATTERNS = ("837p-*.x12", "837i-*.x12")
+
+
+def _sent_files(item: pytest.Item) -> list[str]:
+    """The 837 files sent under the test's tmp_path (by its subprocesses, or in-process)."""
+    root = getattr(item, "funcargs", {}).get("tmp_path")
+    if root is None or not root.is_dir():
+        return []
+    found = []
+    for pattern in SENT_FILE_PATTERNS:
+        for path in sorted(root.rglob(pattern)):
+            text = path.read_text(encoding="utf-8", errors="surrogateescape")
+            cap = _max_claims()
+            if cap and text.count("~CLM*") > cap:
+                continue  # too big to judge whole; an in-process write was sampled instead
+            found.append(text)
+    return found
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

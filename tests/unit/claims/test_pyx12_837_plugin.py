@@ -4,7 +4,9 @@ writes a good 837P, one writes an 837P missing its required HI segment (the writ
 segments cut, as a writer bug would), one writes a broken file larger than the size judged
 whole (caught on its sample), and one writes a broken file under the `invalid_837` opt-out
 marker. The two broken ones fail, naming pyx12's error; the opt-out and the sampled file
-are listed in the summary, also when pytest-xdist workers ran the tests (as CI does)."""
+are listed in the summary, also when pytest-xdist workers ran the tests (as CI does). A
+fifth writes a broken 837P in a subprocess under the claims service's file name in its
+tmp_path, as the CLI tests' `revcycle claims submit` does: it fails too."""
 
 from __future__ import annotations
 
@@ -18,6 +20,9 @@ import pytest
 REPO = Path(__file__).resolve().parents[3]
 
 SESSION = """
+import subprocess
+import sys
+
 import pytest
 
 from shared.x12.control_numbers import InMemoryControlNumbers
@@ -59,6 +64,24 @@ def test_broken_large(monkeypatch):
     write(claims=5)  # over PYX12_837_MAX_CLAIMS=2: judged on a sample of 2
 
 
+def test_broken_by_a_subprocess(tmp_path):
+    # As a CLI test's `revcycle claims submit` does: the 837 is written by another process
+    # and sent under the claims service's file name in the test's tmp_path.
+    script = (
+        "import sys\\n"
+        "from pathlib import Path\\n"
+        "import test_session as t\\n"
+        "class M:\\n"
+        "    def setattr(self, obj, name, value): setattr(obj, name, value)\\n"
+        "t.without_hi(M())\\n"
+        "Path(sys.argv[1]).write_text(t.write())\\n"
+    )
+    out = tmp_path / "outbound" / "837p-REVCYCLE-87726-000000001.x12"
+    out.parent.mkdir()
+    subprocess.run([sys.executable, "-c", script, str(out)], check=True)
+    assert "HI*" not in out.read_text()
+
+
 @pytest.mark.invalid_837("the HI segment left out on purpose")
 def test_broken_on_purpose(monkeypatch):
     without_hi(monkeypatch)
@@ -94,7 +117,8 @@ def test_the_plugin_fails_the_test_that_wrote_an_invalid_837_and_lists_opt_outs(
     )
     out = run.stdout + run.stderr
     assert run.returncode == 1, out
-    assert "2 failed, 2 passed" in out, out
+    assert "3 failed, 2 passed" in out, out
+    assert "FAILED test_session.py::test_broken_by_a_subprocess" in out, out
     assert "FAILED test_session.py::test_broken - " in out, out
     assert "FAILED test_session.py::test_broken_large" in out, out
     assert "pyx12 rejects 1 837 file(s) this test wrote" in out, out
