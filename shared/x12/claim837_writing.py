@@ -298,13 +298,26 @@ def other_payer_segments(claim: Claim, other: OtherPayer) -> list[Segment]:
 def other_payers_and_lines(
     claim: Claim, line_segments: Callable[[Claim, ServiceLine], list[Segment]]
 ) -> list[Segment]:
-    """The end of loop 2300: other payers (2320/2330x), then each line (2400) as `line_segments`."""
+    """The end of loop 2300: other payers (2320/2330x), then each line (2400) as `line_segments`.
+
+    LX01 is the guide's assigned number: 1 for the first service line, incremented by one
+    for each next line (pyx12 checks the count). A claim's own line numbers may skip (an
+    office's charge lines, FHIR item sequences) and are the claim's identity of a line
+    inside our services (2430 is matched to its line by them), so the line segments get the
+    line's position for LX01, never its number."""
     out: list[Segment] = []
     for other in claim.other_payers:
         out += other_payer_segments(claim, other)
-    for line in claim.lines:
-        out += line_segments(claim, line)
+    for position, line in enumerate(claim.lines, start=1):
+        out += lx_first(line_segments(claim, line), position)
     return out
+
+
+def lx_first(segments: list[Segment], position: int) -> list[Segment]:
+    """The line's segments with LX01 set to its position in the claim (see above)."""
+    if not segments or segments[0].id != "LX":
+        raise ValueError("a service line's segments must begin with LX")
+    return [segment("LX", str(position)), *segments[1:]]
 
 
 def line_adjudication_segments(claim: Claim, line: ServiceLine) -> list[Segment]:

@@ -222,3 +222,22 @@ def test_a_dependent_relationship_without_the_patient_is_refused() -> None:
 
     with pytest.raises(ClaimWriteError, match="relationship 19 needs the patient"):
         _837p([professional_claim(relationship=Relationship.CHILD)])
+
+
+@pytest.mark.parametrize("write", [_837p, _837i], ids=["837P", "837I"])
+def test_lx01_counts_the_lines_from_one_whatever_the_claims_line_numbers(
+    write: Callable[[list[Claim]], str],
+) -> None:
+    """LX01 is the guide's assigned number (1, then one more per line; pyx12 counts it): a
+    claim whose own line numbers skip, or reach LX01's maximum, still writes 1, 2, ..."""
+    claim = professional_claim() if write is _837p else institutional_claim()
+    first = claim.lines[0]
+    lines = (
+        first.model_copy(update={"line_number": 7}),
+        first.model_copy(update={"line_number": 999_999}),
+    )
+    claim = claim.model_copy(update={"lines": lines, "total_charge": first.charge * 2})
+    text = write([claim])
+    assert _segments(text, "LX") == ["LX*1", "LX*2"]
+    verdict = judge(text)
+    assert verdict.ok, verdict.errors
