@@ -228,10 +228,10 @@ def _lines(claim: Any) -> tuple[dict[str, Any], ...]:
     )
 
 
-@rule("claim.created")
-def _created(facts: ClaimFacts | None, event: Any, envelope: EventEnvelope) -> Any:
+def _opened(event: Any, envelope: EventEnvelope, **extra: Any) -> ClaimFacts:
+    """A claim's first facts, from the event that opens its stream (and `extra` fields)."""
     claim = event.claim
-    created = ClaimFacts(
+    return ClaimFacts(
         claim_id=event.claim_id,
         organization_id=event.organization_id,
         account_id=event.account_id,
@@ -244,7 +244,14 @@ def _created(facts: ClaimFacts | None, event: Any, envelope: EventEnvelope) -> A
         service_date=claim.first_service_date,
         created_on=_day(envelope),
         lines=_lines(claim),
+        **extra,
     )
+
+
+@rule("claim.created")
+def _created(facts: ClaimFacts | None, event: Any, envelope: EventEnvelope) -> Any:
+    claim = event.claim
+    created = _opened(event, envelope)
     return created, [
         Entry(bucket=INSURANCE, kind="charge", amount=claim.total_charge, posted_on=_day(envelope))
     ]
@@ -273,22 +280,7 @@ def _secondary_opened(facts: ClaimFacts | None, event: Any, envelope: EventEnvel
         raise LedgerInconsistency(f"claim.secondary_opened on a known claim {facts.claim_id}")
     claim = event.claim
     prior = settled_by_earlier_payers(claim)
-    opened = ClaimFacts(
-        claim_id=event.claim_id,
-        organization_id=event.organization_id,
-        account_id=event.account_id,
-        patient_control_number=claim.patient_control_number,
-        payer_id=claim.payer.payer_id,
-        payer_name=claim.payer.name,
-        filing_indicator=claim.payer.claim_filing_indicator,
-        kind=claim.kind.value,
-        charge=claim.total_charge,
-        primary_claim_id=event.primary_claim_id,
-        prior_payer=prior,
-        service_date=claim.first_service_date,
-        created_on=_day(envelope),
-        lines=_lines(claim),
-    )
+    opened = _opened(event, envelope, primary_claim_id=event.primary_claim_id, prior_payer=prior)
     amount = claim.total_charge - prior
     entries = (
         [Entry(bucket=INSURANCE, kind="next_payer", amount=amount, posted_on=_day(envelope))]
