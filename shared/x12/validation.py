@@ -18,7 +18,7 @@ from shared.x12.errors import Issue, Severity, X12Error
 from shared.x12.guides import guide_table
 from shared.x12.loops import Loop, OnClose, gc_paused, is_digits
 from shared.x12.reader import ParsedTransaction, ParseResult, stream_transactions
-from shared.x12.rules import Rule, RuleContext, rules_for
+from shared.x12.rules import Check, RuleContext, rules_for
 from shared.x12.segments import Segment
 from shared.x12.tokenizer import Source
 
@@ -597,18 +597,19 @@ class TransactionChecks:
         self.levels: list[Segment] = []
 
     def on_close(self, loop: Loop, ancestors: list[Loop], attr: str) -> bool:
-        kind, comp, issues, hand = self.parsed.kind, self.comp, self.issues, self.hand_tables
-        if hand:
-            for seg in loop.segments:
+        segments = loop.segments
+        if self.hand_tables:
+            kind, comp, issues = self.parsed.kind, self.comp, self.issues
+            for seg in segments:
                 _check_segment(seg, kind, comp, issues)
         else:
-            for seg in loop.segments:
+            for seg in segments:
                 if seg.id in _SITUATIONAL_FORMATS:
-                    _check_segment(seg, kind, comp, issues, hand_tables=False)
-        if type(loop).ORDERED:
-            _check_loop_order(loop, issues)
-        if loop.segments and loop.segments[0].id == "HL":
-            self.levels.append(loop.segments[0])
+                    _check_segment(seg, self.parsed.kind, self.comp, self.issues, hand_tables=False)
+        if loop.ORDERED:
+            _check_loop_order(loop, self.issues)
+        if segments and segments[0].id == "HL":
+            self.levels.append(segments[0])
         self.closer.close(loop, ancestors)
         if not ancestors:
             self._finish(loop)
@@ -662,27 +663,29 @@ class LoopCloser:
         self.repetition = repetition
         # Child loops counted per open parent as they close (a streamed claim is dropped).
         self.counts: dict[int, dict[str, int]] = {}
-        self.rules: dict[str, tuple[Rule, ...]] = {}  # loop id -> rules_for(kind, loop id)
+        # loop id -> the checks of rules_for(kind, loop id)
+        self.rules: dict[str, tuple[Check, ...]] = {}
 
     def close(self, loop: Loop, ancestors: Sequence[Loop]) -> None:
-        table = self.table
+        table, issues, all_counts = self.table, self.issues, self.counts
         loop_id = loop.LOOP_ID
-        counts = self.counts.pop(id(loop), _NO_COUNTS)
+        counts = all_counts.pop(id(loop), _NO_COUNTS)
         if ancestors:
             parent = id(ancestors[-1])
-            siblings = self.counts.get(parent)
+            siblings = all_counts.get(parent)
             if siblings is None:
-                siblings = self.counts[parent] = {}
+                siblings = all_counts[parent] = {}
             n = siblings[loop_id] = siblings.get(loop_id, 0) + 1
-            if table is not None:
-                table.check_repeat(loop, n, self.issues)
+            if table is not None and n > 1:  # a first loop never repeats too often
+                table.check_repeat(loop, n, issues)
         if table is not None:
-            table.check_loop(loop, self.context.component, self.repetition, counts, self.issues)
-        rules = self.rules.get(loop_id)
-        if rules is None:
-            rules = self.rules[loop_id] = rules_for(self.kind, loop_id)
-        for rule in rules:
-            rule.check(loop, ancestors, self.context, self.issues)
+            table.check_loop(loop, self.context.component, self.repetition, counts, issues)
+        checks = self.rules.get(loop_id)
+        if checks is None:
+            checks = self.rules[loop_id] = tuple(r.check for r in rules_for(self.kind, loop_id))
+        context = self.context
+        for check in checks:
+            check(loop, ancestors, context, issues)
 
 
 _NO_COUNTS: dict[str, int] = {}  # read only: a loop none of whose children closed

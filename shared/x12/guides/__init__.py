@@ -117,11 +117,15 @@ def _value_test(el: ElementSpec, v: str, names: dict[str, Any]) -> str:
     t, low, high = el.data_type, el.min_len, el.max_len
     if t == "R" or (t.startswith("N") and len(t) == 2):
         pattern = "_NUMBER" if t == "R" else "_INTEGER"
-        size = f"(len({v}) - ({v}[0] == '-') - ('.' in {v}))"
-        # The length first: a huge value never reaches the pattern.
+        # What the pattern accepts, in string methods (half the time of a match): after one
+        # leading '-' and (R only) one '.', ASCII digits, at least one; their count is the
+        # size the guide bounds. The length first: a huge value is never scanned.
+        body = f"{v}[1:] if {v}[0] == '-' else {v}"
+        if pattern == "_NUMBER":
+            body = f"({body}).replace('.', '', 1)"
         return (
-            f"len({v}) <= {high + 2} and {pattern}.match({v}) is not None "
-            f"and {low} <= {size} <= {high}"
+            f"len({v}) <= {high + 2} and (d := {body}).isdigit() and d.isascii() "
+            f"and {low} <= len(d) <= {high}"
         )
     if t == "DT":
         return f"len({v}) == {high} and _valid_date({v})"
@@ -148,7 +152,8 @@ def _compile(specs: tuple[ElementSpec, ...]) -> Callable[[list[Any], str], bool]
         k = el.index - 1
         if k >= last_required:
             lines.append(f"    if n <= {k}: return True")
-        lines.append(f"    v = e[{k}] if n > {k} else ''")
+        # n > k here: n >= last_required > k, or the line above returned.
+        lines.append(f"    v = e[{k}]")
         lines.append("    if v.__class__ is not str: return False")
         if el.usage == "N":
             lines.append("    if v: return False")
@@ -157,22 +162,62 @@ def _compile(specs: tuple[ElementSpec, ...]) -> Callable[[list[Any], str], bool]
         if el.components is None:
             lines.append(f"    elif not ({_value_test(el, 'v', names)}): return False")
             continue
-        parts = el.components
+        parts = sorted(el.components, key=lambda c: c.index)
         lines.append("    else:")
         lines.append("        p = v.split(C)")
-        lines.append(f"        if len(p) > {len(parts)}: return False")
+        lines.append("        m = len(p)")
+        lines.append(f"        if m > {len(parts)}: return False")
+        # As with elements: every required component present, the test stops after the
+        # last component given (an SVC01 defines 8, most carry 2).
+        last = max((c.index for c in parts if c.usage == "R"), default=0)
+        lines.append(f"        if m < {last}: return False")
+        pad = "        "
         for c in parts:
             j = c.index - 1
-            lines.append(f"        w = p[{j}] if len(p) > {j} else ''")
+            if j >= last:
+                lines.append(f"{pad}if m > {j}:")
+                pad += "    "
+            lines.append(f"{pad}w = p[{j}]")
             if c.usage == "N":
-                lines.append("        if w: return False")
+                lines.append(f"{pad}if w: return False")
                 continue
-            lines.append("        if not w:" + (" return False" if c.usage == "R" else " pass"))
-            lines.append(f"        elif not ({_value_test(c, 'w', names)}): return False")
+            lines.append(f"{pad}if not w:" + (" return False" if c.usage == "R" else " pass"))
+            lines.append(f"{pad}elif not ({_value_test(c, 'w', names)}): return False")
     lines.append("    return True")
     exec("\n".join(lines), names)  # generated from the guide table's facts only
     fast: Callable[[list[Any], str], bool] = names["fast"]
     return fast
+
+
+class _LoopPlan:
+    """One loop's definitions indexed for `check_loop`: per definition (by id()), its
+    entry (definition, number, the use count that is one too many (0: no limit), its
+    check); per segment id with a single definition, that entry."""
+
+    __slots__ = ("entry_of", "entries", "size", "required", "by_code")
+
+    Entry = tuple["SegmentSpec", int, int, Callable[[list[Any], str], bool]]
+
+    def __init__(self, spec: LoopSpec) -> None:
+        defs = [d for slots in spec.segments.values() for d in slots]
+        self.entry_of: dict[int, _LoopPlan.Entry] = {
+            id(d): (d, k, d.max_use + 1 if d.max_use else 0, d.fast) for k, d in enumerate(defs)
+        }
+        self.size = len(defs)
+        self.entries = {
+            sid: self.entry_of[id(slots[0])]
+            for sid, slots in spec.segments.items()
+            if len(slots) == 1
+        }
+        self.required = tuple((self.entry_of[id(d)][1], d) for d in spec.required)
+        # Per segment id with several definitions told apart by one simple element:
+        # (element index, code -> entry), as `_picker` finds them.
+        self.by_code: dict[str, tuple[int, dict[str, _LoopPlan.Entry]]] = {}
+        for sid, slots in spec.segments.items():
+            picker = _picker(slots) if len(slots) > 1 else None
+            if picker is not None:
+                index, codes = picker
+                self.by_code[sid] = (index, {c: self.entry_of[id(d)] for c, d in codes.items()})
 
 
 class GuideTable:
@@ -201,6 +246,7 @@ class GuideTable:
                 tuple(order),
                 tuple(s for sid in order for s in by_id[sid] if s.usage == "R"),
             )
+        self._plans: dict[str, _LoopPlan] = {}
         self.children: dict[str, list[LoopSpec]] = {}
         for loop in self.loops.values():
             if loop.parent is not None:
@@ -226,25 +272,39 @@ class GuideTable:
                 )
             )
             return
-        used: dict[int, int] = {}
-        by_id = spec.segments
+        plan = self._plans.get(spec.id)
+        if plan is None:
+            plan = self._plans[spec.id] = _LoopPlan(spec)
+        entries = plan.entries
+        # used[k]: the segments that answered to definition number k.
+        used = [0] * plan.size
         for seg in loop.segments:
-            slots = by_id.get(seg.id)
-            if slots is None:
-                issues.append(
-                    Issue(
-                        "unexpected_segment",
-                        f"segment {seg.id} is not used in loop {spec.id} {spec.name}",
-                        seg.position,
-                        seg.id,
-                        loop=spec.id,
+            entry = entries.get(seg.id)
+            if entry is None:
+                by_code = plan.by_code.get(seg.id)
+                if by_code is not None:  # `_pick`'s usual case, inline
+                    index, codes = by_code
+                    elements = seg.elements
+                    value = elements[index - 1] if index <= len(elements) else ""
+                    if value.__class__ is str:
+                        entry = codes.get(value)
+            if entry is None:
+                slots = spec.segments.get(seg.id)
+                if slots is None:
+                    issues.append(
+                        Issue(
+                            "unexpected_segment",
+                            f"segment {seg.id} is not used in loop {spec.id} {spec.name}",
+                            seg.position,
+                            seg.id,
+                            loop=spec.id,
+                        )
                     )
-                )
-                continue
-            slot = slots[0] if len(slots) == 1 else _pick(slots, seg, comp)
-            key = id(slot)
-            used[key] = used.get(key, 0) + 1
-            if slot.max_use and used[key] == slot.max_use + 1:
+                    continue
+                entry = plan.entry_of[id(_pick(slots, seg, comp))]
+            slot, k, over, fast = entry
+            n = used[k] = used[k] + 1
+            if n == over:
                 issues.append(
                     Issue(
                         "max_use",
@@ -255,11 +315,11 @@ class GuideTable:
                         loop=spec.id,
                     )
                 )
-            if not slot.fast(seg.elements, comp):
+            if not fast(seg.elements, comp):
                 _check_elements(seg, slot, spec, comp, rep, issues)
         anchor = loop.segments[0] if loop.segments else None
-        for missing in spec.required:
-            if id(missing) not in used:
+        for k, missing in plan.required:
+            if not used[k]:
                 sid = missing.id
                 issues.append(
                     Issue(
