@@ -13,8 +13,6 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
 from shared.codes.errors import CodeFileError
 
 if TYPE_CHECKING:
@@ -171,8 +169,15 @@ def read_code_list(
 def _read_sources_yaml(path: Path) -> dict[str, dict[str, Any]]:
     if not path.exists():
         return {}
+    # Imported here: the X12 validator's CARC/RARC lists start a command, and yaml is
+    # ~15 ms of import. libyaml's loader when PyYAML has it (~10x the pure-Python one),
+    # the pure-Python one otherwise; both build the same values and raise the same marked
+    # errors (file and line below).
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", None) or yaml.SafeLoader
     try:
-        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+        loaded = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
     except yaml.MarkedYAMLError as error:
         line = error.problem_mark.line + 1 if error.problem_mark else None
         raise CodeFileError(path, line, f"not valid YAML: {error.problem}") from None
@@ -230,12 +235,23 @@ def _source_info(name: str, meta: dict[str, Any], path: Path | None, where: Path
     )
 
 
+_packaged: dict[str, dict[str, Any]] = {}
+
+
+def _packaged_sources() -> dict[str, dict[str, Any]]:
+    """The packaged sources.yaml, read once per process (every `load_code_list` makes a
+    resolver); callers only read it. Forgotten by `clear_code_sets_cache`."""
+    if not _packaged:
+        _packaged.update(_read_sources_yaml(DEFAULT_DATA_DIR / SOURCES_FILE))
+    return _packaged
+
+
 class _Resolver:
     """Finds each set's file: the office's directory first, the packaged default otherwise."""
 
     def __init__(self, override: Path | None) -> None:
         self.override = override
-        self.defaults = _read_sources_yaml(DEFAULT_DATA_DIR / SOURCES_FILE)
+        self.defaults = _packaged_sources()
         self.overrides = _read_sources_yaml(override / SOURCES_FILE) if override else {}
         unknown = sorted(set(self.overrides) - set(self.defaults))
         if override is not None and unknown:
@@ -460,6 +476,7 @@ def clear_code_sets_cache() -> None:
     with _cache_lock:
         _cache.clear()
         _list_cache.clear()
+        _packaged.clear()
 
 
 _list_cache: dict[tuple[str, Path | None], dict[str, str]] = {}
