@@ -34,11 +34,9 @@ def test_the_c_loader_reads_sources_yaml_when_pyyaml_has_it(
 ) -> None:
     if not hasattr(yaml, "CSafeLoader"):
         pytest.skip("this PyYAML has no libyaml")  # pragma: no cover - wheels carry it
-    sets.clear_code_sets_cache()
     used = _loaders_used(monkeypatch)
-    assert "45" in load_code_list("carc")
+    assert "carc" in sets._read_sources_yaml(DEFAULT_DATA_DIR / SOURCES_FILE)
     assert used == [yaml.CSafeLoader]
-    sets.clear_code_sets_cache()
 
 
 @pytest.mark.parametrize("c_loader", [True, False], ids=["libyaml", "pure-python"])
@@ -63,13 +61,17 @@ def test_the_packaged_sources_yaml_is_read_once_per_process(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     reads: list[Path] = []
-    real = sets._read_sources_yaml
 
-    def counting(path: Path) -> dict[str, dict[str, Any]]:
-        reads.append(path)
-        return real(path)
+    def counting(real: Any) -> Any:
+        def read(path: Path) -> dict[str, dict[str, Any]]:
+            reads.append(path)
+            return real(path)  # type: ignore[no-any-return]
 
-    monkeypatch.setattr(sets, "_read_sources_yaml", counting)
+        return read
+
+    # The packaged file goes through the cache (parsed or not), an office's is parsed.
+    monkeypatch.setattr(sets, "_read_sources_cached", counting(sets._read_sources_cached))
+    monkeypatch.setattr(sets, "_read_sources_yaml", counting(sets._read_sources_yaml))
     sets.clear_code_sets_cache()
     try:
         carc, rarc = load_code_list("carc"), load_code_list("rarc")
@@ -104,3 +106,66 @@ def test_an_office_override_still_wins_over_the_cached_defaults(tmp_path: Path) 
         assert load_code_list("carc")["45"] != "office meaning"
     finally:
         sets.clear_code_sets_cache()
+
+
+# ---- the parsed packaged file kept in the codes cache (no yaml import on a warm start)
+
+PACKAGED = DEFAULT_DATA_DIR / SOURCES_FILE
+
+
+@pytest.fixture
+def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    directory = tmp_path / "cache"
+    monkeypatch.setenv("REVCYCLE_CODES_CACHE_DIR", str(directory))
+    return directory
+
+
+def _yaml_never_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refused(path: Path) -> dict[str, dict[str, Any]]:
+        raise AssertionError(f"{path} was parsed as YAML")
+
+    monkeypatch.setattr(sets, "_read_sources_yaml", refused)
+
+
+def test_a_warm_cache_gives_the_yaml_values_without_parsing(
+    cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parsed = sets._read_sources_yaml(PACKAGED)
+    assert sets._read_sources_cached(PACKAGED) == parsed  # cold: parsed, then kept
+    assert len(list(cache_dir.glob("sources-*.marshal"))) == 1
+    _yaml_never_read(monkeypatch)
+    warm = sets._read_sources_cached(PACKAGED)
+    assert warm == parsed
+    assert type(warm["carc"]["as_of"]) is type(parsed["carc"]["as_of"])  # a date, not text
+
+
+def test_an_edited_sources_yaml_is_parsed_again(cache_dir: Path, tmp_path: Path) -> None:
+    own = tmp_path / SOURCES_FILE
+    own.write_text("carc:\n  file: carc.csv\n  source: a\n  as_of: 2026-01-01\n")
+    assert sets._read_sources_cached(own)["carc"]["source"] == "a"
+    own.write_text("carc:\n  file: carc.csv\n  source: b\n  as_of: 2026-01-01\n")  # same size
+    assert sets._read_sources_cached(own)["carc"]["source"] == "b"
+
+
+def test_a_broken_or_unwritable_cache_falls_back_to_yaml(
+    cache_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parsed = sets._read_sources_yaml(PACKAGED)
+    sets._read_sources_cached(PACKAGED)
+    (cached,) = cache_dir.glob("sources-*.marshal")
+    cached.write_bytes(b"\x00not marshal")
+    assert sets._read_sources_cached(PACKAGED) == parsed
+    blocked = tmp_path / "a-file"
+    blocked.write_text("")
+    monkeypatch.setenv("REVCYCLE_CODES_CACHE_DIR", str(blocked / "cache"))
+    assert sets._read_sources_cached(PACKAGED) == parsed
+
+
+def test_a_broken_sources_yaml_still_names_file_and_line_through_the_cache(
+    cache_dir: Path, tmp_path: Path
+) -> None:
+    broken = tmp_path / SOURCES_FILE
+    broken.write_text(BROKEN)
+    with pytest.raises(CodeFileError, match="not valid YAML") as raised:
+        sets._read_sources_cached(broken)
+    assert (raised.value.path, raised.value.line) == (broken, 4)
