@@ -246,8 +246,9 @@ def _packaged_sources() -> dict[str, dict[str, Any]]:
     return _packaged
 
 
-def _cache_dir() -> Path:
-    """Where the codes' caches live (the same place as shared.codes.icd10.cache_dir's)."""
+def cache_dir() -> Path:
+    """Where built indexes and caches of the code sets are kept: $REVCYCLE_CODES_CACHE_DIR,
+    else the user cache dir."""
     explicit = os.environ.get("REVCYCLE_CODES_CACHE_DIR")
     if explicit:
         return Path(explicit)
@@ -268,7 +269,7 @@ def _read_sources_cached(path: Path) -> dict[str, dict[str, Any]]:
     except OSError:
         return _read_sources_yaml(path)  # missing: {}; unreadable: its own error
     data = text.encode()
-    cache = _cache_dir() / f"sources-{len(data)}-{zlib.crc32(data):08x}.marshal"
+    cache = cache_dir() / f"sources-{len(data)}-{zlib.crc32(data):08x}.marshal"
     try:
         cached_text, values = marshal.loads(cache.read_bytes())
         if cached_text == text:
