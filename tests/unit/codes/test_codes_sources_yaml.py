@@ -60,18 +60,22 @@ def test_both_loaders_read_the_same_values_and_name_file_and_line(
 def test_the_packaged_sources_yaml_is_read_once_per_process(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    reads: list[Path] = []
+    reads: list[tuple[str, Path]] = []
 
-    def counting(real: Any) -> Any:
+    def counting(how: str, real: Any) -> Any:
         def read(path: Path) -> dict[str, dict[str, Any]]:
-            reads.append(path)
+            reads.append((how, path))
             return real(path)  # type: ignore[no-any-return]
 
         return read
 
-    # The packaged file goes through the cache (parsed or not), an office's is parsed.
-    monkeypatch.setattr(sets, "_read_sources_cached", counting(sets._read_sources_cached))
-    monkeypatch.setattr(sets, "_read_sources_yaml", counting(sets._read_sources_yaml))
+    # The packaged file goes through the cache (parsed there when the cache is cold), an
+    # office's is parsed.
+    monkeypatch.setattr(
+        sets, "_read_sources_cached", counting("packaged", sets._read_sources_cached)
+    )
+    monkeypatch.setattr(sets, "_read_sources_yaml", counting("parsed", sets._read_sources_yaml))
+    packaged = ("packaged", DEFAULT_DATA_DIR / SOURCES_FILE)
     sets.clear_code_sets_cache()
     try:
         carc, rarc = load_code_list("carc"), load_code_list("rarc")
@@ -83,12 +87,12 @@ def test_the_packaged_sources_yaml_is_read_once_per_process(
         load_code_list("carc", office)
         load_code_list("rarc", office)
         # The packaged file once; an office's own sources.yaml per load, as before.
-        assert reads.count(DEFAULT_DATA_DIR / SOURCES_FILE) == 1
-        assert reads.count(office / SOURCES_FILE) == 2
+        assert reads.count(packaged) == 1
+        assert reads.count(("parsed", office / SOURCES_FILE)) == 2
         # clear_code_sets_cache forgets it too (a replaced file is read again).
         sets.clear_code_sets_cache()
         load_code_list("carc")
-        assert reads.count(DEFAULT_DATA_DIR / SOURCES_FILE) == 2
+        assert reads.count(packaged) == 2
     finally:
         sets.clear_code_sets_cache()
 
