@@ -55,6 +55,8 @@ def startup(revcycle: str, runs: int, seed: int) -> None:
         path = Path(tmp) / "one.835"
         subprocess.run([sys.executable, "-c", GENERATE, str(path), "1", str(seed)], check=True)
         commands = {
+            # The floor: the venv's interpreter starting (site, the editable install's finder).
+            "python -c pass": [sys.executable, "-c", "pass"],
             "revcycle --help": [revcycle, "--help"],
             "revcycle x12 validate": [revcycle, "x12", "validate", str(path)],
             "revcycle x12 parse --json": [revcycle, "x12", "parse", "--json", str(path)],

@@ -110,10 +110,12 @@ def _root() -> None:
 
 
 def main(*args: Any) -> None:
+    """`revcycle` from an imported Typer (the console script is `revcycle.entry.main`,
+    which imports nothing of Typer for the plain shapes)."""
     if sys.argv[1:2] == ["x12"]:
         # Plain `x12 validate|parse [flags] FILE` runs without Typer's parameter machinery
         # (pydantic adapters: ~0.2 s CPU a run); it exits. Other shapes go on to Typer.
-        from revcycle.commands.x12 import run_plain
+        from revcycle.commands.x12_plain import run_plain
 
         run_plain(sys.argv[1:])
     app()

@@ -364,11 +364,9 @@ def package_source() -> PackageSource:
 
 def cache_dir() -> Path:
     """Where built indexes are kept: $REVCYCLE_CODES_CACHE_DIR, else the user cache dir."""
-    explicit = os.environ.get("REVCYCLE_CODES_CACHE_DIR")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "revcycle" / "codes"
+    from shared.codes.sets import cache_dir as codes_cache_dir  # sets imports this module lazily
+
+    return codes_cache_dir()
 
 
 def _cache_key(parts: Iterable[object]) -> str:

@@ -9,11 +9,9 @@ import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-import yaml
 
 from shared.codes.errors import CodeFileError
 
@@ -171,8 +169,15 @@ def read_code_list(
 def _read_sources_yaml(path: Path) -> dict[str, dict[str, Any]]:
     if not path.exists():
         return {}
+    # Imported here: the X12 validator's CARC/RARC lists start a command, and yaml is
+    # ~15 ms of import. libyaml's loader when PyYAML has it (~10x the pure-Python one),
+    # the pure-Python one otherwise; both build the same values and raise the same marked
+    # errors (file and line below).
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", None) or yaml.SafeLoader
     try:
-        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+        loaded = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
     except yaml.MarkedYAMLError as error:
         line = error.problem_mark.line + 1 if error.problem_mark else None
         raise CodeFileError(path, line, f"not valid YAML: {error.problem}") from None
@@ -230,12 +235,90 @@ def _source_info(name: str, meta: dict[str, Any], path: Path | None, where: Path
     )
 
 
+_packaged: dict[str, dict[str, Any]] = {}
+
+
+def _packaged_sources() -> dict[str, dict[str, Any]]:
+    """The packaged sources.yaml, read once per process (every `load_code_list` makes a
+    resolver); callers only read it. Forgotten by `clear_code_sets_cache`."""
+    if not _packaged:
+        _packaged.update(_read_sources_cached(DEFAULT_DATA_DIR / SOURCES_FILE))
+    return _packaged
+
+
+def cache_dir() -> Path:
+    """Where built indexes and caches of the code sets are kept: $REVCYCLE_CODES_CACHE_DIR,
+    else the user cache dir."""
+    explicit = os.environ.get("REVCYCLE_CODES_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "revcycle" / "codes"
+
+
+def _read_sources_cached(path: Path) -> dict[str, dict[str, Any]]:
+    """`_read_sources_yaml(path)` through a cache file holding the exact text it was parsed
+    from and the values (marshal): importing yaml is ~15 ms of a `revcycle x12 validate`
+    that needs the packaged file's names of the CARC/RARC files. Any other text (an edited
+    file), or a missing, unreadable or unwritable cache, reads the YAML as before."""
+    import marshal
+    import zlib
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        return _read_sources_yaml(path)  # missing: {}; unreadable: its own error
+    data = text.encode()
+    cache = cache_dir() / f"sources-{len(data)}-{zlib.crc32(data):08x}.marshal"
+    try:
+        cached_text, values = marshal.loads(cache.read_bytes())
+        if cached_text == text:
+            thawed: dict[str, dict[str, Any]] = _thaw(values)
+            return thawed
+    except (OSError, EOFError, ValueError, TypeError):
+        pass  # no cache yet, or not one this code wrote: parse
+    loaded = _read_sources_yaml(path)
+    try:
+        frozen = marshal.dumps((text, _freeze(loaded)))
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        partial = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
+        partial.write_bytes(frozen)
+        os.replace(partial, cache)  # whole or absent for a concurrent reader
+    except (OSError, ValueError):
+        pass  # a read-only cache dir, or a value marshal cannot hold: parse next time
+    return loaded
+
+
+def _freeze(value: Any) -> Any:
+    """YAML's values as marshal holds them: dates as tagged tuples (YAML gives no tuples)."""
+    if isinstance(value, dict):
+        return {k: _freeze(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_freeze(v) for v in value]
+    if isinstance(value, datetime):
+        return ("datetime", value.isoformat())
+    if isinstance(value, date):
+        return ("date", value.isoformat())
+    return value
+
+
+def _thaw(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _thaw(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_thaw(v) for v in value]
+    if isinstance(value, tuple):
+        kind, iso = value
+        return datetime.fromisoformat(iso) if kind == "datetime" else date.fromisoformat(iso)
+    return value
+
+
 class _Resolver:
     """Finds each set's file: the office's directory first, the packaged default otherwise."""
 
     def __init__(self, override: Path | None) -> None:
         self.override = override
-        self.defaults = _read_sources_yaml(DEFAULT_DATA_DIR / SOURCES_FILE)
+        self.defaults = _packaged_sources()
         self.overrides = _read_sources_yaml(override / SOURCES_FILE) if override else {}
         unknown = sorted(set(self.overrides) - set(self.defaults))
         if override is not None and unknown:
@@ -460,6 +543,7 @@ def clear_code_sets_cache() -> None:
     with _cache_lock:
         _cache.clear()
         _list_cache.clear()
+        _packaged.clear()
 
 
 _list_cache: dict[tuple[str, Path | None], dict[str, str]] = {}
