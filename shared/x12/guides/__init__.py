@@ -210,17 +210,17 @@ def _compile(specs: tuple[ElementSpec, ...]) -> Callable[[list[Any], str], bool]
 
 class _LoopPlan:
     """One loop's definitions indexed for `check_loop`: per definition (by id()), its
-    entry (definition, number, the use count that is one too many (0: no limit), its
-    check); per segment id with a single definition, that entry."""
+    entry (definition, number, the use count that is one too many (0: no limit)); per
+    segment id with a single definition, that entry."""
 
     __slots__ = ("entry_of", "entries", "size", "required", "by_code")
 
-    Entry = tuple["SegmentSpec", int, int, Callable[[list[Any], str], bool]]
+    Entry = tuple["SegmentSpec", int, int]
 
     def __init__(self, spec: LoopSpec) -> None:
         defs = [d for slots in spec.segments.values() for d in slots]
         self.entry_of: dict[int, _LoopPlan.Entry] = {
-            id(d): (d, k, d.max_use + 1 if d.max_use else 0, d.fast) for k, d in enumerate(defs)
+            id(d): (d, k, d.max_use + 1 if d.max_use else 0) for k, d in enumerate(defs)
         }
         self.size = len(defs)
         self.entries = {
@@ -321,7 +321,7 @@ class GuideTable:
                     )
                     continue
                 entry = plan.entry_of[id(_pick(slots, seg, comp))]
-            slot, k, over, fast = entry
+            slot, k, over = entry
             n = used[k] = used[k] + 1
             if n == over:
                 issues.append(
@@ -334,7 +334,8 @@ class GuideTable:
                         loop=spec.id,
                     )
                 )
-            if not fast(seg.elements, comp):
+            # slot.fast, not a copy kept in the plan: it compiles itself on first use.
+            if not slot.fast(seg.elements, comp):
                 _check_elements(seg, slot, spec, comp, rep, issues)
         anchor = loop.segments[0] if loop.segments else None
         for k, missing in plan.required:

@@ -112,3 +112,38 @@ def test_definitions_of_one_shape_share_code_but_keep_their_own_code_lists() -> 
     assert expiration.fast(["050", "20260101"], ":") is False
     assert received.fast(["036", "20260101"], ":") is False
     assert expiration.fast.__code__ is received.fast.__code__
+
+
+def test_loop_checks_compile_each_definition_once_however_many_loops(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """check_loop's per-loop plans must reach each definition's check through the
+    definition (never keep the stub): 50 claims compile what one claim does."""
+    from shared.x12 import guides
+    from shared.x12.reader import parse
+
+    from .factories import remittance_835
+
+    compiled: list[object] = []
+    real = guides._compile
+
+    def counting(specs: Any) -> Any:
+        compiled.append(specs)
+        return real(specs)
+
+    monkeypatch.setattr(guides, "_compile", counting)
+    table = _fresh_table("005010X221A1")
+    (transaction,) = parse(remittance_835()).transactions
+    assert transaction.model is not None
+    loops = list(transaction.model.walk())
+
+    def check(times: int) -> None:
+        for _ in range(times):
+            for loop in loops:
+                table.check_loop(loop, ":", "^", {}, [])
+
+    check(1)
+    once = len(compiled)
+    assert once > 5
+    check(50)
+    assert len(compiled) == once
