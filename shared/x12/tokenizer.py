@@ -199,8 +199,11 @@ class Tokenizer:
         position = 0
         new = Segment
         pending: list[str] = []
+        # A line break after each terminator is the usual layout: dropped before splitting
+        # (in C), so the loop below meets it only where a chunk boundary falls between.
+        crlf, lf = term + "\r\n", term + "\n"
         while True:
-            parts = buf.split(term)
+            parts = buf.replace(crlf, term).replace(lf, term).split(term)
             buf = parts.pop()
             for part in parts:
                 # Line breaks and indentation after a terminator belong to no segment; line

@@ -137,3 +137,28 @@ def test_a_huge_element_streamed_in_small_chunks_is_read_once() -> None:
     trn = next(s for s in segments if s.id == "TRN")
     assert trn.get(2) == huge
     assert [s.id for s in segments] == ids(remittance_835())
+
+
+@pytest.mark.parametrize(
+    "layout",
+    ["{t}", "{t}\n", "{t}\r\n", "{t}\n\n", "{t}\r\n\r\n", "{t}\n  ", "{t}\t", "{t}\r"],
+    ids=["none", "lf", "crlf", "blank-line", "blank-crlf", "indent", "tab", "cr"],
+)
+def test_line_breaks_after_terminators_read_the_same_at_every_chunk_boundary(layout: str) -> None:
+    """The usual line break after a terminator is dropped before splitting; where a chunk
+    boundary falls between a terminator and its line break, the loop drops it instead.
+    Segments, positions and layout warnings are the same for every chunk size."""
+    plain = remittance_835()
+    text = plain.replace("~", layout.format(t="~"))
+
+    def read(chunk_size: int) -> tuple[list[tuple[str, list[object], int]], list[object]]:
+        tok = Tokenizer(io.StringIO(text), chunk_size=chunk_size)
+        segments = [(s.id, list(s.elements), s.position) for s in tok]
+        return segments, [(w.code, w.position, w.segment_id) for w in tok.warnings]
+
+    whole = read(1 << 20)
+    assert whole[0] == [(s.id, list(s.elements), s.position) for s in tokenize(plain)[0]]
+    indented = layout in ("{t}\n  ", "{t}\t")
+    assert bool(whole[1]) == indented
+    for chunk_size in (*range(1, 24), 97, 512, 4099):
+        assert read(chunk_size) == whole, chunk_size

@@ -120,3 +120,20 @@ def test_each_lines_adjustments_are_taken_by_its_claim_even_when_the_claim_canno
     unbalanced = remittance_835(extra_claim=False).replace("CAS*CO*45*20.00~", "CAS*CO*45*19.00~")
     codes = {i.code for i in validate(recount(unbalanced)).errors}
     assert {"unbalanced_claim", "unbalanced_service"} <= codes
+
+
+def test_each_new_loop_has_its_own_lists_and_empty_fields() -> None:
+    from shared.x12.loops import Loop
+    from shared.x12.x12_835_005010X221A1.models import Loop2100 as ClaimPaymentLoop
+
+    assert ClaimPaymentLoop.__init__ is not Loop.__init__  # unrolled per class
+    first, second = ClaimPaymentLoop(), ClaimPaymentLoop()
+    reference = Loop.__new__(ClaimPaymentLoop)
+    Loop.__init__(reference)  # what the unrolled one must do
+    assert first.__dict__ == reference.__dict__
+    for name, value in first.__dict__.items():
+        if isinstance(value, list):
+            assert value is not second.__dict__[name], name
+        else:
+            assert value is None, name
+    assert first.segments == [] and first.children == []
