@@ -203,7 +203,10 @@ class Tokenizer:
         # (in C), so the loop below meets it only where a chunk boundary falls between.
         crlf, lf = term + "\r\n", term + "\n"
         while True:
-            parts = buf.replace(crlf, term).replace(lf, term).split(term)
+            # Replaced before splitting, not in one expression: the chunk as read is freed
+            # first, so the peak stays one chunk and its parts, as without the replace.
+            buf = buf.replace(crlf, term).replace(lf, term)
+            parts = buf.split(term)
             buf = parts.pop()
             for part in parts:
                 # Line breaks and indentation after a terminator belong to no segment; line

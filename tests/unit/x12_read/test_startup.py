@@ -77,20 +77,27 @@ def _fresh_table(guide: str) -> Any:
     return guides.GuideTable(json.loads((guides.HERE / f"{guide}.json").read_text()))
 
 
-def test_segment_checks_are_compiled_on_first_use_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A table compiles nothing when built (a one-claim 835 meets 18 of its 53 definitions,
-    an 837P ~20 of 214: compiling all was ~30 ms of each 835 validated); a definition's
-    check is compiled when first called, once."""
+@pytest.fixture
+def compiled(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Every call of the guide tables' `_compile` (the element specs it was given)."""
     from shared.x12 import guides
 
-    compiled: list[object] = []
+    calls: list[object] = []
     real = guides._compile
 
     def counting(specs: Any) -> Any:
-        compiled.append(specs)
+        calls.append(specs)
         return real(specs)
 
     monkeypatch.setattr(guides, "_compile", counting)
+    return calls
+
+
+def test_segment_checks_are_compiled_on_first_use_only(compiled: list[object]) -> None:
+    """A table compiles nothing when built (a one-claim 835 meets 18 of its 53 definitions,
+    an 837P ~20 of 214: compiling all was ~30 ms of each 835 validated); a definition's
+    check is compiled when first called, once."""
+
     table = _fresh_table("005010X221A1")
     assert compiled == []
     (lx,) = table.loops["2000"].segments["LX"]
@@ -115,23 +122,14 @@ def test_definitions_of_one_shape_share_code_but_keep_their_own_code_lists() -> 
 
 
 def test_loop_checks_compile_each_definition_once_however_many_loops(
-    monkeypatch: pytest.MonkeyPatch,
+    compiled: list[object],
 ) -> None:
     """check_loop's per-loop plans must reach each definition's check through the
     definition (never keep the stub): 50 claims compile what one claim does."""
-    from shared.x12 import guides
     from shared.x12.reader import parse
 
     from .factories import remittance_835
 
-    compiled: list[object] = []
-    real = guides._compile
-
-    def counting(specs: Any) -> Any:
-        compiled.append(specs)
-        return real(specs)
-
-    monkeypatch.setattr(guides, "_compile", counting)
     table = _fresh_table("005010X221A1")
     (transaction,) = parse(remittance_835()).transactions
     assert transaction.model is not None
