@@ -1,7 +1,7 @@
 """Benchmark the X12 commands as a user runs them, next to pyx12's `x12xml`, in one run.
 
 Run: .venv/bin/python bench/x12_commands_bench.py [--claims 20000 200000] [--seed 1]
-         [--skip-pyx12-above N] [--startup-runs N] [--repeat 3]
+         [--skip-pyx12-above N] [--startup-runs N] [--repeat 3] [--sample 835-FILE]
 
 For each size it writes a generated 835 (the templates of bench/x12_parse_bench.py: 1-3
 service lines per claim with CAS, valid under our validator and pyx12) and runs, each in a
@@ -31,6 +31,26 @@ GENERATE = (
     "from x12_parse_bench import generate_835\n"
     "text = generate_835(int(sys.argv[2]), int(sys.argv[3]))\n"
     "open(sys.argv[1], 'w', encoding='ascii').write(text)\n"
+)
+
+
+REPLICATE = (
+    "import sys\n"
+    "text = open(sys.argv[3], encoding='latin-1').read()\n"
+    "term = text[105]\n"
+    "segs = [s.strip() for s in text.split(term) if s.strip()]\n"
+    "lx = next(i for i, s in enumerate(segs) if s.startswith('LX'))\n"
+    "end = next(i for i, s in enumerate(segs) if s.startswith(('PLB', 'SE')))\n"
+    "body = segs[lx:end]\n"
+    "per = sum(1 for s in body if s.startswith('CLP'))\n"
+    "out = segs[:lx] + body * -(-int(sys.argv[2]) // per) + segs[end:]\n"
+    "st = next(i for i, s in enumerate(out) if s.startswith('ST'))\n"
+    "se = next(i for i, s in enumerate(out) if s.startswith('SE'))\n"
+    "el = text[3]\n"
+    "parts = out[se].split(el)\n"
+    "parts[1] = str(se - st + 1)\n"
+    "out[se] = el.join(parts)\n"
+    "open(sys.argv[1], 'w', encoding='latin-1').write((term + '\\n').join(out) + term + '\\n')\n"
 )
 
 
@@ -81,6 +101,11 @@ def main() -> None:
         help="also time each command N times on a one-claim 835 (start-up: the least CPU)",
     )
     parser.add_argument(
+        "--sample",
+        help="instead of the generated 835, repeat the claim loops of this 835 file (e.g. "
+        "../shared/samples/x12/835/5010-835-example-1.txt) to each size",
+    )
+    parser.add_argument(
         "--repeat",
         type=int,
         default=3,
@@ -96,10 +121,13 @@ def main() -> None:
             path = Path(tmp) / f"bench-{claims}.835"
             # Written by a child process: a child's peak memory (ru_maxrss) starts from what
             # its parent held when it forked, so this process must never hold the file.
-            subprocess.run(
-                [sys.executable, "-c", GENERATE, str(path), str(claims), str(args.seed)],
-                check=True,
-            )
+            if args.sample is not None:
+                # A real 835's claim loops (LX through the last claim), repeated to `claims`
+                # or just past it; SE01 recounted, BPR02 left as the sample's.
+                make = [sys.executable, "-c", REPLICATE, str(path), str(claims), args.sample]
+            else:
+                make = [sys.executable, "-c", GENERATE, str(path), str(claims), str(args.seed)]
+            subprocess.run(make, check=True)
             size = path.stat().st_size / 1e6
             commands = {
                 "revcycle x12 validate": [revcycle, "x12", "validate", str(path)],
